@@ -1,0 +1,156 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import models
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Every admin page of ours shows the row's history (修改历史)."""
+
+
+@admin.register(models.User)
+class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+    list_display = ["username", "full_name", "department", "email", "is_active", "is_staff"]
+    list_filter = ["groups", "department", "is_active", "is_staff"]
+    search_fields = ["username", "full_name", "email"]
+    list_select_related = ["department"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("单位信息", {"fields": ["full_name", "department", "phone"]}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("单位信息", {"fields": ["full_name", "department", "email"]}),
+    )
+
+
+@admin.register(models.Department)
+class DepartmentAdmin(HistoryAdmin):
+    list_display = ["name", "short_name", "kind", "sort_order", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "short_name"]
+
+
+@admin.register(models.DepartmentKeyword)
+class DepartmentKeywordAdmin(HistoryAdmin):
+    list_display = ["keyword", "department", "priority"]
+    list_editable = ["priority"]
+    list_select_related = ["department"]
+    search_fields = ["keyword", "department__name"]
+    autocomplete_fields = ["department"]
+
+
+class ProjectInline(admin.TabularInline):
+    model = models.Project
+    extra = 0
+    fields = ["number", "title"]
+    show_change_link = True
+
+
+@admin.register(models.Plan)
+class PlanAdmin(HistoryAdmin):
+    list_display = ["year", "title", "updated_at"]
+    search_fields = ["title"]
+    readonly_fields = ["source_sha256"]
+    inlines = [ProjectInline]
+
+
+@admin.register(models.Project)
+class ProjectAdmin(HistoryAdmin):
+    list_display = ["__str__", "plan"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["title", "summary"]
+
+
+class MeasureInline(admin.TabularInline):
+    model = models.Measure
+    extra = 0
+
+
+class MilestoneInline(admin.TabularInline):
+    model = models.Milestone
+    extra = 0
+
+
+class IndicatorInline(admin.TabularInline):
+    model = models.Indicator
+    extra = 0
+
+
+@admin.register(models.Task)
+class TaskAdmin(HistoryAdmin):
+    list_display = [
+        "code",
+        "title",
+        "project",
+        "lead_department",
+        "due_date",
+        "status",
+        "percent",
+        "is_public",
+    ]
+    list_filter = ["project__plan", "project", "status", "lead_department", "is_public"]
+    list_select_related = ["project", "lead_department"]
+    search_fields = ["code", "title", "text"]
+    autocomplete_fields = ["lead_department", "partner_departments", "responsible_leader"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["code"]
+    inlines = [MeasureInline, MilestoneInline, IndicatorInline]
+
+
+@admin.register(models.Milestone)
+class MilestoneAdmin(HistoryAdmin):
+    list_display = ["title", "task", "due_date", "completed_on"]
+    list_select_related = ["task"]
+    search_fields = ["title", "task__title"]
+    raw_id_fields = ["task"]
+
+
+@admin.register(models.Indicator)
+class IndicatorAdmin(HistoryAdmin):
+    list_display = ["name", "task", "comparison", "target", "unit", "actual", "as_of_month"]
+    list_select_related = ["task"]
+    search_fields = ["name", "task__title"]
+    raw_id_fields = ["task"]
+
+
+class IndicatorValueInline(admin.TabularInline):
+    model = models.IndicatorValue
+    extra = 0
+    raw_id_fields = ["indicator"]
+
+
+@admin.register(models.MonthlyReport)
+class MonthlyReportAdmin(HistoryAdmin):
+    list_display = ["task", "month", "status", "percent", "submitted_by", "submitted_at"]
+    list_filter = ["status", "month"]
+    list_select_related = ["task", "submitted_by"]
+    search_fields = ["task__title", "progress"]
+    raw_id_fields = ["task", "submitted_by", "reviewed_by"]
+    date_hierarchy = "month"
+    inlines = [IndicatorValueInline]
+
+
+@admin.register(models.Listing)
+class ListingAdmin(HistoryAdmin):
+    list_display = ["task", "level", "deadline", "is_public", "listed_by", "lifted_at"]
+    list_filter = ["level", "is_public"]
+    list_select_related = ["task", "listed_by"]
+    raw_id_fields = ["task", "listed_by", "lifted_by"]
+
+
+@admin.register(models.Instruction)
+class InstructionAdmin(HistoryAdmin):
+    list_display = ["task", "leader", "created_at", "responded_at"]
+    list_select_related = ["task", "leader"]
+    raw_id_fields = ["task", "leader", "responded_by"]
+
+
+@admin.register(models.Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["subject", "kind", "recipient", "channel", "sent_at", "read_at"]
+    list_filter = ["kind", "channel"]
+    list_select_related = ["recipient"]
+    search_fields = ["subject", "key"]
+    raw_id_fields = ["recipient", "task"]
+    readonly_fields = ["key", "created_at"]

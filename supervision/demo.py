@@ -1,0 +1,270 @@
+"""The demo: the 2012 seed plan with departments, accounts, milestones and six months of
+reports, so that every page has something real to show. `load_demo` is safe to run twice:
+it creates what is missing and leaves rows that exist (and any edits made to them) alone."""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from .choices import ListingLevel, ReportStatus, Role, TaskStatus
+from .defaults import load_defaults
+from .models import (
+    Department,
+    DepartmentKeyword,
+    Instruction,
+    Listing,
+    Milestone,
+    MonthlyReport,
+    Task,
+    User,
+)
+from .planio import apply_plan, read_plan
+from .roles import ensure_roles, group_for
+
+SEED_FILE = Path(__file__).parent / "demo_data" / "qingdao-office-2012-workplan.txt"
+YEAR = 2012
+TZ = ZoneInfo("Asia/Shanghai")
+# Reports exist for January to June; July's are due and mostly missing (the demo's "now").
+REPORT_MONTHS = [date(YEAR, m, 1) for m in range(1, 7)]
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    full_name: str
+    role: Role
+    department: str
+
+
+ACCOUNTS = [
+    Account("admin", "系统管理员", Role.ADMIN, "秘书处"),
+    Account("leader1", "王秘书长", Role.LEADER, "秘书处"),
+    Account("supervisor1", "李督查", Role.SUPERVISOR, "督查处"),
+    Account("head1", "张处长", Role.HEAD, "金融工作办公室"),
+    Account("staff1", "刘科员", Role.STAFF, "金融工作办公室"),
+    Account("staff2", "陈科员", Role.STAFF, "食品安全协调处"),
+]
+
+# Partner departments the seed text does not name, for a realistic demo.
+PARTNERS = {
+    "融资": ["人民银行青岛市中心支行", "市财政局", "黄岛区"],
+    "食品安全": ["市食品药品监督管理局", "市卫生局", "市教育局"],
+    "应急": ["市公安局", "市法制办公室"],
+    "审批": ["市发展和改革委员会", "市南区", "市北区"],
+    "会展": ["市商务局"],
+}
+
+PROGRESS = [
+    "按照年度计划细化了工作方案，明确了责任分工和时间节点，{m}。",
+    "召开专题推进会，协调相关单位解决具体问题，{m}。",
+    "组织开展了实地调研和督导检查，{m}，形成阶段性工作报告。",
+    "会同配合单位建立周调度机制，{m}，各项工作按序时推进。",
+]
+PROBLEMS = [
+    "",
+    "个别配合单位工作进度不一，需进一步加强协调。",
+    "相关经费尚未完全落实，影响部分工作推进。",
+    "",
+]
+NEXT_STEPS = [
+    "下月将继续推进{m}，并做好阶段总结。",
+    "下一步重点抓好{m}，确保按期完成。",
+]
+
+
+def _aware(day, hour=10):
+    return datetime.combine(day, time(hour, 0), tzinfo=TZ)
+
+
+def _excerpt(task):
+    first = task.measures.first()
+    text = first.text if first else task.text
+    return text.strip("；。，").split("，")[0][:30]
+
+
+@transaction.atomic
+def load_demo(password=None, out=print):
+    password = password or settings.DEMO_PASSWORD
+    ensure_roles()
+    load_defaults(Department, DepartmentKeyword)
+    plan = _load_plan(out)
+    users = _load_accounts(password, out)
+    tasks = list(
+        Task.objects.filter(project__plan=plan).select_related("lead_department").order_by("path")
+    )
+    _complete_tasks(tasks, users)
+    made = sum(_load_progress(task, users) for task in tasks)
+    out(f"进展报告：新增 {made} 份。")
+    _load_supervision(tasks, users, out)
+    return plan
+
+
+def _load_plan(out):
+    text = SEED_FILE.read_text(encoding="utf-8")
+    result = apply_plan(read_plan(text, YEAR), source_text=text)
+    out(
+        f"{YEAR}年计划：新增 {result.created} 条，更新 {result.updated} 条"
+        f"，未确定牵头单位 {len(result.unplaced)} 项。"
+    )
+    return result.plan
+
+
+def _load_accounts(password, out):
+    users = {}
+    for account in ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=account.username,
+            defaults={
+                "full_name": account.full_name,
+                "department": Department.objects.get(name=account.department),
+                "email": f"{account.username}@example.gov.cn",
+                "is_staff": account.role == Role.ADMIN,
+                "is_superuser": account.role == Role.ADMIN,
+            },
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        user.groups.add(group_for(account.role))
+        users[account.username] = user
+        if created:
+            out(f"账号：{account.username}（{account.role.label}，{account.department}）")
+    # Every department that leads a task gets a staff member and a head, so reminders and
+    # reviews reach someone; named after the department, with the same demo password.
+    for department in Department.objects.filter(led_tasks__isnull=False).distinct():
+        for role in (Role.STAFF, Role.HEAD):
+            if department.members.filter(groups__name=role.label).exists():
+                continue
+            username = f"{role.value}-{department.pk}"
+            user, _ = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "full_name": f"{department.name}{role.label}",
+                    "department": department,
+                    "email": f"{username}@example.gov.cn",
+                },
+            )
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            user.groups.add(group_for(role))
+    return users
+
+
+def _complete_tasks(tasks, users):
+    """Dates, leaders and partners the plan text leaves open; only where still empty."""
+    for task in tasks:
+        changed = []
+        if task.start_date is None:
+            task.start_date = date(YEAR, 1, 1)
+            changed.append("start_date")
+        if task.due_date is None:
+            task.due_date = date(YEAR, 12, 31) if task.number % 3 else date(YEAR, 6, 30)
+            changed.append("due_date")
+        if task.responsible_leader_id is None:
+            task.responsible_leader = users["leader1"]
+            changed.append("responsible_leader")
+        if changed:
+            task.save()
+        if not task.partner_departments.exists():
+            for keyword, names in PARTNERS.items():
+                if keyword in task.title:
+                    task.partner_departments.set(Department.objects.filter(name__in=names))
+
+
+def _load_progress(task, users):
+    """Six months of reports and three milestones, unless the task has some already."""
+    if task.reports.exists():
+        return 0
+    rng = random.Random(task.code)
+    submitter = (
+        task.lead_department.members.filter(groups__name=Role.STAFF.label).first()
+        if task.lead_department
+        else None
+    )
+    reviewer = (
+        task.lead_department.members.filter(groups__name=Role.HEAD.label).first()
+        if task.lead_department
+        else None
+    )
+    pace = rng.choice([1.15, 1.0, 0.9, 0.6])  # ahead, on time, a bit behind, far behind
+    stop_after = 6 if rng.random() > 0.25 else rng.choice([4, 5])  # some stop reporting
+    m = _excerpt(task)
+    percent = 0
+    made = 0
+    for index, month in enumerate(REPORT_MONTHS[:stop_after], start=1):
+        expected = round(100 * index / 12)
+        percent = min(100, max(percent, round(expected * pace + rng.randint(-3, 3))))
+        next_month = date(YEAR + month.month // 12, month.month % 12 + 1, 1)
+        late = rng.random() < 0.2
+        submitted_on = next_month + timedelta(
+            days=rng.randint(6, 12) if late else rng.randint(0, 3)
+        )
+        MonthlyReport.objects.create(
+            task=task,
+            month=month,
+            progress=rng.choice(PROGRESS).format(m=m),
+            problems=rng.choice(PROBLEMS),
+            next_steps=rng.choice(NEXT_STEPS).format(m=m),
+            percent=percent,
+            status=ReportStatus.APPROVED if index < stop_after else ReportStatus.SUBMITTED,
+            submitted_by=submitter,
+            submitted_at=_aware(submitted_on),
+            reviewed_by=reviewer if index < stop_after else None,
+            reviewed_at=_aware(submitted_on + timedelta(days=1)) if index < stop_after else None,
+        )
+        made += 1
+    task.percent = percent
+    task.status = TaskStatus.IN_PROGRESS if percent < 100 else TaskStatus.COMPLETED
+    task.save(update_fields=["percent", "status", "updated_at"])
+    if not task.milestones.exists():
+        for number, (month, share) in enumerate([(3, 25), (6, 50), (9, 75)], start=1):
+            due = date(YEAR, month + 1, 1) - timedelta(days=1)
+            done = percent >= share and due < date(YEAR, 7, 1)
+            Milestone.objects.create(
+                task=task,
+                title=f"第{number}阶段：完成{share}%工作量",
+                due_date=due,
+                completed_on=due - timedelta(days=rng.randint(0, 5)) if done else None,
+            )
+    return made
+
+
+def _load_supervision(tasks, users, out):
+    """One 挂牌督办, one 批示 with its answer and one without, two public items."""
+    if not Listing.objects.exists():
+        behind = min(tasks, key=lambda t: (t.percent, t.path))
+        Listing.objects.create(
+            task=behind,
+            level=ListingLevel.OFFICE,
+            reason="进度明显滞后于序时进度，列入办公厅挂牌督办。",
+            deadline=date(YEAR, 9, 30),
+            is_public=True,
+            listed_by=users["supervisor1"],
+            listed_at=_aware(date(YEAR, 7, 3)),
+        )
+        out(f"挂牌督办：{behind}")
+    if not Instruction.objects.exists():
+        finance = next((t for t in tasks if "融资" in t.title), tasks[0])
+        Instruction.objects.create(
+            task=finance,
+            leader=users["leader1"],
+            text="金融机构引进要盯紧目标，每月报告对接进展。",
+            response="已建立月度对接台账，上半年引进金融机构4家。",
+            responded_by=users["head1"],
+            responded_at=_aware(date(YEAR, 6, 20)),
+        )
+        food = next((t for t in tasks if "食品安全" in t.title), tasks[-1])
+        Instruction.objects.create(
+            task=food,
+            leader=users["leader1"],
+            text="学生饮食安全要作为重中之重，暑期前完成专项检查。",
+        )
+    public = [t for t in tasks if any(k in t.title for k in ("食品安全", "热线", "审批"))]
+    for task in public:
+        if not task.is_public:
+            task.is_public = True
+            task.save(update_fields=["is_public", "updated_at"])

@@ -1,0 +1,574 @@
+"""The core of the supervision system: plans, projects, tasks and what is tracked on them."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    Comparison,
+    DepartmentKind,
+    ListingLevel,
+    ReminderChannel,
+    ReminderKind,
+    ReportStatus,
+    Rhythm,
+    Role,
+    TaskStatus,
+)
+
+PERCENT_RANGE = Q(percent__gte=0) & Q(percent__lte=100)
+
+
+class TrackedModel(models.Model):
+    """What every model that users change shares: timestamps. Each concrete model declares
+    its own `history` (Task's also records its partner departments)."""
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Department(TrackedModel):
+    """A unit that leads or partners on tasks: an office 处室, a 市政府部门 or a 区市."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    kind = models.CharField(
+        "类别", max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.OFFICE
+    )
+    sort_order = models.PositiveIntegerField("排序", default=100)
+    is_active = models.BooleanField("启用", default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in; belongs to one department and has roles through groups."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="所属单位",
+        related_name="members",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    phone = models.CharField("电话", max_length=30, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def roles(self):
+        """The set of Role values this user holds (cached per instance)."""
+        if not hasattr(self, "_roles"):
+            labels = {label: value for value, label in Role.choices}
+            self._roles = {labels[g.name] for g in self.groups.all() if g.name in labels}
+            if self.is_superuser:
+                self._roles.add(Role.ADMIN)
+        return self._roles
+
+    def has_role(self, *roles):
+        return bool(self.roles.intersection(roles))
+
+
+class DepartmentKeyword(TrackedModel):
+    """Keyword → lead department, for plan tasks whose text names no responsible unit.
+
+    The importer looks for each keyword in the task title, then the project title, then the
+    task text; a higher priority wins, then the place it was found, then the longer keyword.
+    """
+
+    keyword = models.CharField("关键词", max_length=50, unique=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="牵头单位",
+        related_name="keywords",
+        on_delete=models.CASCADE,
+    )
+    priority = models.IntegerField("优先级", default=50, help_text="数值大者优先。")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "牵头单位关键词"
+        verbose_name_plural = "牵头单位关键词"
+        ordering = ["-priority", "keyword"]
+
+    def __str__(self):
+        return f"{self.keyword} → {self.department}"
+
+
+class Plan(TrackedModel):
+    """One year's work plan of the office, as imported from its document."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    title = models.CharField("标题", max_length=200)
+    preamble = models.TextField("前言", blank=True)
+    source_text = models.TextField("原文", blank=True)
+    source_sha256 = models.CharField("原文摘要", max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "年度工作计划"
+        verbose_name_plural = "年度工作计划"
+        ordering = ["-year"]
+        permissions = [("import_plan", "可以导入工作计划")]
+
+    def __str__(self):
+        return f"{self.year}年 {self.title}"
+
+
+class Project(TrackedModel):
+    """A section of the plan: one of the 工程, or a campaign such as 五型机关 creation."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name="工作计划", related_name="projects", on_delete=models.CASCADE
+    )
+    number = models.PositiveIntegerField("序号")
+    title = models.CharField("名称", max_length=200)
+    summary = models.TextField("概述", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "工程（板块）"
+        verbose_name_plural = "工程（板块）"
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"],
+                name="project_unique_number",
+                violation_error_message="同一计划中板块序号不能重复。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class Task(TrackedModel):
+    """An item of the plan, with the department that leads it and its progress."""
+
+    project = models.ForeignKey(
+        Project, verbose_name="所属工程", related_name="tasks", on_delete=models.CASCADE
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级任务",
+        related_name="children",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    number = models.PositiveIntegerField("序号")
+    code = models.CharField("编号", max_length=20, help_text="如 1.2 或 1.2.3，导入时生成。")
+    path = models.CharField("排序路径", max_length=40, editable=False, db_index=True)
+    title = models.CharField("标题", max_length=200)
+    text = models.TextField("任务原文")
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name="牵头单位",
+        related_name="led_tasks",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    partner_departments = models.ManyToManyField(
+        Department, verbose_name="配合单位", related_name="partner_tasks", blank=True
+    )
+    responsible_leader = models.ForeignKey(
+        User,
+        verbose_name="责任领导",
+        related_name="responsible_tasks",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    start_date = models.DateField("开始日期", null=True, blank=True)
+    due_date = models.DateField("完成时限", null=True, blank=True)
+    rhythm = models.CharField(
+        "报送节奏", max_length=20, choices=Rhythm.choices, blank=True, default=""
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
+    )
+    percent = models.PositiveSmallIntegerField("完成进度（%）", default=0)
+    is_public = models.BooleanField("向社会公开（市办实事）", default=False)
+    history = HistoricalRecords(m2m_fields=[partner_departments])
+
+    class Meta:
+        verbose_name = "任务"
+        verbose_name_plural = "任务"
+        ordering = ["project__plan__year", "path"]
+        permissions = [("close_task", "可以确认任务办结")]
+        constraints = [
+            models.CheckConstraint(
+                condition=PERCENT_RANGE,
+                name="task_percent_range",
+                violation_error_message="完成进度必须在 0 到 100 之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(due_date__isnull=True)
+                | Q(due_date__gte=F("start_date")),
+                name="task_due_not_before_start",
+                violation_error_message="完成时限不能早于开始日期。",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "number"],
+                condition=Q(parent__isnull=True),
+                name="task_unique_top_number",
+                violation_error_message="同一工程中任务序号不能重复。",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "number"],
+                condition=Q(parent__isnull=False),
+                name="task_unique_child_number",
+                violation_error_message="同一上级任务中子任务序号不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.code, self.path = self.numbering()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("admin:supervision_task_change", args=[self.pk])
+
+    def numbering(self):
+        """(code, path) from the position in the tree: ("1.2.3", "001.002.003")."""
+        if self.parent_id:
+            return f"{self.parent.code}.{self.number}", f"{self.parent.path}.{self.number:03d}"
+        return (
+            f"{self.project.number}.{self.number}",
+            f"{self.project.number:03d}.{self.number:03d}",
+        )
+
+
+class Measure(TrackedModel):
+    """A clause of a task's text (the plan's text split at ；)."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="measures", on_delete=models.CASCADE
+    )
+    number = models.PositiveIntegerField("序号")
+    text = models.TextField("措施")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "具体措施"
+        verbose_name_plural = "具体措施"
+        ordering = ["task", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "number"],
+                name="measure_unique_number",
+                violation_error_message="同一任务中措施序号不能重复。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.text[:30]}"
+
+
+class Milestone(TrackedModel):
+    """A dated step (节点) of a task, ticked when done."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="milestones", on_delete=models.CASCADE
+    )
+    title = models.CharField("节点", max_length=200)
+    due_date = models.DateField("计划完成日期")
+    completed_on = models.DateField("实际完成日期", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "节点"
+        verbose_name_plural = "节点"
+        ordering = ["task", "due_date", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Indicator(TrackedModel):
+    """A quantitative target of a task, e.g. 引进金融机构 ≥ 10 家."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="indicators", on_delete=models.CASCADE
+    )
+    number = models.PositiveIntegerField("序号")
+    name = models.CharField("指标", max_length=100)
+    target = models.DecimalField("目标值", max_digits=14, decimal_places=2)
+    unit = models.CharField("单位", max_length=20, blank=True)
+    comparison = models.CharField(
+        "比较方式", max_length=2, choices=Comparison.choices, default=Comparison.GTE
+    )
+    actual = models.DecimalField("实际值", max_digits=14, decimal_places=2, null=True, blank=True)
+    as_of_month = models.DateField("截至月份", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "量化指标"
+        verbose_name_plural = "量化指标"
+        ordering = ["task", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "number"],
+                name="indicator_unique_number",
+                violation_error_message="同一任务中指标序号不能重复。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.get_comparison_display()} {self.target:g}{self.unit}"
+
+    @property
+    def is_met(self):
+        if self.actual is None:
+            return False
+        if self.comparison == Comparison.GTE:
+            return self.actual >= self.target
+        if self.comparison == Comparison.LTE:
+            return self.actual <= self.target
+        return self.actual == self.target
+
+
+class MonthlyReport(TrackedModel):
+    """The lead department's progress report on a task for one month."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="reports", on_delete=models.CASCADE
+    )
+    month = models.DateField("月份", help_text="该月第一天。")
+    progress = models.TextField("本月进展", blank=True)
+    problems = models.TextField("存在问题", blank=True)
+    next_steps = models.TextField("下步计划", blank=True)
+    percent = models.PositiveSmallIntegerField("月末完成进度（%）", default=0)
+    status = models.CharField(
+        "状态", max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    submitted_by = models.ForeignKey(
+        User,
+        verbose_name="报送人",
+        related_name="submitted_reports",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User,
+        verbose_name="审核人",
+        related_name="reviewed_reports",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    return_reason = models.TextField("退回原因", blank=True)
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "月度进展报告"
+        verbose_name_plural = "月度进展报告"
+        ordering = ["task", "-month"]
+        permissions = [("review_monthlyreport", "可以审核月度进展报告")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "month"],
+                name="report_one_per_task_month",
+                violation_error_message="该任务本月已有进展报告。",
+            ),
+            models.CheckConstraint(
+                condition=PERCENT_RANGE,
+                name="report_percent_range",
+                violation_error_message="完成进度必须在 0 到 100 之间。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task.code} {self.month:%Y-%m}"
+
+
+class IndicatorValue(TrackedModel):
+    """An indicator's value as reported in a monthly report."""
+
+    report = models.ForeignKey(
+        MonthlyReport,
+        verbose_name="月度报告",
+        related_name="indicator_values",
+        on_delete=models.CASCADE,
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="指标", related_name="values", on_delete=models.PROTECT
+    )
+    value = models.DecimalField("数值", max_digits=14, decimal_places=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "指标填报值"
+        verbose_name_plural = "指标填报值"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator"],
+                name="indicator_value_unique",
+                violation_error_message="同一报告中每个指标只能填报一次。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name}: {self.value}"
+
+
+class Listing(TrackedModel):
+    """挂牌督办: a task put under special supervision until it is lifted."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="listings", on_delete=models.CASCADE
+    )
+    level = models.CharField("挂牌级别", max_length=20, choices=ListingLevel.choices)
+    reason = models.TextField("挂牌事由")
+    deadline = models.DateField("督办时限")
+    is_public = models.BooleanField("公开挂牌", default=False)
+    listed_by = models.ForeignKey(
+        User, verbose_name="挂牌人", related_name="listings_made", on_delete=models.PROTECT
+    )
+    listed_at = models.DateTimeField("挂牌时间")
+    lifted_at = models.DateTimeField("摘牌时间", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User,
+        verbose_name="摘牌人",
+        related_name="listings_lifted",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    lift_reason = models.TextField("摘牌原因", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "挂牌督办"
+        verbose_name_plural = "挂牌督办"
+        ordering = ["-listed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(lifted_at__isnull=True),
+                name="listing_one_active_per_task",
+                violation_error_message="该任务已在挂牌督办中。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()}：{self.task}"
+
+
+class Instruction(TrackedModel):
+    """A leader's 批示 on a task, and the lead department's answer."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="instructions", on_delete=models.CASCADE
+    )
+    leader = models.ForeignKey(
+        User, verbose_name="批示领导", related_name="instructions", on_delete=models.PROTECT
+    )
+    text = models.TextField("批示内容")
+    response = models.TextField("落实情况", blank=True)
+    responded_by = models.ForeignKey(
+        User,
+        verbose_name="答复人",
+        related_name="instruction_responses",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    responded_at = models.DateTimeField("答复时间", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "领导批示"
+        verbose_name_plural = "领导批示"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.leader}：{self.text[:30]}"
+
+
+class Reminder(models.Model):
+    """A reminder or notice sent to one person through one channel.
+
+    `key` identifies what it is about (kind, subject, recipient, channel and the day or step);
+    its uniqueness is what makes a reminder impossible to store, and so to send, twice.
+    """
+
+    key = models.CharField("唯一键", max_length=200, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(
+        User, verbose_name="接收人", related_name="reminders", on_delete=models.CASCADE
+    )
+    channel = models.CharField(
+        "渠道", max_length=20, choices=ReminderChannel.choices, default=ReminderChannel.IN_APP
+    )
+    task = models.ForeignKey(
+        Task,
+        verbose_name="任务",
+        related_name="reminders",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+
+    class Meta:
+        verbose_name = "提醒记录"
+        verbose_name_plural = "提醒记录"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(read_at__isnull=True),
+                name="reminder_unread_by_recipient",
+            )
+        ]
+
+    def __str__(self):
+        return self.subject

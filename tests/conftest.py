@@ -1,0 +1,19 @@
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "supervision" / "demo_data" / "qingdao-office-2012-workplan.txt"
+
+
+@pytest.fixture
+def seed_text():
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data, loaded once per test (it takes well under a second)."""
+    from supervision.demo import load_demo
+
+    return load_demo(out=lambda *a: None)
