@@ -17,3 +17,9 @@ def demo(db):
     from supervision.demo import load_demo
 
     return load_demo(out=lambda *a: None)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 is slow by design; tests sign in many times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

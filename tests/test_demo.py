@@ -1,0 +1,67 @@
+"""load_demo: accounts with their roles, the seed plan, progress, and safe to run twice."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from supervision.choices import ReportStatus, Role
+from supervision.models import Instruction, Listing, Milestone, MonthlyReport, Task, User
+
+pytestmark = pytest.mark.django_db
+
+
+def load():
+    call_command("load_demo", stdout=StringIO())
+
+
+def test_demo_accounts_have_their_roles_and_departments(settings):
+    load()
+    roles = {
+        u.username: u
+        for u in User.objects.filter(
+            username__in=["admin", "leader1", "supervisor1", "head1", "staff1", "staff2"]
+        )
+    }
+    assert roles["admin"].is_superuser and roles["admin"].is_staff
+    assert roles["leader1"].has_role(Role.LEADER)
+    assert roles["supervisor1"].has_role(Role.SUPERVISOR)
+    assert roles["supervisor1"].department.name == "督查处"
+    assert roles["head1"].has_role(Role.HEAD)
+    assert roles["head1"].department == roles["staff1"].department
+    assert roles["staff1"].has_role(Role.STAFF) and not roles["staff1"].has_role(Role.HEAD)
+    assert roles["staff1"].department != roles["staff2"].department
+    for name in ("staff1", "staff2"):
+        assert Task.objects.filter(lead_department=roles[name].department).exists()
+    assert roles["staff1"].check_password(settings.DEMO_PASSWORD)
+
+
+def test_demo_has_realistic_progress():
+    load()
+    assert Task.objects.count() > 20
+    assert MonthlyReport.objects.filter(month="2012-01-01").count() == Task.objects.count()
+    assert MonthlyReport.objects.filter(status=ReportStatus.APPROVED).exists()
+    assert MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).exists()
+    # some reports came after the 5th of the following month, some months are missing
+    late = [r for r in MonthlyReport.objects.all() if r.submitted_at.day > 5]
+    assert late
+    assert MonthlyReport.objects.filter(month="2012-06-01").count() < Task.objects.count()
+    assert Milestone.objects.filter(completed_on__isnull=False).exists()
+    assert Milestone.objects.filter(completed_on__isnull=True).exists()
+    assert Listing.objects.filter(lifted_at=None).count() == 1
+    assert Instruction.objects.filter(response="").count() == 1
+    assert Task.objects.filter(is_public=True).exists()
+    assert not Task.objects.filter(due_date=None).exists()
+
+
+def test_load_demo_twice_is_safe():
+    load()
+    counts = (Task.objects.count(), MonthlyReport.objects.count(), User.objects.count())
+    staff1 = User.objects.get(username="staff1")
+    task = Task.objects.filter(lead_department=staff1.department).first()
+    task.percent = 77
+    task.save()
+    load()
+    assert (Task.objects.count(), MonthlyReport.objects.count(), User.objects.count()) == counts
+    task.refresh_from_db()
+    assert task.percent == 77  # an edit made since the first run survives
