@@ -23,3 +23,11 @@ def demo(db):
 def fast_password_hasher(settings):
     """PBKDF2 is slow by design; tests sign in many times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.REDIS_URL or "none (tasks run in-process)"
+    return f"database: {engine}; redis: {broker}"

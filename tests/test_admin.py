@@ -72,3 +72,10 @@ def test_role_groups_carry_permissions():
         Group.objects.get(name=Role.STAFF.label).permissions.values_list("codename", flat=True)
     )
     assert "review_monthlyreport" not in staff
+
+
+def test_admin_is_chinese_whatever_the_browser_asks(admin_client):
+    response = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    body = response.content.decode()
+    assert "站点管理" in body or "数据管理" in body
+    assert "Site administration" not in body
