@@ -217,12 +217,12 @@ def _sync_tasks(writer, project, parent, nodes, existing):
         task = existing.pop(node["number"], None) or Task(
             project=project, parent=parent, number=node["number"]
         )
-        values = {
-            "title": node["title"][:200],
-            "text": node["text"],
-            "due_date": _date(node.get("due")),
-            "rhythm": node.get("rhythm") or "",
-        }
+        values = {"title": node["title"][:200], "text": node["text"]}
+        # A deadline or rhythm the file leaves open does not clear one set since.
+        if node.get("due") or task.pk is None:
+            values["due_date"] = _date(node.get("due"))
+        if node.get("rhythm") or task.pk is None:
+            values["rhythm"] = node.get("rhythm") or ""
         named = node.get("lead_department")
         # A unit the text itself names wins; a keyword's guess never overrides a lead that
         # someone has set since the last import.

@@ -61,7 +61,9 @@ def test_load_demo_twice_is_safe():
     task = Task.objects.filter(lead_department=staff1.department).first()
     task.percent = 77
     task.save()
+    history = Task.history.count()
     load()
+    assert Task.history.count() == history  # the second run changed no task
     assert (Task.objects.count(), MonthlyReport.objects.count(), User.objects.count()) == counts
     task.refresh_from_db()
     assert task.percent == 77  # an edit made since the first run survives

@@ -129,6 +129,16 @@ def test_removed_task_with_progress_is_kept(tmp_path, seed_text):
     assert "保留" in output and "提升会展环境" in output
 
 
+def test_dates_set_since_survive_reimport():
+    run("import_plan", str(SEED), "--year", "2012")
+    task = Task.objects.get(title="政务调研加速")  # the text gives no deadline
+    task.due_date = "2012-10-31"
+    task.save()
+    run("import_plan", str(SEED), "--year", "2012")
+    task.refresh_from_db()
+    assert str(task.due_date) == "2012-10-31"
+
+
 def test_manual_lead_department_survives_reimport():
     run("import_plan", str(SEED), "--year", "2012")
     task = Task.objects.get(title="政务调研加速")
