@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "supervision.context_processors.unread",
             ],
         },
     },
@@ -155,6 +156,9 @@ STORAGES = {
         )
     },
 }
+
+# Pasted plan texts and uploaded sheets: 10 MB per request (files have their own limits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -210,6 +214,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# 红黄绿灯 thresholds (supervision/lights.py): yellow when due within this many days, or when
+# percent done lags the share of elapsed time (序时进度) by more than this many points.
+LIGHT_DUE_SOON_DAYS = env_int("LIGHT_DUE_SOON_DAYS", 15)
+LIGHT_BEHIND_POINTS = env_int("LIGHT_BEHIND_POINTS", 20)
+# The day of the month by which last month's report is due (reports after it are late).
+REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
+
+# The address people reach the app at, for links in emails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Demo accounts' password (load_demo).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("supervision.urls")),
 ]
 
+handler400 = "supervision.views.bad_request"
 handler403 = "supervision.views.permission_denied"

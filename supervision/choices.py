@@ -65,3 +65,12 @@ class ReminderKind(models.TextChoices):
     RETURNED = "returned", "退回未重报"
     MANUAL = "manual", "人工催办"
     INSTRUCTION = "instruction", "领导批示"
+
+
+class Light(models.TextChoices):
+    """红黄绿灯 (supervision/lights.py computes them)."""
+
+    RED = "red", "红灯"
+    YELLOW = "yellow", "黄灯"
+    GREEN = "green", "绿灯"
+    GREY = "grey", "已办结"

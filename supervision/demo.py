@@ -5,6 +5,7 @@ it creates what is missing and leaves rows that exist (and any edits made to the
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from .defaults import load_defaults
 from .models import (
     Department,
     DepartmentKeyword,
+    IndicatorValue,
     Instruction,
     Listing,
     Milestone,
@@ -197,6 +199,7 @@ def _load_progress(task, users):
     pace = rng.choice([1.15, 1.0, 0.9, 0.6])  # ahead, on time, a bit behind, far behind
     stop_after = 6 if rng.random() > 0.25 else rng.choice([4, 5])  # some stop reporting
     m = _excerpt(task)
+    indicators = list(task.indicators.all())
     percent = 0
     made = 0
     for index, month in enumerate(REPORT_MONTHS[:stop_after], start=1):
@@ -207,7 +210,7 @@ def _load_progress(task, users):
         submitted_on = next_month + timedelta(
             days=rng.randint(6, 12) if late else rng.randint(0, 3)
         )
-        MonthlyReport.objects.create(
+        report = MonthlyReport.objects.create(
             task=task,
             month=month,
             progress=rng.choice(PROGRESS).format(m=m),
@@ -221,6 +224,12 @@ def _load_progress(task, users):
             reviewed_at=_aware(submitted_on + timedelta(days=1)) if index < stop_after else None,
         )
         made += 1
+        for indicator in indicators:
+            value = (indicator.target * percent / 100).quantize(Decimal("1"))
+            IndicatorValue.objects.create(report=report, indicator=indicator, value=value)
+            indicator.actual, indicator.as_of_month = value, month
+    for indicator in indicators:
+        indicator.save()
     task.percent = percent
     task.status = TaskStatus.IN_PROGRESS if percent < 100 else TaskStatus.COMPLETED
     task.save(update_fields=["percent", "status", "updated_at"])
@@ -267,6 +276,9 @@ def _load_supervision(tasks, users, out):
             leader=users["leader1"],
             text="学生饮食安全要作为重中之重，暑期前完成专项检查。",
         )
+        # 批示 were written in the demo year (created_at is bookkeeping: no history needed)
+        Instruction.objects.filter(task=finance).update(created_at=_aware(date(YEAR, 6, 12)))
+        Instruction.objects.filter(task=food).update(created_at=_aware(date(YEAR, 6, 28)))
     public = [t for t in tasks if any(k in t.title for k in ("食品安全", "热线", "审批"))]
     for task in public:
         if not task.is_public:

@@ -372,6 +372,9 @@ class MonthlyReport(TrackedModel):
     problems = models.TextField("存在问题", blank=True)
     next_steps = models.TextField("下步计划", blank=True)
     percent = models.PositiveSmallIntegerField("月末完成进度（%）", default=0)
+    percent_note = models.TextField(
+        "进度说明", blank=True, help_text="进度低于上月时必须说明原因。"
+    )
     status = models.CharField(
         "状态", max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
@@ -525,6 +528,60 @@ class Instruction(TrackedModel):
 
     def __str__(self):
         return f"{self.leader}：{self.text[:30]}"
+
+
+class Urging(TrackedModel):
+    """催办: a supervisor chased the lead department about a task, now."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="urgings", on_delete=models.CASCADE
+    )
+    sent_by = models.ForeignKey(
+        User, verbose_name="催办人", related_name="urgings_sent", on_delete=models.PROTECT
+    )
+    message = models.TextField("催办内容")
+    recipient_count = models.PositiveIntegerField("接收人数", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "催办记录"
+        verbose_name_plural = "催办记录"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"催办：{self.task}"
+
+
+class PartnerNote(TrackedModel):
+    """A partner department's own part of a task's monthly progress (配合情况)."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="partner_notes", on_delete=models.CASCADE
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="配合单位", related_name="partner_notes", on_delete=models.PROTECT
+    )
+    month = models.DateField("月份")
+    text = models.TextField("配合工作情况")
+    author = models.ForeignKey(
+        User, verbose_name="填报人", related_name="partner_notes", on_delete=models.PROTECT
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "配合单位进展"
+        verbose_name_plural = "配合单位进展"
+        ordering = ["task", "-month", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "department", "month"],
+                name="partner_note_one_per_month",
+                violation_error_message="该单位本月已填报配合情况。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.department} {self.month:%Y-%m}"
 
 
 class Reminder(models.Model):

@@ -1,0 +1,181 @@
+"""The task filters shared by /tasks/ and the 督查台账 (same filters, same query)."""
+
+import re
+from datetime import date
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from .choices import Light, TaskStatus
+from .lights import REPORTED, with_lights
+from .models import Department, Listing, MonthlyReport, Plan, Project, Task, Urging
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+SORTS = {
+    "code": ("path",),
+    "due": ("due_date", "path"),
+    "-due": ("-due_date", "path"),
+    "percent": ("percent", "path"),
+    "-percent": ("-percent", "path"),
+    "light": ("light_rank", "path"),
+    "lead": ("lead_department__sort_order", "lead_department__name", "path"),
+}
+SORT_LABELS = {
+    "code": "编号",
+    "due": "完成时限（早→晚）",
+    "-due": "完成时限（晚→早）",
+    "percent": "进度（低→高）",
+    "-percent": "进度（高→低）",
+    "light": "灯号（红→绿）",
+    "lead": "牵头单位",
+}
+
+
+def parse_month(value):
+    """date of the first day of a 'YYYY-MM' string, or None."""
+    match = MONTH_RE.match(value or "")
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and 1900 < year < 2200):
+        return None
+    return date(year, month, 1)
+
+
+def task_rows(today=None):
+    """Tasks with what every list row shows: light, listing, last report month, 催办 count.
+
+    Related rows are counted with subqueries (one query for the whole page)."""
+    from django.db.models import Case, Value, When
+
+    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
+    reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
+    urgings = (
+        Urging.objects.filter(task=OuterRef("pk"))
+        .order_by()
+        .values("task")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    queryset = Task.objects.select_related(
+        "project", "lead_department", "responsible_leader"
+    ).annotate(
+        listed=Exists(active),
+        listing_level=Subquery(active.values("level")[:1]),
+        listing_deadline=Subquery(active.values("deadline")[:1]),
+        last_report_month=Subquery(reports.order_by("-month").values("month")[:1]),
+        last_progress=Subquery(reports.order_by("-month").values("progress")[:1]),
+        last_submitted_at=Subquery(reports.order_by("-month").values("submitted_at")[:1]),
+        urging_count=Subquery(urgings, output_field=IntegerField()),
+    )
+    queryset = with_lights(queryset, today or timezone.localdate())
+    rank = Case(
+        *[When(light=value, then=Value(i)) for i, value in enumerate(Light.values)],
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(light_rank=rank)
+
+
+class TaskFilter(django_filters.FilterSet):
+    """project, department, status, light, listed, due month and free text."""
+
+    year = django_filters.ModelChoiceFilter(
+        label="年度",
+        queryset=Plan.objects.all(),
+        field_name="project__plan",
+        empty_label="全部年度",
+    )
+    project = django_filters.ModelChoiceFilter(
+        label="工程", queryset=Project.objects.select_related("plan"), empty_label="全部工程"
+    )
+    department = django_filters.ModelChoiceFilter(
+        label="单位",
+        queryset=Department.objects.filter(is_active=True),
+        method="filter_department",
+        empty_label="全部单位",
+    )
+    role = django_filters.ChoiceFilter(
+        label="承办方式",
+        choices=[("lead", "牵头"), ("partner", "配合")],
+        method="filter_noop",
+        empty_label="牵头或配合",
+    )
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=TaskStatus.choices, empty_label="全部状态"
+    )
+    light = django_filters.ChoiceFilter(label="灯号", choices=Light.choices, empty_label="全部灯号")
+    listed = django_filters.ChoiceFilter(
+        label="挂牌督办",
+        choices=[("yes", "挂牌中"), ("no", "未挂牌")],
+        method="filter_listed",
+        empty_label="不限",
+    )
+    month = django_filters.CharFilter(
+        label="到期月份",
+        method="filter_month",
+        validators=[
+            RegexValidator(MONTH_RE, "请按“年-月”格式填写，如 2012-06。"),
+        ],
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+    q = django_filters.CharFilter(label="关键词", method="filter_text")
+    sort = django_filters.ChoiceFilter(
+        label="排序", choices=list(SORT_LABELS.items()), method="filter_noop", empty_label="编号"
+    )
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            field.widget.attrs["class"] = css
+            if not is_select:
+                field.widget.attrs.setdefault("maxlength", "100")
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def filter_department(self, queryset, name, value):
+        role = self.form.cleaned_data.get("role")
+        partner = Task.partner_departments.through.objects.filter(
+            task=OuterRef("pk"), department=value
+        )
+        if role == "lead":
+            return queryset.filter(lead_department=value)
+        if role == "partner":
+            return queryset.filter(Exists(partner))
+        return queryset.filter(Q(lead_department=value) | Exists(partner))
+
+    def filter_listed(self, queryset, name, value):
+        return queryset.filter(listed=(value == "yes"))
+
+    def filter_month(self, queryset, name, value):
+        month = parse_month(value)
+        if month is None:
+            return queryset
+        return queryset.filter(due_date__year=month.year, due_date__month=month.month)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()[:100]
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(text__icontains=value) | Q(code=value))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        sort = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        return queryset.order_by(*SORTS.get(sort or "code", SORTS["code"]))
+
+
+def filter_tasks(params, today=None):
+    """The TaskFilter bound to `params` (a QueryDict) over `task_rows`."""
+    return TaskFilter(params, queryset=task_rows(today))

@@ -1,0 +1,625 @@
+"""The 督查台账 as an Excel file, and the department's monthly report sheet read back.
+
+Writing streams: an openpyxl write-only workbook fed from a queryset iterator, into a file
+the caller provides (a temporary file), so memory stays bounded whatever the number of rows.
+
+Reading checks every row before anything is written (`check_rows`); `submit_rows` then
+submits all of them in one transaction through `reporting.save_report`, so an upload is all
+or nothing and goes through the same rules and history as the report form.
+"""
+
+import re
+import zipfile
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django import forms
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .access import Action, can
+from .choices import Light, ListingLevel, ReportStatus, TaskStatus
+from .filters import task_rows
+from .forms import TEXT_LIMIT
+from .models import MonthlyReport, Task
+from .reporting import EDITABLE, save_report
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEDGER_SHEET = "督查台账"
+REPORT_SHEET = "月度进展报送"
+SUBJECT_PREFIX = "月度进展报送表 "  # + YYYY-MM, in the workbook's properties
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 60 * 1024 * 1024  # refuses zip bombs before openpyxl reads them
+MAX_ROWS = 3000
+EXCEL_CELL_LIMIT = 32767
+
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the columns the department fills in
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+ID_FONT = Font(color="808080")
+LIGHT_STYLE = {
+    Light.RED: (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006")),
+    Light.YELLOW: (PatternFill("solid", fgColor="FFEB9C"), Font(color="9C5700")),
+    Light.GREEN: (PatternFill("solid", fgColor="C6EFCE"), Font(color="006100")),
+    Light.GREY: (PatternFill("solid", fgColor="D9D9D9"), Font(color="404040")),
+}
+LIGHT_BY_LABEL = {light.label: light for light in Light}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float
+    kind: str = "text"  # text | longtext | number | date | id | light | input
+
+
+LEDGER_COLUMNS = [
+    Column("任务ID", 8, "id"),
+    Column("工程", 24, "longtext"),
+    Column("编号", 8),
+    Column("任务", 36, "longtext"),
+    Column("牵头单位", 18, "longtext"),
+    Column("责任领导", 10),
+    Column("完成时限", 12, "date"),
+    Column("最新进展", 50, "longtext"),
+    Column("进度（%）", 9, "number"),
+    Column("灯号", 8, "light"),
+    Column("挂牌级别", 12),
+    Column("催办次数", 9, "number"),
+    Column("最近报送", 12, "date"),
+]
+REPORT_COLUMNS = [
+    *LEDGER_COLUMNS,
+    Column("本月报告状态", 12),
+    Column("本月进展", 50, "input"),
+    Column("存在问题", 30, "input"),
+    Column("下步计划", 30, "input"),
+    Column("月末进度（%）", 11, "input"),
+    Column("进度说明", 24, "input"),
+]
+# Columns an uploaded sheet must have (matched after normalising brackets and spaces).
+REQUIRED_HEADERS = ["任务ID", "本月进展", "存在问题", "下步计划", "月末进度（%）"]
+OPTIONAL_HEADERS = ["编号", "进度说明"]
+HEADER_KEYS = {
+    "任务ID": "task_id",
+    "编号": "code",
+    "本月进展": "progress",
+    "存在问题": "problems",
+    "下步计划": "next_steps",
+    "月末进度（%）": "percent",
+    "进度说明": "percent_note",
+}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _local_date(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _clean_text(value):
+    """A string Excel accepts: no control characters, within the cell limit."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text[:EXCEL_CELL_LIMIT]
+
+
+def _style_of(ws, column, light=None):
+    """A cell styled for `column` (and a light), whose style array the data cells copy:
+    assigning fonts and fills cell by cell costs most of the time of a large sheet."""
+    cell = WriteOnlyCell(ws)
+    if column.kind == "date":
+        cell.number_format = "yyyy-mm-dd"
+    if column.kind == "id":
+        cell.font = ID_FONT
+    cell.alignment = WRAP if column.kind in ("longtext", "input") else TOP
+    if column.kind == "input":
+        cell.fill = INPUT_FILL
+    if light is not None:
+        cell.fill, cell.font = LIGHT_STYLE[light]
+    return cell._style
+
+
+class _Styles:
+    def __init__(self, ws, columns):
+        self.ws = ws
+        self.plain = [_style_of(ws, column) for column in columns]
+        self.lights = {
+            label: _style_of(ws, Column("", 0), light) for label, light in LIGHT_BY_LABEL.items()
+        }
+
+    def cell(self, index, column, value):
+        cell = WriteOnlyCell(self.ws)
+        if value is None or value == "":
+            cell.value = None
+        elif column.kind in ("date", "number", "id") or isinstance(value, int):
+            cell.value = value
+        else:
+            cell.value = _clean_text(value)
+            cell.data_type = "s"  # never a formula, even when the text starts with "="
+        style = self.lights.get(value) if column.kind == "light" else None
+        cell._style = copy(style or self.plain[index])
+        return cell
+
+
+def ledger_values(task):
+    """The ledger columns of a task from `filters.task_rows` (same order as LEDGER_COLUMNS)."""
+    return [
+        task.pk,
+        task.project.title,
+        task.code,
+        task.title,
+        task.lead_department.name if task.lead_department else "",
+        str(task.responsible_leader) if task.responsible_leader else "",
+        task.due_date,
+        task.last_progress or "",
+        task.percent,
+        Light(task.light).label,
+        ListingLevel(task.listing_level).label if task.listing_level else "",
+        task.urging_count or 0,
+        _local_date(task.last_submitted_at),
+    ]
+
+
+def write_sheet(fileobj, *, title, sheet_title, columns, rows, subject=""):
+    """Stream `rows` (lists of values in `columns` order) into an .xlsx written to `fileobj`:
+    a merged title row, a bold frozen header row with a filter, then the rows.
+    Returns the number of data rows written."""
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "督查督办系统"
+    wb.properties.title = title
+    wb.properties.subject = subject
+    ws = wb.create_sheet(sheet_title)
+    last = get_column_letter(len(columns))
+    for index, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    ws.freeze_panes = "A3"
+    ws.row_dimensions[1].height = 26
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "2:2"
+
+    title_cell = WriteOnlyCell(ws, _clean_text(title))
+    title_cell.font = TITLE_FONT
+    title_cell.alignment = Alignment(horizontal="center", vertical="center")
+    ws.append([title_cell])
+    ws.merged_cells.add(f"A1:{last}1")
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(ws, column.header)
+        cell.font = HEADER_FONT
+        cell.fill = INPUT_FILL if column.kind == "input" else HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header.append(cell)
+    ws.append(header)
+    styles = _Styles(ws, columns)
+    count = 0
+    for values in rows:
+        ws.append(
+            [
+                styles.cell(index, column, value)
+                for index, (value, column) in enumerate(zip(values, columns, strict=True))
+            ]
+        )
+        count += 1
+    ws.auto_filter.ref = f"A2:{last}{count + 2}"
+    wb.save(fileobj)
+    return count
+
+
+def write_ledger(fileobj, tasks, today):
+    """The 督查台账 of `tasks` (an iterable of task_rows tasks) as .xlsx into `fileobj`."""
+    return write_sheet(
+        fileobj,
+        title=f"督查台账（{today.year}年{today.month}月{today.day}日导出）",
+        sheet_title=LEDGER_SHEET,
+        columns=LEDGER_COLUMNS,
+        rows=(ledger_values(task) for task in tasks),
+    )
+
+
+def ledger_filename(today):
+    return f"督查台账-{today:%Y%m%d}.xlsx"
+
+
+# --- the department's report sheet -----------------------------------------------------------
+
+
+def department_tasks(department, month, today=None):
+    """The tasks `department` leads in `month`'s plan year (not closed), as ledger rows with
+    the last non-draft report before `month` (what `reporting.report_for` prefills from)."""
+    previous = (
+        MonthlyReport.objects.filter(task=OuterRef("pk"), month__lt=month)
+        .exclude(status=ReportStatus.DRAFT)
+        .order_by("-month")
+    )
+    return (
+        task_rows(today)
+        .filter(lead_department=department, project__plan__year=month.year)
+        .exclude(status=TaskStatus.CLOSED)
+        .annotate(
+            prev_progress=Subquery(previous.values("progress")[:1]),
+            prev_problems=Subquery(previous.values("problems")[:1]),
+            prev_next_steps=Subquery(previous.values("next_steps")[:1]),
+            prev_percent=Subquery(previous.values("percent")[:1]),
+        )
+        .order_by("path")
+    )
+
+
+def prefill(task, report):
+    """(status, progress, problems, next_steps, percent, percent_note) as `report_for` would
+    fill the form: the stored report of the month, else the last report, else the task."""
+    if report is not None:
+        return (
+            report.get_status_display(),
+            report.progress,
+            report.problems,
+            report.next_steps,
+            report.percent,
+            report.percent_note,
+        )
+    if task.prev_percent is not None:
+        return (
+            "未填报",
+            task.prev_progress,
+            task.prev_problems,
+            task.prev_next_steps,
+            task.prev_percent,
+            "",
+        )
+    return ("未填报", "", "", "", task.percent, "")
+
+
+def write_report_sheet(fileobj, department, month, today=None):
+    """The department's sheet for `month`: ledger columns plus this month's report columns."""
+    today = today or timezone.localdate()
+    reports = {
+        r.task_id: r
+        for r in MonthlyReport.objects.filter(task__lead_department=department, month=month)
+    }
+    tasks = department_tasks(department, month, today)
+    rows = (
+        [*ledger_values(task), *prefill(task, reports.get(task.pk))]
+        for task in tasks.iterator(chunk_size=1000)
+    )
+    return write_sheet(
+        fileobj,
+        title=f"{department.name} {month.year}年{month.month}月工作进展报送表"
+        f"（{today.year}年{today.month}月{today.day}日导出）",
+        sheet_title=REPORT_SHEET,
+        columns=REPORT_COLUMNS,
+        rows=rows,
+        subject=f"{SUBJECT_PREFIX}{month:%Y-%m}",
+    )
+
+
+def report_sheet_filename(department, month):
+    return f"{department.name}-{month:%Y年%m月}进展报送表.xlsx"
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class SheetError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+@dataclass
+class SheetRow:
+    excel_row: int
+    task_id: object = None
+    code: str = ""
+    progress: str = ""
+    problems: str = ""
+    next_steps: str = ""
+    percent: object = None
+    percent_note: str | None = None  # None when the sheet has no 进度说明 column
+
+    def is_blank(self):
+        return not any(
+            [
+                self.task_id not in (None, ""),
+                self.progress,
+                self.problems,
+                self.next_steps,
+                self.percent not in (None, ""),
+                self.percent_note,
+            ]
+        )
+
+
+def _normalise_header(value):
+    text = re.sub(r"\s+", "", str(value or ""))
+    return text.replace("(", "（").replace(")", "）").replace("％", "%")
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_report_sheet(fileobj, month):
+    """The data rows of an uploaded report sheet. Raises SheetError for a file that is not a
+    readable .xlsx, is too large, lacks the header, or belongs to another month."""
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise SheetError("文件无法读取：请上传 Excel（.xlsx）格式的文件。") from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise SheetError("文件内容过大，请只保留本单位的报送表后再上传。")
+    fileobj.seek(0)
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of error on a corrupt file
+        raise SheetError("文件已损坏或不是 Excel（.xlsx）文件，无法读取。") from None
+    try:
+        subject = workbook.properties.subject or ""
+        if subject.startswith(SUBJECT_PREFIX) and subject != f"{SUBJECT_PREFIX}{month:%Y-%m}":
+            other = subject[len(SUBJECT_PREFIX) :]
+            raise SheetError(
+                f"该文件是 {other} 的报送表，与本页月份（{month:%Y-%m}）不符，"
+                "请下载本月的报送表填写。"
+            )
+        sheet = workbook[REPORT_SHEET] if REPORT_SHEET in workbook.sheetnames else workbook.active
+        return _read_rows(sheet)
+    except SheetError:
+        raise
+    except Exception:  # noqa: BLE001 - same: malformed sheet XML surfaces while iterating
+        raise SheetError("文件已损坏，无法读取其中的表格。") from None
+    finally:
+        workbook.close()
+
+
+def _read_rows(sheet):
+    rows = sheet.iter_rows(values_only=True)
+    columns = None
+    for number, values in enumerate(rows, start=1):
+        names = [_normalise_header(v) for v in values]
+        if "任务ID" in names:
+            columns = {name: i for i, name in reversed(list(enumerate(names))) if name}
+            header_row = number
+            break
+        if number >= 10:
+            break
+    if columns is None:
+        raise SheetError("未找到表头行（含“任务ID”列）。请使用系统下载的报送表，不要删除表头。")
+    missing = [h for h in REQUIRED_HEADERS if h not in columns]
+    if missing:
+        raise SheetError("表头缺少以下列：" + "、".join(missing) + "。请使用系统下载的报送表。")
+    index = {
+        HEADER_KEYS[h]: columns[h] for h in REQUIRED_HEADERS + OPTIONAL_HEADERS if h in columns
+    }
+    result = []
+    for number, values in enumerate(rows, start=header_row + 1):
+        cells = {key: values[i] if i < len(values) else None for key, i in index.items()}
+        row = SheetRow(
+            excel_row=number,
+            task_id=cells["task_id"],
+            code=_text(cells.get("code")),
+            progress=_text(cells["progress"]),
+            problems=_text(cells["problems"]),
+            next_steps=_text(cells["next_steps"]),
+            percent=cells["percent"],
+            percent_note=_text(cells["percent_note"]) if "percent_note" in cells else None,
+        )
+        if row.is_blank():
+            continue
+        result.append(row)
+        if len(result) > MAX_ROWS:
+            raise SheetError(f"文件行数过多（超过 {MAX_ROWS} 行），请只保留本单位的任务。")
+    return result
+
+
+def _int_or_none(value):
+    """An int from a cell value (45, 45.0, "45", "45%"), or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value).strip().rstrip("%％").strip()
+    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else None
+
+
+# --- checking and submitting -----------------------------------------------------------------
+
+
+@dataclass
+class RowError:
+    excel_row: int
+    code: str
+    messages: list = field(default_factory=list)
+
+    @property
+    def text(self):
+        return "；".join(self.messages)
+
+
+@dataclass
+class PlannedReport:
+    row: SheetRow
+    task: Task
+    report: MonthlyReport
+    data: dict
+
+
+@dataclass
+class CheckResult:
+    planned: list = field(default_factory=list)
+    unchanged: int = 0  # rows of already submitted reports, left as they are
+    errors: list = field(default_factory=list)
+
+
+def check_rows(user, month, rows):
+    """Check every row of an uploaded sheet for `month`; nothing is written here."""
+    result = CheckResult()
+    ids = {i for i in (_int_or_none(r.task_id) for r in rows) if i and i > 0}
+    previous = (
+        MonthlyReport.objects.filter(task=OuterRef("pk"), month__lt=month)
+        .exclude(status=ReportStatus.DRAFT)
+        .order_by("-month")
+    )
+    tasks = {
+        t.pk: t
+        for t in Task.objects.filter(pk__in=ids)
+        .select_related("project__plan", "lead_department")
+        .annotate(prev_percent=Subquery(previous.values("percent")[:1]))
+    }
+    reports = {r.task_id: r for r in MonthlyReport.objects.filter(task__in=ids, month=month)}
+    seen = {}
+    for row in rows:
+        messages = []
+        task_id = _int_or_none(row.task_id)
+        task = tasks.get(task_id)
+        code = task.code if task else row.code
+        if task_id is None:
+            messages.append("任务ID缺失或无效")
+        elif task is None:
+            messages.append(f"任务ID {task_id} 不存在")
+        elif not can(user, Action.REPORT, task):
+            messages.append("该任务不由本单位牵头，不能报送")
+        elif task_id in seen:
+            messages.append(f"与第 {seen[task_id]} 行是同一任务")
+        elif task.project.plan.year != month.year:
+            messages.append(
+                f"该任务属于{task.project.plan.year}年计划，不能报送{month:%Y-%m}的进展"
+            )
+        if task_id is not None:
+            seen.setdefault(task_id, row.excel_row)
+        percent = _int_or_none(row.percent) if row.percent not in (None, "") else None
+        if row.percent in (None, ""):
+            messages.append("请填写月末进度")
+        elif percent is None:
+            messages.append(
+                f"月末进度“{_text(row.percent)[:20]}”不是整数，请填写 0 到 100 之间的整数"
+            )
+        elif not 0 <= percent <= 100:
+            messages.append(f"月末进度 {percent} 超出范围，应在 0 到 100 之间")
+        texts = {
+            "progress": ("本月进展", row.progress),
+            "problems": ("存在问题", row.problems),
+            "next_steps": ("下步计划", row.next_steps),
+            "percent_note": ("进度说明", row.percent_note or ""),
+        }
+        for label, value in texts.values():
+            if len(value) > TEXT_LIMIT:
+                messages.append(f"{label}超过 {TEXT_LIMIT} 字（现 {len(value)} 字）")
+        if not row.progress:
+            messages.append("请填写本月进展")
+        if messages or task is None:
+            result.errors.append(RowError(row.excel_row, code, messages))
+            continue
+        data = {key: value for key, (_label, value) in texts.items()}
+        data["percent"] = percent
+        if row.percent_note is None:
+            del data["percent_note"]
+        report = reports.get(task.pk)
+        if report is not None and report.status not in EDITABLE:
+            if all(getattr(report, key) == value for key, value in data.items()):
+                result.unchanged += 1
+                continue
+            result.errors.append(
+                RowError(
+                    row.excel_row,
+                    code,
+                    [
+                        f"本月报告{report.get_status_display()}，不能再修改；"
+                        "如需修改，请由处室负责人退回（或删去此行）"
+                    ],
+                )
+            )
+            continue
+        previous_percent = task.prev_percent
+        explained = (row.percent_note or "").strip() or row.problems.strip()
+        if previous_percent is not None and percent < previous_percent and not explained:
+            result.errors.append(
+                RowError(
+                    row.excel_row,
+                    code,
+                    [
+                        f"月末进度（{percent}%）低于上月（{previous_percent}%），"
+                        "请在“进度说明”或“存在问题”中说明原因"
+                    ],
+                )
+            )
+            continue
+        if report is None:
+            report = MonthlyReport(task=task, month=month, version=0)
+        result.planned.append(PlannedReport(row, task, report, data))
+    return result
+
+
+@transaction.atomic
+def submit_rows(user, planned):
+    """Submit every planned report, all or nothing. ReportConflict / ReportLocked from
+    `save_report` (someone changed a report since the check) roll everything back."""
+    for item in planned:
+        save_report(
+            item.report, user=user, data=item.data, version=item.report.version, submit=True
+        )
+    return len(planned)
+
+
+# --- the upload form -------------------------------------------------------------------------
+
+
+class ReportSheetForm(forms.Form):
+    """The upload of a filled report sheet; `clean_file` reads it into `self.rows`."""
+
+    file = forms.FileField(
+        label="填好的报送表（.xlsx）",
+        help_text="请使用本页下载的报送表填写；文件不超过 5 MB。",
+        error_messages={"required": "请选择要上传的文件。", "empty": "上传的文件是空的。"},
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, month, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.month = month
+        self.rows = []
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"文件过大（{upload.size / 1024 / 1024:.1f} MB），不能超过 5 MB。"
+            )
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(
+                "只能上传 Excel 2007 及以上格式（.xlsx）的文件；.xls、.csv 等请先另存为 .xlsx。"
+            )
+        try:
+            self.rows = read_report_sheet(upload, self.month)
+        except SheetError as error:
+            raise forms.ValidationError(str(error)) from None
+        if not self.rows:
+            raise forms.ValidationError("文件中没有任务行。")
+        return upload

@@ -1,0 +1,83 @@
+"""Notices to people: an in-app notification and an email per recipient.
+
+Each notice is stored as Reminder rows whose `key` is unique, so the same notice can never be
+stored (and so sent) twice. In-app rows are delivered when stored; email rows are sent by the
+Celery task `deliver_emails` after the transaction commits, so a web request never waits on
+the mail server.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .choices import ReminderChannel
+from .models import Reminder
+
+
+def notify(recipients, *, kind, subject, body, key, task=None):
+    """Store an in-app notice and an email for each recipient; returns the rows created."""
+    now = timezone.now()
+    created = []
+    for user in {u.pk: u for u in recipients}.values():
+        channels = [ReminderChannel.IN_APP] + ([ReminderChannel.EMAIL] if user.email else [])
+        for channel in channels:
+            row = Reminder(
+                key=f"{key}:{user.pk}:{channel}"[:200],
+                kind=kind,
+                recipient=user,
+                channel=channel,
+                task=task,
+                subject=subject[:200],
+                body=body,
+                sent_at=now if channel == ReminderChannel.IN_APP else None,
+            )
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue  # already stored: never twice
+            created.append(row)
+    email_ids = [r.pk for r in created if r.channel == ReminderChannel.EMAIL]
+    if email_ids:
+        from .tasks import deliver_emails
+
+        transaction.on_commit(lambda: deliver_emails.delay(email_ids))
+    return created
+
+
+def send_email(reminder, base_url=None):
+    """Send one email reminder (text and HTML) to its recipient."""
+    context = {
+        "reminder": reminder,
+        "user": reminder.recipient,
+        "task": reminder.task,
+        "base_url": base_url or settings.SITE_URL,
+    }
+    message = EmailMultiAlternatives(
+        subject=render_to_string("emails/notice_subject.txt", context).strip(),
+        body=render_to_string("emails/notice.txt", context),
+        to=[reminder.recipient.email],
+    )
+    message.attach_alternative(render_to_string("emails/notice.html", context), "text/html")
+    message.send()
+
+
+def claim_and_send(reminder_id):
+    """Send the email reminder `reminder_id` unless it was sent already. The row is claimed
+    with a conditional UPDATE before sending, so two workers never send it twice."""
+    now = timezone.now()
+    claimed = Reminder.objects.filter(pk=reminder_id, sent_at=None).update(
+        sent_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    reminder = Reminder.objects.select_related("recipient", "task").get(pk=reminder_id)
+    try:
+        send_email(reminder)
+    except Exception as exc:
+        Reminder.objects.filter(pk=reminder_id).update(sent_at=None, last_error=str(exc)[:500])
+        raise
+    return True

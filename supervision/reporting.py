@@ -1,0 +1,214 @@
+"""Monthly reports: draft, submit, return, approve. Views and the ledger upload call these.
+
+Concurrency is optimistic: a form carries the report's `version`; saving locks the row,
+compares, and refuses a stale version (ReportConflict) instead of overwriting someone else's
+work. Every write goes through `Model.save`, so the history records it with the user.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .choices import ReminderKind, ReportStatus, Role, TaskStatus
+from .models import IndicatorValue, MonthlyReport, Task
+from .notify import notify
+
+EDITABLE = {ReportStatus.DRAFT, ReportStatus.RETURNED}
+REPORT_FIELDS = ["progress", "problems", "next_steps", "percent", "percent_note"]
+
+
+class ReportConflict(Exception):
+    """Someone else saved the report since this form was opened."""
+
+    message = "该报告已被他人修改，您的内容未保存。请刷新页面查看最新内容后再修改。"
+
+
+class ReportLocked(Exception):
+    """The report was submitted or approved and is read-only for its department."""
+
+    message = "该报告已提交，不能再修改；如需修改，请由处室负责人退回。"
+
+
+def next_month(month):
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def previous_month(month):
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def report_due_date(month):
+    """The day by which the report of `month` is due (REPORT_DUE_DAY of the next month)."""
+    return next_month(month).replace(day=settings.REPORT_DUE_DAY)
+
+
+def is_future(month, today=None):
+    today = today or timezone.localdate()
+    return month > today.replace(day=1)
+
+
+def refusal(task, month, today=None):
+    """Why a report of `month` cannot be filed for `task` (a Chinese sentence), or None."""
+    if is_future(month, today):
+        return "不能填报未来月份的进展。"
+    year = task.project.plan.year
+    if month.year != year:
+        return f"该任务属于{year}年工作计划，只能填报{year}年各月的进展。"
+    return None
+
+
+def previous_report(task, month):
+    return (
+        MonthlyReport.objects.filter(task=task, month__lt=month)
+        .exclude(status=ReportStatus.DRAFT)
+        .order_by("-month")
+        .first()
+    )
+
+
+def report_for(task, month):
+    """The stored report of `task` for `month`, or a new one prefilled from the last one."""
+    report = MonthlyReport.objects.filter(task=task, month=month).first()
+    return report or new_report(task, month, previous_report(task, month))
+
+
+def new_report(task, month, last):
+    """An unsaved report of `month`, prefilled from `last` (the previous report) if any."""
+    report = MonthlyReport(task=task, month=month, version=0)
+    if last:
+        report.progress = last.progress
+        report.problems = last.problems
+        report.next_steps = last.next_steps
+        report.percent = last.percent
+    else:
+        report.percent = task.percent
+    return report
+
+
+@transaction.atomic
+def save_report(report, *, user, data, indicator_values=None, version, submit=False):
+    """Save `data` (REPORT_FIELDS) on `report` as a draft, or submit it.
+
+    `version` is the version the user's form was opened at; a report saved by someone else
+    since raises ReportConflict and nothing is written."""
+    if report.pk:
+        current = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+        if current.version != version:
+            raise ReportConflict
+        if current.status not in EDITABLE:
+            raise ReportLocked
+        report = current
+    elif version != 0:
+        raise ReportConflict
+    for field in REPORT_FIELDS:
+        if field in data:
+            setattr(report, field, data[field])
+    report.version += 1
+    if submit:
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_by = user
+        report.submitted_at = timezone.now()
+    elif report.status != ReportStatus.RETURNED:
+        report.status = ReportStatus.DRAFT
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        raise ReportConflict from None
+    for indicator, value in (indicator_values or {}).items():
+        _save_indicator_value(report, indicator, value, submit)
+    if submit:
+        _apply_to_task(report)
+    return report
+
+
+def _save_indicator_value(report, indicator, value, submit):
+    row = IndicatorValue.objects.filter(report=report, indicator=indicator).first()
+    if value is None:
+        if row:
+            row.delete()
+        return
+    if row is None:
+        IndicatorValue.objects.create(report=report, indicator=indicator, value=value)
+    elif row.value != value:
+        row.value = value
+        row.save()
+    if submit and (indicator.as_of_month is None or indicator.as_of_month <= report.month):
+        indicator.actual = value
+        indicator.as_of_month = report.month
+        indicator.save()
+
+
+def _apply_to_task(report):
+    """A submitted report moves the task's percent and status forward."""
+    task = Task.objects.select_for_update().get(pk=report.task_id)
+    latest = task.reports.exclude(status=ReportStatus.DRAFT).order_by("-month").first()
+    if latest and latest.pk != report.pk:
+        return  # an older month was (re)submitted: the newer one keeps the figures
+    changed = task.percent != report.percent
+    task.percent = report.percent
+    if task.status == TaskStatus.NOT_STARTED and report.percent > 0:
+        task.status, changed = TaskStatus.IN_PROGRESS, True
+    if task.status == TaskStatus.IN_PROGRESS and report.percent == 100:
+        task.status, changed = TaskStatus.COMPLETED, True
+    if changed:
+        task.save()
+
+
+@transaction.atomic
+def return_report(report, *, user, reason):
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ReportLocked
+    report.status = ReportStatus.RETURNED
+    report.return_reason = reason
+    report.reviewed_by = user
+    report.reviewed_at = timezone.now()
+    report.version += 1
+    report.save()
+    if report.submitted_by:
+        notify(
+            [report.submitted_by],
+            kind=ReminderKind.RETURNED,
+            subject=f"月报被退回：{report.task.code} {report.task.title}（{report.month:%Y-%m}）",
+            body=f"{user}退回了您报送的{report.month:%Y年%m月}进展报告。退回原因：{reason}",
+            key=f"returned:{report.pk}:{report.version}",
+            task=report.task,
+        )
+    return report
+
+
+@transaction.atomic
+def approve_report(report, *, user):
+    report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ReportLocked
+    report.status = ReportStatus.APPROVED
+    report.reviewed_by = user
+    report.reviewed_at = timezone.now()
+    report.version += 1
+    report.save()
+    return report
+
+
+def department_staff(department, roles=(Role.STAFF, Role.HEAD)):
+    """The active members of `department` holding one of `roles`."""
+    if department is None:
+        return []
+    labels = [Role(r).label for r in roles]
+    return list(department.members.filter(is_active=True, groups__name__in=labels).distinct())
+
+
+def months_of_plan(task_or_year, today=None):
+    """The months a report may be filed for: from January of the plan's year to this month."""
+    today = today or timezone.localdate()
+    year = task_or_year if isinstance(task_or_year, int) else task_or_year.project.plan.year
+    month = date(year, 1, 1)
+    last = min(today.replace(day=1), date(year, 12, 1))
+    months = []
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months

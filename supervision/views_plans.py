@@ -1,0 +1,486 @@
+"""The plan import page (/plans/import/): upload or paste, review the parsed tree, confirm.
+
+Nothing is written before the confirmation. The review step carries only the source text (and
+the year) to the browser, with an HMAC over both; the confirmation re-parses that text with the
+same parser as `import_plan` (planio.read_plan), so the tree itself never comes from the
+browser. The admin's corrections (lead department and due date of each task) are posted as
+fields keyed by the task code ("2.1", "11.1.2") and applied after `apply_plan`, inside the same
+transaction, through `Task.save` so that the history records them with the request user.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from .access import Action, require
+from .choices import Comparison, DepartmentKind, Rhythm
+from .models import Department, Plan, Task
+from .planio import PlanParseError, apply_plan, decode_plan_bytes, read_plan
+
+MAX_BYTES = 2 * 1024 * 1024  # the largest plan document accepted, file or pasted text
+MIN_YEAR, MAX_YEAR = 2000, 2100
+SIGNATURE_SALT = "supervision.views_plans.plan_import"
+LIST_LIMIT = 10  # tasks named one by one in the result messages
+SPARE_FIELDS = 10  # the review form's fields besides the corrections (csrf, hidden, button)
+
+YEAR_ERRORS = {
+    "required": "请填写计划年度。",
+    "invalid": "年度应为四位数字，如 2012。",
+    "min_value": f"年度应在 {MIN_YEAR}–{MAX_YEAR} 之间。",
+    "max_value": f"年度应在 {MIN_YEAR}–{MAX_YEAR} 之间。",
+}
+
+
+def sign_source(year, source):
+    """The HMAC that ties a reviewed text to its year (SECRET_KEY-keyed, so not forgeable)."""
+    return salted_hmac(SIGNATURE_SALT, f"{year}\n{source}", algorithm="sha256").hexdigest()
+
+
+def normalise_newlines(text):
+    """Browsers submit form values with CRLF line ends; the parser and the HMAC want LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+
+class PlanUploadForm(forms.Form):
+    """Step 1: the year and the document, as a UTF-8 .txt file or pasted text.
+
+    A valid form has parsed the document: `cleaned_data["source"]` is the text and
+    `cleaned_data["tree"]` the tree that read_plan gives for it."""
+
+    year = forms.IntegerField(
+        label="计划年度",
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        error_messages=YEAR_ERRORS,
+        help_text="重复导入同一年度的计划会就地更新，已有进展的任务不会被删除。",
+    )
+    file = forms.FileField(
+        label="计划文档",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
+        help_text="UTF-8 编码的纯文本（.txt），不超过 2 MB。",
+        error_messages={
+            "invalid": "无法读取上传的文件，请重新选择。",
+            "empty": "文件为空，请选择包含工作计划正文的文本文件。",
+        },
+    )
+    text = forms.CharField(
+        label="或粘贴计划正文",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "placeholder": "一、……\n（一）……\n1. ……"}),
+        help_text="正文应按“一、二、三、……”分章节，每个章节标题单独成行。",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, pasted = cleaned.get("file"), cleaned.get("text") or ""
+        if upload and pasted.strip():
+            self.add_error("text", "请只选择一种方式：上传文件，或粘贴正文（不要同时使用）。")
+            return cleaned
+        if not upload and not pasted.strip():
+            self.add_error("file", "请选择计划文档，或在下方粘贴计划正文。")
+            return cleaned
+        where = "file" if upload else "text"
+        try:
+            source = self.read_upload(upload) if upload else self.read_pasted(pasted)
+        except PlanParseError as exc:
+            self.add_error(where, str(exc))
+            return cleaned
+        year = cleaned.get("year")
+        if year is None:
+            return cleaned  # the year's own error is already shown
+        try:
+            cleaned["tree"] = read_plan(source, year)
+        except PlanParseError as exc:
+            self.add_error(where, str(exc))
+            return cleaned
+        cleaned["source"] = source
+        return cleaned
+
+    @staticmethod
+    def read_upload(upload):
+        if upload.size > MAX_BYTES:
+            raise PlanParseError(
+                f"文件过大（{upload.size / 1024 / 1024:.1f} MB），计划文档不能超过 2 MB。"
+            )
+        return decode_plan_bytes(upload.read())
+
+    @staticmethod
+    def read_pasted(pasted):
+        data = normalise_newlines(pasted).encode("utf-8")
+        if len(data) > MAX_BYTES:
+            raise PlanParseError("粘贴的正文超过 2 MB，请分批整理或上传文件。")
+        # The same checks (control characters, empty) and normalisation as for a file.
+        return decode_plan_bytes(data)
+
+
+class PlanSourceForm(forms.Form):
+    """Step 2's hidden part: the reviewed text and year, with their signature.
+
+    A valid form has re-parsed the text: `cleaned_data["tree"]`."""
+
+    year = forms.IntegerField(
+        min_value=MIN_YEAR, max_value=MAX_YEAR, error_messages=YEAR_ERRORS, widget=forms.HiddenInput
+    )
+    source = forms.CharField(strip=False, widget=forms.HiddenInput)
+    signature = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_source(self):
+        return normalise_newlines(self.cleaned_data["source"])
+
+    def clean(self):
+        cleaned = super().clean()
+        year, source = cleaned.get("year"), cleaned.get("source")
+        signature = cleaned.get("signature") or ""
+        if year is None or source is None:
+            raise forms.ValidationError("预览内容不完整，请重新上传计划文档。")
+        if not constant_time_compare(signature, sign_source(year, source)):
+            raise forms.ValidationError("预览内容已失效或被改动，请重新上传计划文档。")
+        try:
+            cleaned["tree"] = read_plan(source, year)
+        except PlanParseError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+
+class PlanCorrectionsForm(forms.Form):
+    """Step 2's visible part: a lead department and a due date for every task of the tree.
+
+    Fields are `lead_<code>` and `due_<code>`; their initial values are what the import will
+    write if left alone (see `Row`), so `changed_data` is exactly the admin's corrections.
+
+    A plan too large to post two fields per task within DATA_UPLOAD_MAX_NUMBER_FIELDS (Django
+    would refuse the confirmation with a bare 400) gets no fields: it is imported as parsed and
+    corrected in the admin afterwards (`editable` is False)."""
+
+    def __init__(self, *args, rows, department_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        self.editable = limit is None or 2 * len(rows) + SPARE_FIELDS <= limit
+        for row in rows if self.editable else []:
+            empty = f"新建：{row.lead_name}（按文档）" if row.lead_is_new else "— 未确定 —"
+            self.fields[row.lead_key] = forms.ChoiceField(
+                label=f"{row.code} 牵头单位",
+                required=False,
+                choices=[("", empty), *department_choices],
+                initial=str(row.lead_id) if row.lead_id else "",
+                error_messages={"invalid_choice": "所选单位不存在，请从列表中重新选择。"},
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.fields[row.due_key] = forms.DateField(
+                label=f"{row.code} 完成时限",
+                required=False,
+                initial=row.due,
+                input_formats=["%Y-%m-%d"],
+                error_messages={"invalid": "请填写有效日期，格式如 2012-12-31。"},
+                widget=forms.DateInput(
+                    attrs={"type": "date", "class": "form-control form-control-sm"},
+                    format="%Y-%m-%d",
+                ),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for row in self.rows:
+            due = cleaned.get(row.due_key)
+            if row.due_key in self.changed_data and due and row.start_date:
+                if due < row.start_date:
+                    self.add_error(
+                        row.due_key, f"完成时限不能早于开始日期（{row.start_date:%Y-%m-%d}）。"
+                    )
+        return cleaned
+
+    def corrections(self):
+        """{code: {"lead_department_id": id | None, "due_date": date | None}}, changed only."""
+        out = {}
+        for row in self.rows:
+            values = {}
+            if row.lead_key in self.changed_data:
+                lead = self.cleaned_data[row.lead_key]
+                values["lead_department_id"] = int(lead) if lead else None
+            if row.due_key in self.changed_data:
+                values["due_date"] = self.cleaned_data[row.due_key]
+            if values:
+                out[row.code] = values
+        return out
+
+
+# --- the review model ----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One task of the parsed tree as the review page shows it.
+
+    `lead_*` and `due` are what the import will leave on the task if the admin changes
+    nothing: the document's values, except where apply_plan keeps the stored ones (a keyword
+    guess never overrides a lead set since; an open deadline never clears one)."""
+
+    code: str
+    depth: int
+    node: dict
+    lead_name: str | None = None
+    lead_id: int | None = None
+    lead_is_new: bool = False
+    due: date | None = None
+    start_date: date | None = None
+    current: tuple | None = None  # (lead name, due) of the stored task, when it differs
+    indicators: list = field(default_factory=list)
+    rhythm: str = ""
+
+    @property
+    def lead_key(self):
+        return f"lead_{self.code}"
+
+    @property
+    def due_key(self):
+        return f"due_{self.code}"
+
+    @property
+    def unplaced(self):
+        return not self.lead_name
+
+
+@dataclass
+class Review:
+    """Everything the review page needs, computed with a fixed number of queries."""
+
+    tree: dict
+    source: str
+    departments: list
+    existing_plan: Plan | None = None
+    existing_task_count: int = 0
+    projects: list = field(default_factory=list)  # (project node, [Row])
+    rows: list = field(default_factory=list)
+    leaving: int = 0  # stored tasks that the document no longer has
+    same_source: bool = False
+
+    @property
+    def unplaced(self):
+        return [row for row in self.rows if row.unplaced]
+
+    @property
+    def new_departments(self):
+        return sorted({row.lead_name for row in self.rows if row.lead_is_new})
+
+    @property
+    def measure_count(self):
+        return sum(len(row.node.get("measures", [])) for row in self.rows)
+
+    @property
+    def indicator_count(self):
+        return sum(len(row.indicators) for row in self.rows)
+
+
+def load_departments():
+    """All departments in one query, and the select's choices grouped by kind."""
+    departments = list(Department.objects.order_by("sort_order", "name"))
+    groups = {}
+    for dept in departments:
+        label = dept.name if dept.is_active else f"{dept.name}（已停用）"
+        groups.setdefault(dept.kind, []).append((str(dept.pk), label))
+    kinds = dict(DepartmentKind.choices)
+    choices = [(kinds.get(kind, kind), options) for kind, options in groups.items()]
+    return departments, choices
+
+
+def build_review(tree, source, departments):
+    """The rows of `tree` with what the import will write, next to what is stored."""
+    by_name = {d.name: d for d in departments}
+    by_id = {d.pk: d for d in departments}
+    review = Review(tree=tree, source=source, departments=departments)
+    review.existing_plan = (
+        Plan.objects.filter(year=tree["year"]).annotate(task_count=Count("projects__tasks")).first()
+    )
+    stored = {}
+    if review.existing_plan:
+        review.existing_task_count = review.existing_plan.task_count
+        review.same_source = (
+            review.existing_plan.source_sha256 == hashlib.sha256(source.encode()).hexdigest()
+        )
+        stored = {
+            code: (lead_id, due, start)
+            for code, lead_id, due, start in Task.objects.filter(
+                project__plan=review.existing_plan
+            ).values_list("code", "lead_department_id", "due_date", "start_date")
+        }
+    comparisons = dict(Comparison.choices)
+    rhythms = dict(Rhythm.choices)
+
+    def walk(nodes, prefix, depth, rows):
+        for node in nodes:
+            code = f"{prefix}.{node['number']}"
+            row = Row(code=code, depth=depth, node=node)
+            named = node.get("lead_department")
+            due = date.fromisoformat(node["due"]) if node.get("due") else None
+            old = stored.get(code)
+            if old is not None:
+                old_lead, old_due, row.start_date = old
+                # Mirrors planio._sync_tasks: what apply_plan keeps of the stored task.
+                if not (named and (not old_lead or named in node["text"])):
+                    named = by_id[old_lead].name if old_lead in by_id else None
+                due = due or old_due
+                old_name = by_id[old_lead].name if old_lead in by_id else None
+                if (old_name, old_due) != (named, due):
+                    row.current = (old_name, old_due)
+            row.lead_name = named
+            row.lead_id = by_name[named].pk if named in by_name else None
+            row.lead_is_new = bool(named) and named not in by_name
+            row.due = due
+            row.rhythm = rhythms.get(node.get("rhythm") or "", "")
+            row.indicators = [
+                {**ind, "sign": comparisons.get(ind.get("comparison", ">="), "≥")}
+                for ind in node.get("indicators", [])
+            ]
+            rows.append(row)
+            walk(node.get("tasks", []), code, depth + 1, rows)
+
+    for project in tree["projects"]:
+        rows = []
+        walk(project["tasks"], str(project["number"]), 0, rows)
+        review.projects.append((project, rows))
+        review.rows += rows
+    review.leaving = len(set(stored) - {row.code for row in review.rows})
+    return review
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+@login_required
+def plan_import(request):
+    """Upload or paste a plan (GET, POST), review it (POST), confirm the import (POST)."""
+    require(request.user, Action.IMPORT)
+    if request.method == "POST" and "confirm" in request.POST:
+        return confirm_import(request)
+    if request.method == "POST":
+        return preview_import(request)
+    form = PlanUploadForm(initial={"year": timezone.localdate().year})
+    return render(request, "supervision/plan_import.html", {"form": form})
+
+
+def preview_import(request):
+    """Parse the upload and show the review page; writes nothing."""
+    form = PlanUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "supervision/plan_import.html", {"form": form})
+    tree, source = form.cleaned_data["tree"], form.cleaned_data["source"]
+    year = form.cleaned_data["year"]
+    source_form = PlanSourceForm(
+        initial={"year": year, "source": source, "signature": sign_source(year, source)}
+    )
+    departments, choices = load_departments()
+    review = build_review(tree, source, departments)
+    corrections = PlanCorrectionsForm(rows=review.rows, department_choices=choices)
+    return render_review(request, review, source_form, corrections)
+
+
+def render_review(request, review, source_form, corrections):
+    """The review page: the tree, project by project, each task with its correction fields."""
+
+    def fields(row):
+        if not corrections.editable:
+            return row, None, None
+        return row, corrections[row.lead_key], corrections[row.due_key]
+
+    projects = [(project, [fields(row) for row in rows]) for project, rows in review.projects]
+    context = {
+        "review": review,
+        "source_form": source_form,
+        "corrections": corrections,
+        "projects": projects,
+    }
+    return render(request, "supervision/plan_import_review.html", context)
+
+
+def confirm_import(request):
+    """Re-parse the reviewed text, write it and the corrections in one transaction, redirect."""
+    source_form = PlanSourceForm(request.POST)
+    if not source_form.is_valid():
+        form = PlanUploadForm(initial={"year": timezone.localdate().year})
+        errors = source_form.non_field_errors() or ["预览内容无效，请重新上传计划文档。"]
+        context = {"form": form, "errors": errors}
+        return render(request, "supervision/plan_import.html", context, status=400)
+    tree, source = source_form.cleaned_data["tree"], source_form.cleaned_data["source"]
+    departments, choices = load_departments()
+    review = build_review(tree, source, departments)
+    corrections = PlanCorrectionsForm(request.POST, rows=review.rows, department_choices=choices)
+    if not corrections.is_valid():
+        return render_review(request, review, source_form, corrections)
+
+    with transaction.atomic():
+        result = apply_plan(tree, source_text=source)
+        corrected = apply_corrections(result.plan, corrections.corrections())
+    report_result(request, result, corrected)
+    return redirect("plan_import")
+
+
+def apply_corrections(plan, corrections):
+    """Save each corrected task through the model (so its history names the user)."""
+    if not corrections:
+        return 0
+    tasks = Task.objects.filter(project__plan=plan, code__in=list(corrections)).select_related(
+        "project", "parent"
+    )
+    count = 0
+    for task in tasks:
+        values = corrections[task.code]
+        changed = [key for key, value in values.items() if getattr(task, key) != value]
+        if changed:
+            for key in changed:
+                setattr(task, key, values[key])
+            task.save()
+            count += 1
+    return count
+
+
+def report_result(request, result, corrected):
+    """The ImportResult as Chinese messages for the page after the redirect."""
+    plan = result.plan
+    messages.success(
+        request,
+        f"已导入{plan.year}年计划《{plan.title}》：新增 {result.created} 条，"
+        f"更新 {result.updated} 条，删除 {result.deleted} 条记录"
+        + (f"；按核对意见修改了 {corrected} 项任务" if corrected else "")
+        + "。"
+        + ("" if result.changed or corrected else "内容与上次导入相同，未作改动。"),
+    )
+    if result.new_departments:
+        messages.info(request, "新建单位：" + "、".join(result.new_departments) + "。")
+    if result.kept:
+        messages.warning(
+            request,
+            f"文档中已无、但已有进展而保留的任务 {len(result.kept)} 项：" + named(result.kept),
+        )
+    unplaced = list(
+        Task.objects.filter(project__plan=plan, lead_department=None)
+        .order_by("path")
+        .values_list("code", "title")
+    )
+    if unplaced:
+        messages.warning(
+            request,
+            f"仍有 {len(unplaced)} 项任务未确定牵头单位，请在后台补充：" + named(unplaced),
+        )
+
+
+def named(tasks):
+    """'1.2 标题；1.3 标题……' for a message, at most LIST_LIMIT of them."""
+    text = "；".join(f"{code} {title}" for code, title in tasks[:LIST_LIMIT])
+    more = len(tasks) - LIST_LIMIT
+    return text + (f" 等（另有 {more} 项）" if more > 0 else "") + "。"
