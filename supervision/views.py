@@ -235,7 +235,7 @@ def department_reports(request, month):
     """All the department's reports of a month on one page, for staff with many tasks."""
     user = request.user
     month = _month_or_404(month)
-    if not (user.department_id and user.has_role(Role.STAFF, Role.HEAD)):
+    if not (user.department_id and user.has_role(Role.STAFF, Role.HEAD, Role.ADMIN)):
         raise PermissionDenied("只有承办单位的人员可以批量填报。")
     if reporting.is_future(month):
         return render(

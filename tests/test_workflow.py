@@ -354,7 +354,14 @@ MATRIX = [
     ("post", "/tasks/{finance}/remind/", [302, 302, 403, 302, 403, 403, 403]),
     ("post", "/tasks/{finance}/close/", [302, 302, 403, 302, 403, 403, 403]),
     ("post", "/tasks/{finance}/instructions/", [302, 302, 302, 403, 403, 403, 403]),
-    ("get", "/reports/2012-07/", [302, 403, 403, 403, 200, 200, 200]),
+    ("get", "/reports/2012-07/", [302, 200, 403, 403, 200, 200, 200]),
+    ("get", "/reports/2012-07/sheet.xlsx", [302, 200, 403, 403, 200, 200, 200]),
+    ("get", "/reports/2012-07/upload/", [302, 200, 403, 403, 200, 200, 200]),
+    ("get", "/supervision/ledger/", [302, 200, 200, 200, 403, 403, 403]),
+    ("get", "/supervision/ledger.xlsx", [302, 200, 200, 200, 403, 403, 403]),
+    ("get", "/plans/import/", [302, 200, 403, 403, 403, 403, 403]),
+    ("post", "/tasks/{food}/partner/2012-07/", [302, 302, 403, 403, 403, 403, 403]),
+    ("post", "/tasks/{finance}/milestones/{milestone}/", [302, 302, 403, 403, 302, 302, 403]),
     ("get", "/notifications/", [302, 200, 200, 200, 200, 200, 200]),
     ("get", "/admin/", [302, 200, 302, 302, 302, 302, 302]),
 ]
@@ -364,13 +371,19 @@ MATRIX = [
 @pytest.mark.parametrize("method,template,expected", MATRIX, ids=[m[1] for m in MATRIX])
 def test_permission_matrix(client, world, method, template, expected):
     last = MonthlyReport.objects.filter(task=world["finance"]).latest("month").month
-    url = template.format(finance=world["finance"].pk, food=world["food"].pk, last=f"{last:%Y-%m}")
+    url = template.format(
+        finance=world["finance"].pk,
+        food=world["food"].pk,
+        last=f"{last:%Y-%m}",
+        milestone=world["finance"].milestones.first().pk,
+    )
     for role, status in zip(ROLES, expected, strict=True):
         client.logout()
         if role != "anonymous":
             login(client, world, role)
         data = {"text": "批示", "action": "approve"} if method == "post" else None
         response = getattr(client, method)(url, data)
+        response.close()  # file downloads hold a temporary file until closed
         assert response.status_code == status, f"{role} {method.upper()} {url}"
         if status == 403:
             assert "无权访问" in response.content.decode()
@@ -388,6 +401,8 @@ NASTY = ["", "x" * 100_000, "<script>alert(1)</script>", "abc", "-1", "1e999", "
 def test_forms_survive_nasty_values(client, world, value):
     task = world["finance"]
     indicator = task.indicators.get()
+    instruction = Instruction.objects.create(task=task, leader=world["users"]["leader1"], text="x")
+    task.partner_departments.add(world["users"]["staff2"].department)  # staff2 partners
     posts = [
         ("staff1", report_url(task), {**{k: value for k in report_data()}, "submit": "1"}),
         ("staff1", report_url(task), report_data(save="1", **{f"indicator_{indicator.pk}": value})),
@@ -407,6 +422,8 @@ def test_forms_survive_nasty_values(client, world, value):
             {"completed_on": value, "note": value},
         ),
         ("staff1", "/tasks/?" + "month=" + value[:50], None),
+        ("staff1", f"/tasks/{task.pk}/instructions/{instruction.pk}/answer/", {"response": value}),
+        ("staff2", f"/tasks/{task.pk}/partner/{MONTH}/", {"text": value}),
     ]
     for user, url, data in posts:
         login(client, world, user)
