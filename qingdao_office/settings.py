@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "django_celery_beat",
     "supervision",
     "services",
     "emergency",
@@ -90,6 +91,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+# `make bench` (bench/run.py): an X-Query-Count header on every response, right after WhiteNoise.
+BENCH_QUERY_HEADER = env_bool("BENCH_QUERY_HEADER", False)
+if BENCH_QUERY_HEADER:
+    MIDDLEWARE.insert(2, "supervision.middleware.QueryCountHeaderMiddleware")
 
 ROOT_URLCONF = "qingdao_office.urls"
 WSGI_APPLICATION = "qingdao_office.wsgi.application"
@@ -121,10 +126,13 @@ except ValueError as exc:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # IMMEDIATE: a write transaction takes the lock when it begins, so concurrent saves wait
+    # for each other instead of failing with "database is locked" half-way.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "supervision.User"
+AUTHENTICATION_BACKENDS = ["supervision.auth.Backend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -198,22 +206,62 @@ if _email_url:
             "submission、console、file）。"
         )
 
-# Celery: Redis as broker and result backend with REDIS_URL; without it tasks run in-process.
+# Celery: Redis as broker and result backend with REDIS_URL. Without it, tasks run in-process
+# (CELERY_TASK_ALWAYS_EAGER, the default for tests and manage.py); `make run` (bin/serve) sets
+# CELERY_TASK_ALWAYS_EAGER=false and runs a worker with beat on the embedded broker: kombu's
+# filesystem transport, queued messages as files under var/celery/.
 REDIS_URL = env_str("REDIS_URL")
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # An unacknowledged message (its worker was killed) goes back to the queue after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    }
 else:
-    CELERY_BROKER_URL = "memory://"
+    _celery_dir = VAR_DIR / "celery"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"),
+        "store_processed": False,
+    }
     CELERY_RESULT_BACKEND = "cache+memory://"
-    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+    if not CELERY_TASK_ALWAYS_EAGER:
+        for _folder in ("queue", "control"):
+            (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+# The schedule lives in the database (django-celery-beat), editable in the admin under
+# 周期任务; supervision/schedule.py creates the daily reminder scan after migrate.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# The reminder engine (supervision/reminders.py). Days are counted in TIME_ZONE.
+REMINDER_SCAN_TIME = env_str("REMINDER_SCAN_TIME", "08:30")  # first schedule only; then admin
+REMINDER_DUE_SOON_DAYS = [int(d) for d in env_list("REMINDER_DUE_SOON_DAYS", ["7", "3", "1"])]
+REMINDER_OVERDUE_EVERY = env_int("REMINDER_OVERDUE_EVERY", 3)
+REMINDER_ESCALATE_SUPERVISOR_DAYS = env_int("REMINDER_ESCALATE_SUPERVISOR_DAYS", 7)
+REMINDER_ESCALATE_LEADER_DAYS = env_int("REMINDER_ESCALATE_LEADER_DAYS", 15)
+REMINDER_REPORT_FROM_DAY = env_int("REMINDER_REPORT_FROM_DAY", 25)
+REMINDER_RETURNED_DAYS = env_int("REMINDER_RETURNED_DAYS", 3)
+REMINDER_LISTING_DAYS = [int(d) for d in env_list("REMINDER_LISTING_DAYS", ["7", "3", "1"])]
+REMINDER_RULES = env_list("REMINDER_RULES", [])  # rule names to run; empty = all registered
+REMINDER_CHANNELS = env_list(
+    "REMINDER_CHANNELS",
+    ["supervision.channels.InAppChannel", "supervision.channels.EmailChannel"],
+)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8)
+# A worker that claimed a message and died holds it this long; then another may send it.
+REMINDER_CLAIM_LEASE = env_int("REMINDER_CLAIM_LEASE", 600)
 
 # 红黄绿灯 thresholds (supervision/lights.py): yellow when due within this many days, or when
 # percent done lags the share of elapsed time (序时进度) by more than this many points.
@@ -224,6 +272,20 @@ REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
 
 # The address people reach the app at, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Cache: Redis (shared by every worker) with REDIS_URL, else this process's memory. The
+# dashboard keeps a month's live figures here until the plan's data changes.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "qingdao_office",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600)
 
 # Demo accounts' password (load_demo).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "demo12345")

@@ -10,3 +10,11 @@ class SupervisionConfig(AppConfig):
         from .roles import ensure_roles
 
         post_migrate.connect(ensure_roles, sender=self)
+
+        from .schedule import ensure_schedule
+
+        post_migrate.connect(ensure_schedule, sender=self)
+
+        from . import signals
+
+        signals.connect()

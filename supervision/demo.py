@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .choices import ListingLevel, ReportStatus, Role, TaskStatus
+from .dashboard import close_month
 from .defaults import load_defaults
 from .models import (
     Department,
@@ -22,6 +23,7 @@ from .models import (
     Instruction,
     Listing,
     Milestone,
+    MonthClose,
     MonthlyReport,
     Task,
     User,
@@ -215,6 +217,7 @@ def _load_progress(task, users):
             month=month,
             progress=rng.choice(PROGRESS).format(m=m),
             problems=rng.choice(PROBLEMS),
+            problems_public=rng.random() < 0.5,
             next_steps=rng.choice(NEXT_STEPS).format(m=m),
             percent=percent,
             status=ReportStatus.APPROVED if index < stop_after else ReportStatus.SUBMITTED,
@@ -284,3 +287,12 @@ def _load_supervision(tasks, users, out):
         if not task.is_public:
             task.is_public = True
             task.save(update_fields=["is_public", "updated_at"])
+    # 督查处 closed January to May: their figures are frozen and published (/public/).
+    plan = tasks[0].project.plan
+    for month in REPORT_MONTHS[:5]:
+        if not MonthClose.objects.filter(plan=plan, month=month).exists():
+            close = close_month(plan, month, users["supervisor1"])
+            MonthClose.objects.filter(pk=close.pk).update(
+                closed_at=_aware(date(YEAR, month.month + 1, 8))
+            )
+    out("月度关账：2012年1—5月。")

@@ -5,13 +5,23 @@ from datetime import date
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .choices import Light, TaskStatus
 from .lights import REPORTED, with_lights
-from .models import Department, Listing, MonthlyReport, Plan, Project, Task, Urging
+from .models import (
+    Department,
+    Listing,
+    MonthlyReport,
+    Plan,
+    Project,
+    ReminderItem,
+    Task,
+    Urging,
+)
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -46,6 +56,11 @@ def parse_month(value):
     return date(year, month, 1)
 
 
+def validate_month(value):
+    if parse_month(value) is None:
+        raise ValidationError("月份不正确，请按“年-月”填写，如 2012-06。")
+
+
 def task_rows(today=None):
     """Tasks with what every list row shows: light, listing, last report month, 催办 count.
 
@@ -61,6 +76,14 @@ def task_rows(today=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # reminders of the engine (supervision/reminders.py): distinct events, not recipients
+    reminders = (
+        ReminderItem.objects.filter(task=OuterRef("pk"))
+        .order_by()
+        .values("task")
+        .annotate(n=Count("event", distinct=True))
+        .values("n")
+    )
     queryset = Task.objects.select_related(
         "project", "lead_department", "responsible_leader"
     ).annotate(
@@ -71,6 +94,7 @@ def task_rows(today=None):
         last_progress=Subquery(reports.order_by("-month").values("progress")[:1]),
         last_submitted_at=Subquery(reports.order_by("-month").values("submitted_at")[:1]),
         urging_count=Subquery(urgings, output_field=IntegerField()),
+        reminder_count=Subquery(reminders, output_field=IntegerField()),
     )
     queryset = with_lights(queryset, today or timezone.localdate())
     rank = Case(
@@ -83,11 +107,8 @@ def task_rows(today=None):
 class TaskFilter(django_filters.FilterSet):
     """project, department, status, light, listed, due month and free text."""
 
-    year = django_filters.ModelChoiceFilter(
-        label="年度",
-        queryset=Plan.objects.all(),
-        field_name="project__plan",
-        empty_label="全部年度",
+    year = django_filters.ChoiceFilter(
+        label="年度", choices=[], method="filter_year", empty_label=None
     )
     project = django_filters.ModelChoiceFilter(
         label="工程", queryset=Project.objects.select_related("plan"), empty_label="全部工程"
@@ -119,6 +140,7 @@ class TaskFilter(django_filters.FilterSet):
         method="filter_month",
         validators=[
             RegexValidator(MONTH_RE, "请按“年-月”格式填写，如 2012-06。"),
+            validate_month,
         ],
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
@@ -131,14 +153,27 @@ class TaskFilter(django_filters.FilterSet):
         model = Task
         fields = []
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs):
+        # Years of the plans, newest first; without a year in the query, the newest plan.
+        years = list(Plan.objects.order_by("-year").values_list("year", flat=True))
+        if data is not None and "year" not in data and years:
+            data = data.copy()
+            data["year"] = str(years[0])
+        super().__init__(data, *args, **kwargs)
+        self.filters["year"].extra["choices"] = [(str(y), f"{y}年") for y in years] + [
+            ("all", "全部年度")
+        ]
         for field in self.form.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
             field.widget.attrs["class"] = css
             if not is_select:
                 field.widget.attrs.setdefault("maxlength", "100")
+
+    def filter_year(self, queryset, name, value):
+        if value == "all":
+            return queryset
+        return queryset.filter(project__plan__year=int(value))
 
     def filter_noop(self, queryset, name, value):
         return queryset

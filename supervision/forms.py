@@ -79,6 +79,9 @@ class ReportForm(forms.Form):
         },
     )
     percent_note = text_field("进度说明", rows=2, help_text="进度低于上月时，请说明原因。")
+    problems_public = forms.BooleanField(
+        label="“存在问题”可随进展向社会公开（市办实事）", required=False
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, indicators=(), previous_percent=None, **kwargs):

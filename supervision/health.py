@@ -1,5 +1,7 @@
 """The checks behind /healthz."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import connection
 
@@ -29,6 +31,45 @@ def check_broker():
     return {"ok": True}
 
 
+def last_scheduler_run():
+    """The last reminder scan (supervision/reminders.py), scheduled or by command."""
+    from .models import ScanRun
+
+    try:
+        run = ScanRun.objects.order_by("-started_at").first()
+    except Exception:  # noqa: BLE001 - reported by check_database
+        return None
+    if run is None:
+        return None
+    return {
+        "day": run.day.isoformat(),
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "trigger": run.trigger,
+        "items": run.items,
+        "reminders": run.reminders,
+        "recipients": run.recipients,
+    }
+
+
+def queue_depth():
+    """Messages waiting in the Celery queue (Redis LLEN); None when it cannot be read."""
+    if not settings.REDIS_URL:  # the embedded broker: one file per queued message
+        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in")
+        if settings.CELERY_TASK_ALWAYS_EAGER or not folder or not Path(folder).is_dir():
+            return 0
+        return sum(1 for _ in Path(folder).iterdir())
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
+        return client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+    except Exception:  # noqa: BLE001 - reported by check_broker
+        return None
+
+
 def check():
     database = check_database()
     broker = check_broker()
@@ -36,5 +77,6 @@ def check():
         "ok": database["ok"] and broker["ok"],
         "database": database,
         "broker": broker,
-        "last_scheduler_run": None,
+        "last_scheduler_run": last_scheduler_run() if database["ok"] else None,
+        "queue_depth": queue_depth() if broker["ok"] else None,
     }

@@ -3,6 +3,7 @@ field: old → new, with Chinese field labels. One query per kind of record, wha
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -51,7 +52,7 @@ def _label(model, record):
     if model is Task:
         return "任务"
     if model is MonthlyReport:
-        return f"{record.month:%Y年%m月}{name}"
+        return f"{record.month.year}年{record.month.month}月{name}"
     if model is Milestone:
         return f"{name}：{record.title}"
     if model is Indicator:
@@ -72,6 +73,8 @@ def _format(value, model_field, names):
         return names.get((model_field.related_model, value), f"#{value}")
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
     if isinstance(value, datetime):
         return date_format(timezone.localtime(value), "Y-m-d H:i")
     if isinstance(value, date):
@@ -119,13 +122,11 @@ def task_changes(task):
                 continue
             if record.history_type == "-":
                 continue
-            fields.append(
-                (
-                    str(model_field.verbose_name),
-                    _format(old, model_field, names) if before else "",
-                    _format(new, model_field, names),
-                )
-            )
+            shown_old = _format(old, model_field, names) if before else ""
+            shown_new = _format(new, model_field, names)
+            if before and shown_old == shown_new:
+                continue  # e.g. a timestamp that moved by seconds
+            fields.append((str(model_field.verbose_name), shown_old, shown_new))
         if record.history_type == "~" and not fields:
             continue
         who = record.history_user

@@ -58,8 +58,11 @@ def previous_month(day):
     return (first - timedelta(days=1)).replace(day=1)
 
 
-def with_lights(queryset, today=None):
-    """Annotate each task of `queryset` with `light` (a Light value) as of `today`."""
+def with_lights(queryset, today=None, percent=None):
+    """Annotate each task of `queryset` with `light` (a Light value) as of `today`.
+
+    `percent` is the expression of the percent done to judge (序时进度) by: the task's own
+    by default; the dashboard passes the percent reported as of the month it shows."""
     from .models import Listing, MonthlyReport
 
     today = today or timezone.localdate()
@@ -70,7 +73,8 @@ def with_lights(queryset, today=None):
     duration = DayNumber("due_date") - DayNumber("start_date")
     # behind when percent + points < 100 * elapsed / duration, kept in whole numbers
     behind_gap = ExpressionWrapper(
-        Value(100) * elapsed - (F("percent") + Value(settings.LIGHT_BEHIND_POINTS)) * duration,
+        Value(100) * elapsed
+        - ((percent or F("percent")) + Value(settings.LIGHT_BEHIND_POINTS)) * duration,
         output_field=IntegerField(),
     )
     queryset = queryset.alias(

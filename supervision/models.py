@@ -375,6 +375,9 @@ class MonthlyReport(TrackedModel):
     percent_note = models.TextField(
         "进度说明", blank=True, help_text="进度低于上月时必须说明原因。"
     )
+    problems_public = models.BooleanField(
+        "存在问题可公开", default=False, help_text="勾选后，本月“存在问题”随进展向社会公开。"
+    )
     status = models.CharField(
         "状态", max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
@@ -614,6 +617,17 @@ class Reminder(models.Model):
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
     last_error = models.TextField("最近错误", blank=True)
+    # The reminder engine (supervision/reminders.py): the day's digest this row delivers, and
+    # the lease a worker takes before sending (supervision/delivery.py).
+    digest = models.ForeignKey(
+        "Digest",
+        verbose_name="每日汇总",
+        related_name="reminders",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "提醒记录"
@@ -629,3 +643,128 @@ class Reminder(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class Digest(models.Model):
+    """One recipient's reminders of one scan day, sent as one message per channel.
+
+    `key` is `digest:YYYY-MM-DD:<user>` (`…:2`, `…:3` when a later scan of the same day finds
+    new items), so a day's digest is stored once however many scans run.
+    """
+
+    key = models.CharField("唯一键", max_length=100, unique=True)
+    recipient = models.ForeignKey(
+        User, verbose_name="接收人", related_name="digests", on_delete=models.CASCADE
+    )
+    day = models.DateField("日期")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "每日提醒汇总"
+        verbose_name_plural = "每日提醒汇总"
+        ordering = ["-day", "recipient"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.recipient}"
+
+
+class ReminderItem(models.Model):
+    """One finding of a reminder rule for one person: why, about what, in which digest.
+
+    `key` is the rule's stage key plus the recipient (e.g. `overdue:task:42:step:2:u7`);
+    inserting it is what claims the item, so no item is ever stored, or sent, twice.
+    `event` is the key without the recipient: the ledger counts distinct events per task.
+    """
+
+    key = models.CharField("唯一键", max_length=200, unique=True)
+    event = models.CharField("事件", max_length=160)
+    kind = models.CharField("类型", max_length=20, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(
+        User, verbose_name="接收人", related_name="reminder_items", on_delete=models.CASCADE
+    )
+    task = models.ForeignKey(
+        Task,
+        verbose_name="任务",
+        related_name="reminder_items",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    reason = models.CharField("提醒原因", max_length=300)
+    due = models.DateField("时限", null=True, blank=True)
+    digest = models.ForeignKey(
+        Digest, verbose_name="每日汇总", related_name="items", on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "提醒事项"
+        verbose_name_plural = "提醒事项"
+        ordering = ["digest", "pk"]
+        indexes = [models.Index(fields=["task", "event"], name="reminderitem_task_event")]
+
+    def __str__(self):
+        return self.reason
+
+
+class ScanRun(models.Model):
+    """One run of the reminder scan (scheduler or `send_reminders`); /healthz shows the last."""
+
+    day = models.DateField("扫描日期")
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    trigger = models.CharField("触发方式", max_length=20, default="scheduler")
+    items = models.PositiveIntegerField("新提醒事项", default=0)
+    reminders = models.PositiveIntegerField("发出提醒", default=0)
+    recipients = models.PositiveIntegerField("接收人数", default=0)
+
+    class Meta:
+        verbose_name = "提醒扫描记录"
+        verbose_name_plural = "提醒扫描记录"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.started_at:%H:%M}"
+
+
+class MonthClose(TrackedModel):
+    """月度关账: a supervisor closed a month of a plan; its dashboard figures are frozen in
+    `data`, so later edits cannot rewrite what the leaders were shown. Reopening needs a
+    reason; closing and reopening are both in the history."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name="工作计划", related_name="month_closes", on_delete=models.CASCADE
+    )
+    month = models.DateField("月份", help_text="该月第一天。")
+    is_closed = models.BooleanField("已关账", default=True)
+    closed_by = models.ForeignKey(
+        User, verbose_name="关账人", related_name="months_closed", on_delete=models.PROTECT
+    )
+    closed_at = models.DateTimeField("关账时间")
+    data = models.JSONField("数据快照", default=dict, editable=False)
+    reopened_by = models.ForeignKey(
+        User,
+        verbose_name="重开人",
+        related_name="months_reopened",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    reopened_at = models.DateTimeField("重开时间", null=True, blank=True)
+    reopen_reason = models.TextField("重开原因", blank=True)
+    history = HistoricalRecords(excluded_fields=["data"])
+
+    class Meta:
+        verbose_name = "月度关账"
+        verbose_name_plural = "月度关账"
+        ordering = ["plan", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "month"],
+                name="month_close_once_per_plan",
+                violation_error_message="该月份已有关账记录。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.plan.year}年{self.month.month}月关账"

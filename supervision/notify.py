@@ -2,14 +2,13 @@
 
 Each notice is stored as Reminder rows whose `key` is unique, so the same notice can never be
 stored (and so sent) twice. In-app rows are delivered when stored; email rows are sent by the
-Celery task `deliver_emails` after the transaction commits, so a web request never waits on
+Celery task `deliver_reminder` after the transaction commits, so a web request never waits on
 the mail server.
 """
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -42,9 +41,10 @@ def notify(recipients, *, kind, subject, body, key, task=None):
             created.append(row)
     email_ids = [r.pk for r in created if r.channel == ReminderChannel.EMAIL]
     if email_ids:
-        from .tasks import deliver_emails
+        from .tasks import deliver_after_commit
 
-        transaction.on_commit(lambda: deliver_emails.delay(email_ids))
+        for email_id in email_ids:
+            deliver_after_commit(email_id)
     return created
 
 
@@ -66,18 +66,8 @@ def send_email(reminder, base_url=None):
 
 
 def claim_and_send(reminder_id):
-    """Send the email reminder `reminder_id` unless it was sent already. The row is claimed
-    with a conditional UPDATE before sending, so two workers never send it twice."""
-    now = timezone.now()
-    claimed = Reminder.objects.filter(pk=reminder_id, sent_at=None).update(
-        sent_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    reminder = Reminder.objects.select_related("recipient", "task").get(pk=reminder_id)
-    try:
-        send_email(reminder)
-    except Exception as exc:
-        Reminder.objects.filter(pk=reminder_id).update(sent_at=None, last_error=str(exc)[:500])
-        raise
-    return True
+    """Send the email reminder `reminder_id` unless it was sent already; the row is claimed
+    before sending (supervision/delivery.py), so two workers never send it twice."""
+    from .delivery import deliver
+
+    return deliver(reminder_id)

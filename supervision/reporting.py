@@ -16,7 +16,7 @@ from .models import IndicatorValue, MonthlyReport, Task
 from .notify import notify
 
 EDITABLE = {ReportStatus.DRAFT, ReportStatus.RETURNED}
-REPORT_FIELDS = ["progress", "problems", "next_steps", "percent", "percent_note"]
+REPORT_FIELDS = ["progress", "problems", "next_steps", "percent", "percent_note", "problems_public"]
 
 
 class ReportConflict(Exception):
@@ -29,6 +29,11 @@ class ReportLocked(Exception):
     """The report was submitted or approved and is read-only for its department."""
 
     message = "该报告已提交，不能再修改；如需修改，请由处室负责人退回。"
+
+
+def cn_month(month):
+    """2012年7月"""
+    return f"{month.year}年{month.month}月"
 
 
 def next_month(month):
@@ -173,7 +178,7 @@ def return_report(report, *, user, reason):
             [report.submitted_by],
             kind=ReminderKind.RETURNED,
             subject=f"月报被退回：{report.task.code} {report.task.title}（{report.month:%Y-%m}）",
-            body=f"{user}退回了您报送的{report.month:%Y年%m月}进展报告。退回原因：{reason}",
+            body=f"{user}退回了您报送的{report.month.year}年{report.month.month}月进展报告。退回原因：{reason}",
             key=f"returned:{report.pk}:{report.version}",
             task=report.task,
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_ledger, views_plans
+from . import views, views_dashboard, views_ledger, views_plans, views_reminders
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,8 +28,14 @@ urlpatterns = [
     ),
     path("reports/", views.department_reports_latest, name="department_reports_latest"),
     path("reports/<str:month>/", views.department_reports, name="department_reports"),
+    path("dashboard/", views_dashboard.dashboard_view, name="dashboard"),
+    path("dashboard/close/", views_dashboard.month_close, name="month_close"),
+    path("dashboard/reopen/", views_dashboard.month_reopen, name="month_reopen"),
+    path("public/", views_dashboard.public_index, name="public"),
+    path("public/<str:month>/", views_dashboard.public_month, name="public_month"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:reminder_id>/", views.notification_open, name="notification_open"),
+    path("reminders/", views_reminders.reminders, name="reminders"),
     path("supervision/ledger/", views_ledger.ledger, name="ledger"),
     path("supervision/ledger.xlsx", views_ledger.ledger_xlsx, name="ledger_xlsx"),
     path("reports/<str:month>/sheet.xlsx", views_ledger.report_sheet, name="report_sheet"),

@@ -2,6 +2,7 @@
 notifications. Small function views; every object comes through `access`."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -48,8 +49,11 @@ PAGE_SIZE = 50
 
 @login_required
 def home(request):
-    """Staff and heads to their department's tasks; everyone else to all tasks."""
+    """Leaders to the dashboard, staff and heads to their department's tasks, everyone else
+    to all tasks."""
     user = request.user
+    if user.has_role(Role.LEADER):
+        return redirect("dashboard")
     if user.department_id and user.has_role(Role.STAFF, Role.HEAD):
         return redirect(f"{reverse('task_list')}?department={user.department_id}")
     return redirect("task_list")
@@ -71,6 +75,11 @@ def task_list(request):
 
 @login_required
 def task_detail(request, pk):
+    return _detail(request, pk)
+
+
+def _detail(request, pk, forms=None, status=200):
+    """The task page; `forms` replaces the blank forms with bound ones showing errors."""
     user = request.user
     task = get_task(user, pk, queryset=task_rows())
     reports = list(
@@ -89,6 +98,7 @@ def task_detail(request, pk):
         "listings": task.listings.select_related("listed_by", "lifted_by"),
         "urgings": task.urgings.select_related("sent_by"),
         "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
+        "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
         "partner_notes": task.partner_notes.select_related("department", "author"),
         "months": reporting.months_of_plan(task)[::-1],
         "report_month": (reporting.months_of_plan(task) or [None])[-1],
@@ -104,9 +114,12 @@ def task_detail(request, pk):
         "instruction_form": InstructionForm(),
         "remind_form": RemindForm(),
         "partner_form": PartnerNoteForm(),
+        "answer_forms": {},
+        "milestone_errors": {},
         "this_month": timezone.localdate().replace(day=1),
     }
-    return render(request, "supervision/task_detail.html", context)
+    context.update(forms or {})
+    return render(request, "supervision/task_detail.html", context, status=status)
 
 
 def _month_or_404(value):
@@ -117,8 +130,9 @@ def _month_or_404(value):
 
 
 @login_required
-def report_form(request, pk, month):
-    """The monthly report of a task: draft, submit; read-only once submitted."""
+def report_form(request, pk, month, return_form=None):
+    """The monthly report of a task: draft, submit; read-only once submitted.
+    `return_form` is the head's bound return form when it came back with errors."""
     user = request.user
     month = _month_or_404(month)
     task = get_task(user, pk)
@@ -148,7 +162,10 @@ def report_form(request, pk, month):
         "previous_percent": previous.percent if previous else None,
     }
     status = 200
-    if request.method == "POST":
+    if return_form is not None:
+        form = ReportForm(initial=initial, **form_kwargs)
+        status = 400
+    elif request.method == "POST":
         if not editable:
             raise PermissionDenied(reporting.ReportLocked.message)
         form = ReportForm(request.POST, **form_kwargs)
@@ -168,7 +185,8 @@ def report_form(request, pk, month):
             else:
                 if form.submitting():
                     messages.success(
-                        request, f"{month:%Y年%m月}进展报告已提交，等待处室负责人审核。"
+                        request,
+                        f"{reporting.cn_month(month)}进展报告已提交，等待处室负责人审核。",
                     )
                 else:
                     messages.success(request, "草稿已保存。")
@@ -189,7 +207,7 @@ def report_form(request, pk, month):
             "editable": editable,
             "can_review": can(user, Action.REVIEW, task)
             and report.status == ReportStatus.SUBMITTED,
-            "return_form": ReturnForm(),
+            "return_form": return_form or ReturnForm(),
             "values": [(i, values.get(i.pk)) for i in indicators],
         },
         status=status,
@@ -211,8 +229,7 @@ def report_review(request, pk, month):
         else:
             form = ReturnForm(request.POST)
             if not form.is_valid():
-                messages.error(request, "退回时请填写退回原因（不超过 2000 字）。")
-                return redirect("report_form", pk=task.pk, month=f"{month:%Y-%m}")
+                return report_form(request, pk, f"{month:%Y-%m}", return_form=form)
             reporting.return_report(report, user=user, reason=form.cleaned_data["reason"])
             messages.success(request, "报告已退回，承办人员将收到通知。")
     except reporting.ReportLocked:
@@ -224,7 +241,11 @@ def report_review(request, pk, month):
 def department_reports_latest(request):
     """The department page of the latest month one can report on (this month, or December
     of the latest plan when that plan's year is over)."""
-    plan = Plan.objects.order_by("-year").first()
+    plans = Plan.objects.order_by("-year")
+    if request.user.department_id:
+        own = plans.filter(projects__tasks__lead_department_id=request.user.department_id)
+        plans = own if own.exists() else plans
+    plan = plans.first()
     months = reporting.months_of_plan(plan.year) if plan else []
     month = months[-1] if months else timezone.localdate().replace(day=1)
     return redirect("department_reports", month=f"{month:%Y-%m}")
@@ -307,7 +328,8 @@ def department_reports(request, month):
             else:
                 verb = "提交" if submit else "保存"
                 messages.success(
-                    request, f"已{verb} {len(editable_rows)} 份{month:%Y年%m月}进展报告。"
+                    request,
+                    f"已{verb} {len(editable_rows)} 份{reporting.cn_month(month)}进展报告。",
                 )
                 return redirect("department_reports", month=f"{month:%Y-%m}")
         else:
@@ -316,7 +338,13 @@ def department_reports(request, month):
     return render(
         request,
         "supervision/department_reports.html",
-        {"month": month, "rows": rows, "department": user.department},
+        {
+            "month": month,
+            "months": reporting.months_of_plan(month.year),
+            "rows": rows,
+            "any_editable": any(r["editable"] for r in rows),
+            "department": user.department,
+        },
         status=status,
     )
 
@@ -385,8 +413,7 @@ def task_remind(request, pk):
     task = get_task(user, pk, Action.REMIND)
     form = RemindForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "催办内容不能超过 1000 字。")
-        return redirect("task_detail", pk=task.pk)
+        return _detail(request, task.pk, {"remind_form": form}, status=400)
     recipients = reporting.department_staff(task.lead_department)
     if not recipients:
         messages.error(request, "该任务尚未确定牵头单位或牵头单位没有承办人员，无法催办。")
@@ -435,8 +462,7 @@ def instruction_create(request, pk):
     task = get_task(user, pk, Action.INSTRUCT)
     form = InstructionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("text", ["批示内容不正确。"])))
-        return redirect("task_detail", pk=task.pk)
+        return _detail(request, task.pk, {"instruction_form": form}, status=400)
     with transaction.atomic():
         instruction = form.save(commit=False)
         instruction.task = task
@@ -467,9 +493,8 @@ def instruction_answer(request, pk, instruction_id):
         instruction.responded_at = timezone.now()
         instruction.save()
         messages.success(request, "落实情况已报送。")
-    else:
-        messages.error(request, "请填写落实情况（不超过 2000 字）。")
-    return redirect("task_detail", pk=task.pk)
+        return redirect("task_detail", pk=task.pk)
+    return _detail(request, task.pk, {"answer_forms": {instruction.pk: form}}, status=400)
 
 
 @login_required
@@ -482,10 +507,8 @@ def milestone_update(request, pk, milestone_id):
     if form.is_valid():
         form.save()
         messages.success(request, f"节点“{milestone.title}”已更新。")
-    else:
-        errors = "；".join(e for errs in form.errors.values() for e in errs)
-        messages.error(request, f"节点未更新：{errors}")
-    return redirect("task_detail", pk=task.pk)
+        return redirect("task_detail", pk=task.pk)
+    return _detail(request, task.pk, {"milestone_errors": {milestone.pk: form}}, status=400)
 
 
 @login_required
@@ -506,9 +529,8 @@ def partner_note(request, pk, month):
         note.task, note.department, note.month, note.author = task, user.department, month, user
         note.save()
         messages.success(request, "配合工作情况已保存。")
-    else:
-        messages.error(request, "请填写配合工作情况（不超过 5000 字）。")
-    return redirect("task_detail", pk=task.pk)
+        return redirect("task_detail", pk=task.pk)
+    return _detail(request, task.pk, {"partner_form": form}, status=400)
 
 
 @login_required
@@ -541,6 +563,15 @@ def healthz(request):
     """Liveness for operators: database and broker reachable, last scheduler run."""
     report = health.check()
     return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out by POST (the header button); a GET shows a confirmation instead of a 405."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "registration/logged_out_confirm.html")
 
 
 def bad_request(request, exception=None):

@@ -31,3 +31,34 @@ def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     broker = settings.REDIS_URL or "none (tasks run in-process)"
     return f"database: {engine}; redis: {broker}"
+
+
+def drain(response):
+    """Read a response to its end. A streamed file (FileResponse) closes its temporary file
+    when read through; never call response.close() in tests: it sends request_finished,
+    which closes the test's database connection on PostgreSQL."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tests run Celery tasks in-process (even where REDIS_URL points at a real broker);
+    the one test that proves a real worker asks for `real_celery_worker` instead."""
+    from qingdao_office.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the dashboard keeps its figures there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

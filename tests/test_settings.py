@@ -55,3 +55,17 @@ def test_malformed_database_url_is_reported():
     proc = run_manage("check", DATABASE_URL="nonsense://x")
     assert proc.returncode != 0
     assert "DATABASE_URL" in proc.stderr
+
+
+def test_production_collectstatic_succeeds(tmp_path):
+    """The manifest storage of production resolves every reference of the vendored assets
+    (a missing source map stops a deploy)."""
+    proc = run_manage(
+        "collectstatic",
+        "--noinput",
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "-a-long-random-production-key-0123456789",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "static" / "staticfiles.json").exists()

@@ -20,6 +20,7 @@ from supervision.models import (
     Urging,
     User,
 )
+from tests.conftest import drain
 
 pytestmark = pytest.mark.django_db
 NOW = "2012-07-10 10:00:00+08:00"
@@ -336,7 +337,7 @@ def test_history_shows_who_when_and_old_to_new_with_chinese_labels(client, world
     assert "→ 61" in body
     assert "状态" in body and "已办结" in body
     assert "刘科员" in body and "李督查" in body
-    assert "2012年07月月度进展报告" in body
+    assert "2012年7月月度进展报告" in body
 
 
 # --- who may do what -----------------------------------------------------------------------
@@ -383,7 +384,7 @@ def test_permission_matrix(client, world, method, template, expected):
             login(client, world, role)
         data = {"text": "批示", "action": "approve"} if method == "post" else None
         response = getattr(client, method)(url, data)
-        response.close()  # file downloads hold a temporary file until closed
+        drain(response)
         assert response.status_code == status, f"{role} {method.upper()} {url}"
         if status == 403:
             assert "无权访问" in response.content.decode()

@@ -31,6 +31,12 @@ def ym(value):
 
 
 @register.filter
+def lookup(mapping, key):
+    """mapping[key] in a template, or None."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
 def listing_label(value):
     return ListingLevel(value).label if value else ""
 

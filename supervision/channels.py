@@ -1,0 +1,81 @@
+"""How a stored Reminder reaches its recipient: one interface, one class per channel.
+
+The reminder rules never name a channel: the engine stores one Reminder per recipient for
+every channel in settings.REMINDER_CHANNELS that wants that recipient, and the worker calls
+`deliver`. An SMS gateway is one more class here (and a ReminderChannel choice).
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+
+from .choices import ReminderChannel
+
+
+class Channel:
+    """A way to reach people. `deferred` channels are sent by a Celery task after commit;
+    the others are delivered by storing the row (the in-app inbox)."""
+
+    name = ""
+    deferred = True
+
+    def wants(self, user):
+        """Whether `user` can be reached on this channel."""
+        return True
+
+    def deliver(self, reminder):
+        """Send `reminder`; raise on failure (the caller records it and retries)."""
+        raise NotImplementedError
+
+
+class InAppChannel(Channel):
+    """The inbox at /notifications/ and the unread badge: stored is delivered."""
+
+    name = ReminderChannel.IN_APP
+    deferred = False
+
+    def deliver(self, reminder):
+        return None
+
+
+class EmailChannel(Channel):
+    """Email in Chinese, text and HTML, through settings.EMAIL_BACKEND."""
+
+    name = ReminderChannel.EMAIL
+
+    def wants(self, user):
+        return bool(user.email)
+
+    def deliver(self, reminder):
+        if reminder.digest_id is None:
+            from .notify import send_email
+
+            return send_email(reminder)
+        context = {
+            "reminder": reminder,
+            "user": reminder.recipient,
+            "digest": reminder.digest,
+            "items": list(reminder.digest.items.select_related("task").order_by("pk")),
+            "base_url": settings.SITE_URL,
+        }
+        message = EmailMultiAlternatives(
+            subject=render_to_string("emails/digest_subject.txt", context).strip(),
+            body=render_to_string("emails/digest.txt", context),
+            to=[reminder.recipient.email],
+        )
+        message.attach_alternative(render_to_string("emails/digest.html", context), "text/html")
+        message.send()
+        return None
+
+
+def channels():
+    """The configured channels, in order."""
+    return [import_string(path)() for path in settings.REMINDER_CHANNELS]
+
+
+def channel_for(name):
+    for channel in channels():
+        if channel.name == name:
+            return channel
+    raise LookupError(f"未配置的提醒渠道：{name}")

@@ -1,0 +1,82 @@
+"""Sending one stored Reminder, at most once: claim, send, mark sent.
+
+The claim is a conditional UPDATE that only one worker can win: it sets `claimed_at` on a row
+that is unsent and unclaimed (or whose claim is older than REMINDER_CLAIM_LEASE seconds, i.e.
+its worker died mid-send). `sent_at` is set only after the channel returns, so a worker killed
+before sending leaves the row for the next try instead of losing it. A failure is recorded
+(`attempts`, `last_error`) and the claim released, so the Celery retry can send it.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .channels import channel_for, channels
+from .models import Reminder
+
+
+class DeliveryFailed(Exception):
+    """The channel raised; recorded on the row, and the task retries with backoff."""
+
+
+class StillClaimed(Exception):
+    """Another worker holds the claim; try again after `remaining` seconds."""
+
+    def __init__(self, remaining):
+        super().__init__(f"claimed by another worker for {remaining} more seconds")
+        self.remaining = remaining
+
+
+def _lease_start(now):
+    return now - timedelta(seconds=settings.REMINDER_CLAIM_LEASE)
+
+
+def claim(reminder_id, now):
+    """Take the row for sending; True if this caller won it."""
+    claimable = Q(claimed_at=None) | Q(claimed_at__lt=_lease_start(now))
+    return bool(
+        Reminder.objects.filter(claimable, pk=reminder_id, sent_at=None).update(
+            claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def deliver(reminder_id):
+    """Send the reminder `reminder_id` unless it was sent already; True if sent now."""
+    now = timezone.now()
+    if not claim(reminder_id, now):
+        row = Reminder.objects.filter(pk=reminder_id).values("sent_at", "claimed_at").first()
+        if row is None or row["sent_at"] is not None or row["claimed_at"] is None:
+            return False
+        remaining = (row["claimed_at"] - _lease_start(now)).total_seconds()
+        raise StillClaimed(max(1, int(remaining) + 1))
+    reminder = Reminder.objects.select_related("recipient", "task", "digest").get(pk=reminder_id)
+    try:
+        channel_for(reminder.channel).deliver(reminder)
+    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
+        Reminder.objects.filter(pk=reminder_id, claimed_at=now).update(
+            claimed_at=None, last_error=f"{now:%Y-%m-%d %H:%M:%S} {type(exc).__name__}: {exc}"[:500]
+        )
+        raise DeliveryFailed(str(exc)) from exc
+    Reminder.objects.filter(pk=reminder_id).update(sent_at=timezone.now())
+    return True
+
+
+def pending_ids(limit=5000):
+    """Unsent rows of the deferred channels that nobody holds: what a sweep re-queues
+    (a worker or Redis that died after the row was stored, a retry that was lost)."""
+    now = timezone.now()
+    deferred = [c.name for c in channels() if c.deferred]
+    claimable = Q(claimed_at=None) | Q(claimed_at__lt=_lease_start(now))
+    return list(
+        Reminder.objects.filter(
+            claimable,
+            sent_at=None,
+            channel__in=deferred,
+            attempts__lt=settings.REMINDER_MAX_ATTEMPTS,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
