@@ -1,6 +1,7 @@
 from pathlib import Path
 
-import pytest
+import openpyxl  # noqa: F401 - imported before any frozen clock: it keys its date formats by
+import pytest  # the date classes it sees at import, and freezegun swaps those classes
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "supervision" / "demo_data" / "qingdao-office-2012-workplan.txt"
