@@ -73,9 +73,7 @@ def visible_reminders(user):
 
 def filter_reminders(rows, data):
     if data.get("kind"):
-        rows = rows.filter(
-            Q(kind=data["kind"]) | Q(digest__items__kind=data["kind"])
-        ).distinct()
+        rows = rows.filter(Q(kind=data["kind"]) | Q(digest__items__kind=data["kind"])).distinct()
     if data.get("channel"):
         rows = rows.filter(channel=data["channel"])
     if data.get("department"):

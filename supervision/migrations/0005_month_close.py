@@ -7,71 +7,178 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0004_reminder_engine'),
+        ("supervision", "0004_reminder_engine"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalmonthlyreport',
-            name='problems_public',
-            field=models.BooleanField(default=False, help_text='勾选后，本月“存在问题”随进展向社会公开。', verbose_name='存在问题可公开'),
+            model_name="historicalmonthlyreport",
+            name="problems_public",
+            field=models.BooleanField(
+                default=False,
+                help_text="勾选后，本月“存在问题”随进展向社会公开。",
+                verbose_name="存在问题可公开",
+            ),
         ),
         migrations.AddField(
-            model_name='monthlyreport',
-            name='problems_public',
-            field=models.BooleanField(default=False, help_text='勾选后，本月“存在问题”随进展向社会公开。', verbose_name='存在问题可公开'),
+            model_name="monthlyreport",
+            name="problems_public",
+            field=models.BooleanField(
+                default=False,
+                help_text="勾选后，本月“存在问题”随进展向社会公开。",
+                verbose_name="存在问题可公开",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalMonthClose',
+            name="HistoricalMonthClose",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('month', models.DateField(help_text='该月第一天。', verbose_name='月份')),
-                ('is_closed', models.BooleanField(default=True, verbose_name='已关账')),
-                ('closed_at', models.DateTimeField(verbose_name='关账时间')),
-                ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='重开时间')),
-                ('reopen_reason', models.TextField(blank=True, verbose_name='重开原因')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('closed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='关账人')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='supervision.plan', verbose_name='工作计划')),
-                ('reopened_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='重开人')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("month", models.DateField(help_text="该月第一天。", verbose_name="月份")),
+                ("is_closed", models.BooleanField(default=True, verbose_name="已关账")),
+                ("closed_at", models.DateTimeField(verbose_name="关账时间")),
+                (
+                    "reopened_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="重开时间"),
+                ),
+                ("reopen_reason", models.TextField(blank=True, verbose_name="重开原因")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="关账人",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="supervision.plan",
+                        verbose_name="工作计划",
+                    ),
+                ),
+                (
+                    "reopened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="重开人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 月度关账',
-                'verbose_name_plural': 'historical 月度关账',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 月度关账",
+                "verbose_name_plural": "historical 月度关账",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='MonthClose',
+            name="MonthClose",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('month', models.DateField(help_text='该月第一天。', verbose_name='月份')),
-                ('is_closed', models.BooleanField(default=True, verbose_name='已关账')),
-                ('closed_at', models.DateTimeField(verbose_name='关账时间')),
-                ('data', models.JSONField(default=dict, editable=False, verbose_name='数据快照')),
-                ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='重开时间')),
-                ('reopen_reason', models.TextField(blank=True, verbose_name='重开原因')),
-                ('closed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='months_closed', to=settings.AUTH_USER_MODEL, verbose_name='关账人')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='month_closes', to='supervision.plan', verbose_name='工作计划')),
-                ('reopened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='months_reopened', to=settings.AUTH_USER_MODEL, verbose_name='重开人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("month", models.DateField(help_text="该月第一天。", verbose_name="月份")),
+                ("is_closed", models.BooleanField(default=True, verbose_name="已关账")),
+                ("closed_at", models.DateTimeField(verbose_name="关账时间")),
+                ("data", models.JSONField(default=dict, editable=False, verbose_name="数据快照")),
+                (
+                    "reopened_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="重开时间"),
+                ),
+                ("reopen_reason", models.TextField(blank=True, verbose_name="重开原因")),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="months_closed",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="关账人",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="month_closes",
+                        to="supervision.plan",
+                        verbose_name="工作计划",
+                    ),
+                ),
+                (
+                    "reopened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="months_reopened",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="重开人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '月度关账',
-                'verbose_name_plural': '月度关账',
-                'ordering': ['plan', 'month'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'month'), name='month_close_once_per_plan', violation_error_message='该月份已有关账记录。')],
+                "verbose_name": "月度关账",
+                "verbose_name_plural": "月度关账",
+                "ordering": ["plan", "month"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("plan", "month"),
+                        name="month_close_once_per_plan",
+                        violation_error_message="该月份已有关账记录。",
+                    )
+                ],
             },
         ),
     ]
