@@ -6,11 +6,10 @@ every channel in settings.REMINDER_CHANNELS that wants that recipient, and the w
 """
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
 from .choices import ReminderChannel
+from .notify import send_email, send_templated_email
 
 
 class Channel:
@@ -49,8 +48,6 @@ class EmailChannel(Channel):
 
     def deliver(self, reminder):
         if reminder.digest_id is None:
-            from .notify import send_email
-
             return send_email(reminder)
         context = {
             "reminder": reminder,
@@ -59,13 +56,7 @@ class EmailChannel(Channel):
             "items": list(reminder.digest.items.select_related("task").order_by("pk")),
             "base_url": settings.SITE_URL,
         }
-        message = EmailMultiAlternatives(
-            subject=render_to_string("emails/digest_subject.txt", context).strip(),
-            body=render_to_string("emails/digest.txt", context),
-            to=[reminder.recipient.email],
-        )
-        message.attach_alternative(render_to_string("emails/digest.html", context), "text/html")
-        message.send()
+        send_templated_email("digest", context, [reminder.recipient.email])
         return None
 
 

@@ -48,6 +48,17 @@ def notify(recipients, *, kind, subject, body, key, task=None):
     return created
 
 
+def send_templated_email(name, context, to):
+    """An email from the three templates emails/<name>_subject.txt, <name>.txt, <name>.html."""
+    message = EmailMultiAlternatives(
+        subject=render_to_string(f"emails/{name}_subject.txt", context).strip(),
+        body=render_to_string(f"emails/{name}.txt", context),
+        to=to,
+    )
+    message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
+    message.send()
+
+
 def send_email(reminder, base_url=None):
     """Send one email reminder (text and HTML) to its recipient."""
     context = {
@@ -56,13 +67,7 @@ def send_email(reminder, base_url=None):
         "task": reminder.task,
         "base_url": base_url or settings.SITE_URL,
     }
-    message = EmailMultiAlternatives(
-        subject=render_to_string("emails/notice_subject.txt", context).strip(),
-        body=render_to_string("emails/notice.txt", context),
-        to=[reminder.recipient.email],
-    )
-    message.attach_alternative(render_to_string("emails/notice.html", context), "text/html")
-    message.send()
+    send_templated_email("notice", context, [reminder.recipient.email])
 
 
 def claim_and_send(reminder_id):
