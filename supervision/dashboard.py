@@ -44,7 +44,7 @@ from .models import (
     MonthlyReport,
     Task,
 )
-from .reporting import next_month
+from .reporting import report_due_date
 
 LIST_LIMIT = 20
 
@@ -65,7 +65,7 @@ def _end_of_day(day):
 
 def report_deadline(month):
     """The moment the report of `month` is late after (the REPORT_DUE_DAY of next month)."""
-    return _end_of_day(next_month(month).replace(day=settings.REPORT_DUE_DAY))
+    return _end_of_day(report_due_date(month))
 
 
 def _listed_at(day):

@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from .choices import Light, TaskStatus
@@ -65,8 +65,6 @@ def task_rows(today=None):
     """Tasks with what every list row shows: light, listing, last report month, 催办 count.
 
     Related rows are counted with subqueries (one query for the whole page)."""
-    from django.db.models import Case, Value, When
-
     active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
     reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
     urgings = (

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .channels import channels
 from .choices import ReminderKind, ReportStatus, Rhythm, Role, TaskStatus
+from .lights import previous_month
 from .models import (
     Digest,
     Listing,
@@ -37,7 +38,7 @@ from .models import (
     Task,
     User,
 )
-from .reporting import next_month, previous_month, report_due_date
+from .reporting import next_month, report_due_date
 
 CLOSED = [TaskStatus.COMPLETED, TaskStatus.CLOSED, TaskStatus.SUSPENDED]
 REPORTED = [ReportStatus.SUBMITTED, ReportStatus.APPROVED]

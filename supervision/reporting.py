@@ -40,10 +40,6 @@ def next_month(month):
     return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def previous_month(month):
-    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
 def report_due_date(month):
     """The day by which the report of `month` is due (REPORT_DUE_DAY of the next month)."""
     return next_month(month).replace(day=settings.REPORT_DUE_DAY)

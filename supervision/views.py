@@ -87,6 +87,7 @@ def _detail(request, pk, forms=None, status=200):
         .prefetch_related("indicator_values__indicator")
         .order_by("-month")
     )
+    months = reporting.months_of_plan(task)
     context = {
         "task": task,
         "measures": task.measures.all(),
@@ -100,8 +101,8 @@ def _detail(request, pk, forms=None, status=200):
         "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
         "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
         "partner_notes": task.partner_notes.select_related("department", "author"),
-        "months": reporting.months_of_plan(task)[::-1],
-        "report_month": (reporting.months_of_plan(task) or [None])[-1],
+        "months": months[::-1],
+        "report_month": months[-1] if months else None,
         "can_report": can(user, Action.REPORT, task),
         "can_partner": can(user, Action.PARTNER, task),
         "can_review": can(user, Action.REVIEW, task),

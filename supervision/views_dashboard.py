@@ -57,6 +57,11 @@ def dashboard_view(request):
             {"error": error or "尚未导入工作计划。", "plans": plans},
             status=400 if error else 200,
         )
+    return _render(request, plans, plan, month, ReopenForm())
+
+
+def _render(request, plans, plan, month, reopen_form, status=200):
+    """The dashboard of `month`: its snapshot if closed, live figures otherwise."""
     closes = {c.month: c for c in MonthClose.objects.filter(plan=plan).select_related("closed_by")}
     closed = {m: c for m, c in closes.items() if c.is_closed}
     figures, snapshot = dashboard.figures_for(plan, month, closed)
@@ -72,10 +77,11 @@ def dashboard_view(request):
             "figures": figures,
             "snapshot": snapshot,
             "close_record": closes.get(month),
-            "can_close": can(user, Action.CLOSE) and month in months,
-            "reopen_form": ReopenForm(),
+            "can_close": can(request.user, Action.CLOSE) and month in months,
+            "reopen_form": reopen_form,
             "month_label": cn_month(month),
         },
+        status=status,
     )
 
 
@@ -114,24 +120,8 @@ def month_reopen(request):
     close = get_object_or_404(MonthClose, plan=plan, month=month)
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        figures, snapshot = dashboard.figures_for(plan, month)
-        return render(
-            request,
-            "supervision/dashboard.html",
-            {
-                "plan": plan,
-                "plans": list(Plan.objects.order_by("-year")),
-                "month": month,
-                "months": [(m, m == month) for m in dashboard.plan_months(plan)],
-                "figures": figures,
-                "snapshot": snapshot,
-                "close_record": close,
-                "can_close": True,
-                "reopen_form": form,
-                "month_label": cn_month(month),
-            },
-            status=400,
-        )
+        plans = list(Plan.objects.order_by("-year"))
+        return _render(request, plans, plan, month, form, status=400)
     try:
         dashboard.reopen_month(close, request.user, form.cleaned_data["reason"])
     except ValueError as error:
