@@ -7,7 +7,7 @@ A benchmark, not a test. Run `manage.py bench_data` first (the Makefile does). T
 2. runs `collectstatic` into bench/data/static and starts gunicorn the way production does
    (DEBUG=false, a random SECRET_KEY, 2 workers x 4 threads; plain HTTP, so the HTTPS
    redirect and secure cookies are off) with BENCH_QUERY_HEADER=1, which adds the
-   X-Query-Count header (supervision/middleware.py);
+   X-Query-Count header (core/middleware.py);
 3. signs in over HTTP as the roles it needs (standard library only: http.client);
 4. for each page runs N requests one at a time and N with 8 threads: p50/p95 latency,
    requests per second, queries per request, the workers' peak RSS (VmHWM, reset before

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_celery_beat",
+    "core",
     "supervision",
     "services",
     "emergency",
@@ -94,7 +95,7 @@ MIDDLEWARE = [
 # `make bench` (bench/run.py): an X-Query-Count header on every response, right after WhiteNoise.
 BENCH_QUERY_HEADER = env_bool("BENCH_QUERY_HEADER", False)
 if BENCH_QUERY_HEADER:
-    MIDDLEWARE.insert(2, "supervision.middleware.QueryCountHeaderMiddleware")
+    MIDDLEWARE.insert(2, "core.middleware.QueryCountHeaderMiddleware")
 
 ROOT_URLCONF = "qingdao_office.urls"
 WSGI_APPLICATION = "qingdao_office.wsgi.application"
@@ -109,7 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "supervision.context_processors.unread",
+                "core.context_processors.unread",
             ],
         },
     },
@@ -132,7 +133,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "supervision.User"
-AUTHENTICATION_BACKENDS = ["supervision.auth.Backend"]
+AUTHENTICATION_BACKENDS = ["core.auth.Backend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -257,7 +258,7 @@ REMINDER_LISTING_DAYS = [int(d) for d in env_list("REMINDER_LISTING_DAYS", ["7",
 REMINDER_RULES = env_list("REMINDER_RULES", [])  # rule names to run; empty = all registered
 REMINDER_CHANNELS = env_list(
     "REMINDER_CHANNELS",
-    ["supervision.channels.InAppChannel", "supervision.channels.EmailChannel"],
+    ["core.channels.InAppChannel", "core.channels.EmailChannel"],
 )
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8)
 # A worker that claimed a message and died holds it this long; then another may send it.

@@ -1,18 +1,15 @@
-"""Who may do what: the one place every view asks.
+"""Who may do what in the supervision app: the rules `core.access.can` applies to tasks and to
+the office-wide actions (found at start-up by core/apps.py, like reminder_rules.py).
 
 Everyone signed in with a role reads every task. Staff write the reports of the tasks their
 department leads, and their own department's part (配合情况) of tasks it partners on. Heads
 also review their department's reports. Supervisors list and lift 挂牌督办, send 催办 and
-confirm 办结. Leaders write 批示. Admins do everything.
-
-Views fetch objects only through `get_task` / `require`, which raise 404 for what does not
-exist and 403 (PermissionDenied) for what the user may not do.
+confirm 办结. Leaders write 批示. Admins do everything (core.access).
 """
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from core.access import get_or_404, has_role, policy
+from core.roles import Role
 
-from .choices import Role
 from .models import Task
 
 
@@ -32,10 +29,6 @@ class Action:
     IMPORT = "import"  # plan import
 
 
-def is_admin(user):
-    return user.is_superuser or user.has_role(Role.ADMIN)
-
-
 def leads(user, task):
     return bool(user.department_id) and user.department_id == task.lead_department_id
 
@@ -46,48 +39,41 @@ def partners(user, task):
     )
 
 
-def can(user, action, task=None):
-    """Whether `user` may do `action` (on `task`, for task-level actions)."""
-    if not user.is_authenticated:
-        return False
-    if is_admin(user):
-        return True
-    if not user.roles:
-        return False
+@policy(None)
+def office_actions(user, action, obj=None):
+    """The actions that do not depend on which task: by role alone."""
     if action == Action.VIEW:
         return True
     if action in (Action.LEDGER, Action.DASHBOARD):
-        return user.has_role(Role.SUPERVISOR, Role.LEADER)
+        return has_role(user, Role.SUPERVISOR, Role.LEADER)
     if action in (Action.LIST, Action.REMIND, Action.CLOSE):
-        return user.has_role(Role.SUPERVISOR)
+        return has_role(user, Role.SUPERVISOR)
     if action == Action.INSTRUCT:
-        return user.has_role(Role.LEADER)
+        return has_role(user, Role.LEADER)
     if action == Action.IMPORT:
         return False
-    if task is None:
-        return False
+    return None
+
+
+@policy(Task)
+def task_actions(user, action, task):
+    """The office-wide actions, and those that belong to the task's lead or partner units."""
+    answer = office_actions(user, action)
+    if answer is not None:
+        return answer
     if action in (Action.REPORT, Action.MILESTONE, Action.ANSWER):
-        return user.has_role(Role.STAFF, Role.HEAD) and leads(user, task)
+        return has_role(user, Role.STAFF, Role.HEAD) and leads(user, task)
     if action == Action.PARTNER:
-        return user.has_role(Role.STAFF, Role.HEAD) and partners(user, task)
+        return has_role(user, Role.STAFF, Role.HEAD) and partners(user, task)
     if action == Action.REVIEW:
-        return user.has_role(Role.HEAD) and leads(user, task)
-    return False
+        return has_role(user, Role.HEAD) and leads(user, task)
+    return None
 
 
-def require(user, action, task=None):
-    if not can(user, action, task):
-        raise PermissionDenied("无权执行此操作。")
-
-
-def get_task(user, pk, action=Action.VIEW, queryset=None):
+def get_task(user, pk, action=Action.VIEW, queryset=None, message="无权执行此操作。"):
     """The task `pk` if `user` may do `action` on it: 404 if missing, 403 if forbidden."""
     queryset = queryset if queryset is not None else Task.objects.all()
-    task = get_object_or_404(
-        queryset.select_related("project__plan", "lead_department").prefetch_related(
-            "partner_departments"
-        ),
-        pk=pk,
+    queryset = queryset.select_related("project__plan", "lead_department").prefetch_related(
+        "partner_departments"
     )
-    require(user, action, task)
-    return task
+    return get_or_404(user, queryset, action, message, pk=pk)

@@ -2,11 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import HistoryAdmin
+
 from . import models
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """Every admin page of ours shows the row's history (修改历史)."""
 
 
 @admin.register(models.User)
@@ -21,13 +19,6 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         ("单位信息", {"fields": ["full_name", "department", "email"]}),
     )
-
-
-@admin.register(models.Department)
-class DepartmentAdmin(HistoryAdmin):
-    list_display = ["name", "short_name", "kind", "sort_order", "is_active"]
-    list_filter = ["kind", "is_active"]
-    search_fields = ["name", "short_name"]
 
 
 @admin.register(models.DepartmentKeyword)
@@ -144,13 +135,3 @@ class InstructionAdmin(HistoryAdmin):
     list_display = ["task", "leader", "created_at", "responded_at"]
     list_select_related = ["task", "leader"]
     raw_id_fields = ["task", "leader", "responded_by"]
-
-
-@admin.register(models.Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["subject", "kind", "recipient", "channel", "sent_at", "read_at"]
-    list_filter = ["kind", "channel"]
-    list_select_related = ["recipient"]
-    search_fields = ["subject", "key"]
-    raw_id_fields = ["recipient", "task"]
-    readonly_fields = ["key", "created_at"]

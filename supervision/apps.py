@@ -7,14 +7,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = "督查督办"
 
     def ready(self):
-        from .roles import ensure_roles
+        from . import roles, signals  # noqa: PLC0415 - models are ready only now
 
-        post_migrate.connect(ensure_roles, sender=self)
-
-        from .schedule import ensure_schedule
-
-        post_migrate.connect(ensure_schedule, sender=self)
-
-        from . import signals
-
+        post_migrate.connect(roles.ensure_roles, sender=self)
         signals.connect()

@@ -4,7 +4,7 @@ Loaded by a data migration so that `import_plan` places the usual tasks of an of
 on a fresh database; both tables are data, edited in the admin afterwards.
 """
 
-from .choices import DepartmentKind
+from core.choices import DepartmentKind
 
 OFFICE_DEPARTMENTS = [
     "秘书处",

@@ -13,11 +13,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from .choices import ListingLevel, ReportStatus, Role, TaskStatus
+from core.models import Department
+from core.roles import Role
+
+from .choices import ListingLevel, ReportStatus, TaskStatus
 from .dashboard import close_month
 from .defaults import load_defaults
 from .models import (
-    Department,
     DepartmentKeyword,
     IndicatorValue,
     Instruction,

@@ -1,29 +1,17 @@
 """The task filters shared by /tasks/ and the 督查台账 (same filters, same query)."""
 
-import re
-from datetime import date
-
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
+from core.models import Department, ReminderItem
+from core.months import MONTH_RE, parse_month, validate_month
+
 from .choices import Light, TaskStatus
 from .lights import REPORTED, with_lights
-from .models import (
-    Department,
-    Listing,
-    MonthlyReport,
-    Plan,
-    Project,
-    ReminderItem,
-    Task,
-    Urging,
-)
-
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+from .models import Listing, MonthlyReport, Plan, Project, Task, Urging
 
 SORTS = {
     "code": ("path",),
@@ -43,22 +31,6 @@ SORT_LABELS = {
     "light": "灯号（红→绿）",
     "lead": "牵头单位",
 }
-
-
-def parse_month(value):
-    """date of the first day of a 'YYYY-MM' string, or None."""
-    match = MONTH_RE.match(value or "")
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not (1 <= month <= 12 and 1900 < year < 2200):
-        return None
-    return date(year, month, 1)
-
-
-def validate_month(value):
-    if parse_month(value) is None:
-        raise ValidationError("月份不正确，请按“年-月”填写，如 2012-06。")
 
 
 def task_rows(today=None):

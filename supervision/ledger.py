@@ -8,59 +8,45 @@ submits all of them in one transaction through `reporting.save_report`, so an up
 or nothing and goes through the same rules and history as the report form.
 """
 
-import re
-import zipfile
-from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django import forms
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font, PatternFill
 
-from .access import Action, can
+from core.access import can
+from core.excel import (
+    Column,
+    SheetError,
+    cell_text,
+    find_header,
+    int_or_none,
+    local_date,
+    open_workbook,
+    write_sheet,
+)
+
+from .access import Action
 from .choices import Light, ListingLevel, ReportStatus, TaskStatus
 from .filters import task_rows
 from .forms import TEXT_LIMIT
 from .models import MonthlyReport, Task
 from .reporting import EDITABLE, save_report
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEDGER_SHEET = "督查台账"
 REPORT_SHEET = "月度进展报送"
 SUBJECT_PREFIX = "月度进展报送表 "  # + YYYY-MM, in the workbook's properties
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 60 * 1024 * 1024  # refuses zip bombs before openpyxl reads them
 MAX_ROWS = 3000
-EXCEL_CELL_LIMIT = 32767
-
-TITLE_FONT = Font(bold=True, size=14)
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the columns the department fills in
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-ID_FONT = Font(color="808080")
 LIGHT_STYLE = {
     Light.RED: (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006")),
     Light.YELLOW: (PatternFill("solid", fgColor="FFEB9C"), Font(color="9C5700")),
     Light.GREEN: (PatternFill("solid", fgColor="C6EFCE"), Font(color="006100")),
     Light.GREY: (PatternFill("solid", fgColor="D9D9D9"), Font(color="404040")),
 }
-LIGHT_BY_LABEL = {light.label: light for light in Light}
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    width: float
-    kind: str = "text"  # text | longtext | number | date | id | light | input
+LIGHT_HIGHLIGHTS = {light.label: LIGHT_STYLE[light] for light in Light}
 
 
 LEDGER_COLUMNS = [
@@ -73,7 +59,7 @@ LEDGER_COLUMNS = [
     Column("完成时限", 12, "date"),
     Column("最新进展", 50, "longtext"),
     Column("进度（%）", 9, "number"),
-    Column("灯号", 8, "light"),
+    Column("灯号", 8, "highlight"),
     Column("挂牌级别", 12),
     Column("催办次数", 9, "number"),
     Column("最近报送", 12, "date"),
@@ -104,58 +90,6 @@ HEADER_KEYS = {
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _local_date(value):
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
-def _clean_text(value):
-    """A string Excel accepts: no control characters, within the cell limit."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text[:EXCEL_CELL_LIMIT]
-
-
-def _style_of(ws, column, light=None):
-    """A cell styled for `column` (and a light), whose style array the data cells copy:
-    assigning fonts and fills cell by cell costs most of the time of a large sheet."""
-    cell = WriteOnlyCell(ws)
-    if column.kind == "date":
-        cell.number_format = "yyyy-mm-dd"
-    if column.kind == "id":
-        cell.font = ID_FONT
-    cell.alignment = WRAP if column.kind in ("longtext", "input") else TOP
-    if column.kind == "input":
-        cell.fill = INPUT_FILL
-    if light is not None:
-        cell.fill, cell.font = LIGHT_STYLE[light]
-    return cell._style
-
-
-class _Styles:
-    def __init__(self, ws, columns):
-        self.ws = ws
-        self.plain = [_style_of(ws, column) for column in columns]
-        self.lights = {
-            label: _style_of(ws, Column("", 0), light) for label, light in LIGHT_BY_LABEL.items()
-        }
-
-    def cell(self, index, column, value):
-        cell = WriteOnlyCell(self.ws)
-        if value is None or value == "":
-            cell.value = None
-        elif column.kind in ("date", "number", "id") or isinstance(value, int):
-            cell.value = value
-        else:
-            cell.value = _clean_text(value)
-            cell.data_type = "s"  # never a formula, even when the text starts with "="
-        style = self.lights.get(value) if column.kind == "light" else None
-        cell._style = copy(style or self.plain[index])
-        return cell
-
-
 def ledger_values(task):
     """The ledger columns of a task from `filters.task_rows` (same order as LEDGER_COLUMNS)."""
     return [
@@ -171,56 +105,8 @@ def ledger_values(task):
         Light(task.light).label,
         ListingLevel(task.listing_level).label if task.listing_level else "",
         task.urging_count or 0,
-        _local_date(task.last_submitted_at),
+        local_date(task.last_submitted_at),
     ]
-
-
-def write_sheet(fileobj, *, title, sheet_title, columns, rows, subject=""):
-    """Stream `rows` (lists of values in `columns` order) into an .xlsx written to `fileobj`:
-    a merged title row, a bold frozen header row with a filter, then the rows.
-    Returns the number of data rows written."""
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "督查督办系统"
-    wb.properties.title = title
-    wb.properties.subject = subject
-    ws = wb.create_sheet(sheet_title)
-    last = get_column_letter(len(columns))
-    for index, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.freeze_panes = "A3"
-    ws.row_dimensions[1].height = 26
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "2:2"
-
-    title_cell = WriteOnlyCell(ws, _clean_text(title))
-    title_cell.font = TITLE_FONT
-    title_cell.alignment = Alignment(horizontal="center", vertical="center")
-    ws.append([title_cell])
-    ws.merged_cells.add(f"A1:{last}1")
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(ws, column.header)
-        cell.font = HEADER_FONT
-        cell.fill = INPUT_FILL if column.kind == "input" else HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    ws.append(header)
-    styles = _Styles(ws, columns)
-    count = 0
-    for values in rows:
-        ws.append(
-            [
-                styles.cell(index, column, value)
-                for index, (value, column) in enumerate(zip(values, columns, strict=True))
-            ]
-        )
-        count += 1
-    ws.auto_filter.ref = f"A2:{last}{count + 2}"
-    wb.save(fileobj)
-    return count
 
 
 def write_ledger(fileobj, tasks, today):
@@ -231,6 +117,7 @@ def write_ledger(fileobj, tasks, today):
         sheet_title=LEDGER_SHEET,
         columns=LEDGER_COLUMNS,
         rows=(ledger_values(task) for task in tasks),
+        highlights=LIGHT_HIGHLIGHTS,
     )
 
 
@@ -317,10 +204,6 @@ def report_sheet_filename(department, month):
 # --- reading ---------------------------------------------------------------------------------
 
 
-class SheetError(Exception):
-    """The file as a whole cannot be read; the message is for the user."""
-
-
 @dataclass
 class SheetRow:
     excel_row: int
@@ -345,37 +228,10 @@ class SheetRow:
         )
 
 
-def _normalise_header(value):
-    text = re.sub(r"\s+", "", str(value or ""))
-    return text.replace("(", "（").replace(")", "）").replace("％", "%")
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date() if value.time() == datetime.min.time() else value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def read_report_sheet(fileobj, month):
     """The data rows of an uploaded report sheet. Raises SheetError for a file that is not a
     readable .xlsx, is too large, lacks the header, or belongs to another month."""
-    try:
-        with zipfile.ZipFile(fileobj) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise SheetError("文件无法读取：请上传 Excel（.xlsx）格式的文件。") from None
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise SheetError("文件内容过大，请只保留本单位的报送表后再上传。")
-    fileobj.seek(0)
-    try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of error on a corrupt file
-        raise SheetError("文件已损坏或不是 Excel（.xlsx）文件，无法读取。") from None
-    try:
+    with open_workbook(fileobj) as workbook:
         subject = workbook.properties.subject or ""
         if subject.startswith(SUBJECT_PREFIX) and subject != f"{SUBJECT_PREFIX}{month:%Y-%m}":
             other = subject[len(SUBJECT_PREFIX) :]
@@ -385,25 +241,11 @@ def read_report_sheet(fileobj, month):
             )
         sheet = workbook[REPORT_SHEET] if REPORT_SHEET in workbook.sheetnames else workbook.active
         return _read_rows(sheet)
-    except SheetError:
-        raise
-    except Exception:  # noqa: BLE001 - same: malformed sheet XML surfaces while iterating
-        raise SheetError("文件已损坏，无法读取其中的表格。") from None
-    finally:
-        workbook.close()
 
 
 def _read_rows(sheet):
     rows = sheet.iter_rows(values_only=True)
-    columns = None
-    for number, values in enumerate(rows, start=1):
-        names = [_normalise_header(v) for v in values]
-        if "任务ID" in names:
-            columns = {name: i for i, name in reversed(list(enumerate(names))) if name}
-            header_row = number
-            break
-        if number >= 10:
-            break
+    columns, header_row = find_header(rows, "任务ID")
     if columns is None:
         raise SheetError("未找到表头行（含“任务ID”列）。请使用系统下载的报送表，不要删除表头。")
     missing = [h for h in REQUIRED_HEADERS if h not in columns]
@@ -418,12 +260,12 @@ def _read_rows(sheet):
         row = SheetRow(
             excel_row=number,
             task_id=cells["task_id"],
-            code=_text(cells.get("code")),
-            progress=_text(cells["progress"]),
-            problems=_text(cells["problems"]),
-            next_steps=_text(cells["next_steps"]),
+            code=cell_text(cells.get("code")),
+            progress=cell_text(cells["progress"]),
+            problems=cell_text(cells["problems"]),
+            next_steps=cell_text(cells["next_steps"]),
             percent=cells["percent"],
-            percent_note=_text(cells["percent_note"]) if "percent_note" in cells else None,
+            percent_note=cell_text(cells["percent_note"]) if "percent_note" in cells else None,
         )
         if row.is_blank():
             continue
@@ -431,18 +273,6 @@ def _read_rows(sheet):
         if len(result) > MAX_ROWS:
             raise SheetError(f"文件行数过多（超过 {MAX_ROWS} 行），请只保留本单位的任务。")
     return result
-
-
-def _int_or_none(value):
-    """An int from a cell value (45, 45.0, "45", "45%"), or None if it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    text = str(value).strip().rstrip("%％").strip()
-    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else None
 
 
 # --- checking and submitting -----------------------------------------------------------------
@@ -477,7 +307,7 @@ class CheckResult:
 def check_rows(user, month, rows):
     """Check every row of an uploaded sheet for `month`; nothing is written here."""
     result = CheckResult()
-    ids = {i for i in (_int_or_none(r.task_id) for r in rows) if i and i > 0}
+    ids = {i for i in (int_or_none(r.task_id) for r in rows) if i and i > 0}
     previous = (
         MonthlyReport.objects.filter(task=OuterRef("pk"), month__lt=month)
         .exclude(status=ReportStatus.DRAFT)
@@ -493,7 +323,7 @@ def check_rows(user, month, rows):
     seen = {}
     for row in rows:
         messages = []
-        task_id = _int_or_none(row.task_id)
+        task_id = int_or_none(row.task_id)
         task = tasks.get(task_id)
         code = task.code if task else row.code
         if task_id is None:
@@ -510,12 +340,12 @@ def check_rows(user, month, rows):
             )
         if task_id is not None:
             seen.setdefault(task_id, row.excel_row)
-        percent = _int_or_none(row.percent) if row.percent not in (None, "") else None
+        percent = int_or_none(row.percent) if row.percent not in (None, "") else None
         if row.percent in (None, ""):
             messages.append("请填写月末进度")
         elif percent is None:
             messages.append(
-                f"月末进度“{_text(row.percent)[:20]}”不是整数，请填写 0 到 100 之间的整数"
+                f"月末进度“{cell_text(row.percent)[:20]}”不是整数，请填写 0 到 100 之间的整数"
             )
         elif not 0 <= percent <= 100:
             messages.append(f"月末进度 {percent} 超出范围，应在 0 到 100 之间")

@@ -31,6 +31,8 @@ from django.db.models import (
 from django.db.models import CharField as CharOutput
 from django.utils import timezone
 
+from core.months import previous_month
+
 from .choices import Light, ReportStatus, TaskStatus
 
 EPOCH = date(1970, 1, 1)
@@ -50,12 +52,6 @@ class DayNumber(Func):
     def as_postgresql(self, compiler, connection, **extra):
         template = "(%(expressions)s - DATE '1970-01-01')"
         return self.as_sql(compiler, connection, template=template, **extra)
-
-
-def previous_month(day):
-    """The first day of the month before `day`'s month."""
-    first = day.replace(day=1)
-    return (first - timedelta(days=1)).replace(day=1)
 
 
 def with_lights(queryset, today=None, percent=None):

@@ -1,57 +1,25 @@
 """The core of the supervision system: plans, projects, tasks and what is tracked on them."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.access import ScopedQuerySet
+from core.models import Department, TrackedModel
+from core.roles import roles_of
+
 from .choices import (
     Comparison,
-    DepartmentKind,
     ListingLevel,
-    ReminderChannel,
-    ReminderKind,
     ReportStatus,
     Rhythm,
-    Role,
     TaskStatus,
 )
 
 PERCENT_RANGE = Q(percent__gte=0) & Q(percent__lte=100)
-
-
-class TrackedModel(models.Model):
-    """What every model that users change shares: timestamps. Each concrete model declares
-    its own `history` (Task's also records its partner departments)."""
-
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
-class Department(TrackedModel):
-    """A unit that leads or partners on tasks: an office 处室, a 市政府部门 or a 区市."""
-
-    name = models.CharField("名称", max_length=100, unique=True)
-    short_name = models.CharField("简称", max_length=50, blank=True)
-    kind = models.CharField(
-        "类别", max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.OFFICE
-    )
-    sort_order = models.PositiveIntegerField("排序", default=100)
-    is_active = models.BooleanField("启用", default=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "单位"
-        verbose_name_plural = "单位"
-        ordering = ["sort_order", "name"]
-
-    def __str__(self):
-        return self.name
 
 
 class User(AbstractUser):
@@ -79,12 +47,7 @@ class User(AbstractUser):
     @property
     def roles(self):
         """The set of Role values this user holds (cached per instance)."""
-        if not hasattr(self, "_roles"):
-            labels = {label: value for value, label in Role.choices}
-            self._roles = {labels[g.name] for g in self.groups.all() if g.name in labels}
-            if self.is_superuser:
-                self._roles.add(Role.ADMIN)
-        return self._roles
+        return roles_of(self)
 
     def has_role(self, *roles):
         return bool(self.roles.intersection(roles))
@@ -166,6 +129,10 @@ class Project(TrackedModel):
         return f"{self.number}. {self.title}"
 
 
+class TaskQuerySet(ScopedQuerySet):
+    """Everyone signed in with a role reads every task (supervision/access.py)."""
+
+
 class Task(TrackedModel):
     """An item of the plan, with the department that leads it and its progress."""
 
@@ -214,6 +181,9 @@ class Task(TrackedModel):
     )
     percent = models.PositiveSmallIntegerField("完成进度（%）", default=0)
     is_public = models.BooleanField("向社会公开（市办实事）", default=False)
+    reminders = GenericRelation("core.Reminder", related_query_name="task")
+    reminder_items = GenericRelation("core.ReminderItem", related_query_name="task")
+    objects = TaskQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[partner_departments])
 
     class Meta:
@@ -256,7 +226,7 @@ class Task(TrackedModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("admin:supervision_task_change", args=[self.pk])
+        return reverse("task_detail", args=[self.pk])
 
     def numbering(self):
         """(code, path) from the position in the tree: ("1.2.3", "001.002.003")."""
@@ -585,146 +555,6 @@ class PartnerNote(TrackedModel):
 
     def __str__(self):
         return f"{self.department} {self.month:%Y-%m}"
-
-
-class Reminder(models.Model):
-    """A reminder or notice sent to one person through one channel.
-
-    `key` identifies what it is about (kind, subject, recipient, channel and the day or step);
-    its uniqueness is what makes a reminder impossible to store, and so to send, twice.
-    """
-
-    key = models.CharField("唯一键", max_length=200, unique=True)
-    kind = models.CharField("类型", max_length=20, choices=ReminderKind.choices)
-    recipient = models.ForeignKey(
-        User, verbose_name="接收人", related_name="reminders", on_delete=models.CASCADE
-    )
-    channel = models.CharField(
-        "渠道", max_length=20, choices=ReminderChannel.choices, default=ReminderChannel.IN_APP
-    )
-    task = models.ForeignKey(
-        Task,
-        verbose_name="任务",
-        related_name="reminders",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-    )
-    subject = models.CharField("标题", max_length=200)
-    body = models.TextField("内容", blank=True)
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
-    last_error = models.TextField("最近错误", blank=True)
-    # The reminder engine (supervision/reminders.py): the day's digest this row delivers, and
-    # the lease a worker takes before sending (supervision/delivery.py).
-    digest = models.ForeignKey(
-        "Digest",
-        verbose_name="每日汇总",
-        related_name="reminders",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-    )
-    claimed_at = models.DateTimeField("领取时间", null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = "提醒记录"
-        verbose_name_plural = "提醒记录"
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(
-                fields=["recipient", "created_at"],
-                condition=Q(read_at__isnull=True),
-                name="reminder_unread_by_recipient",
-            )
-        ]
-
-    def __str__(self):
-        return self.subject
-
-
-class Digest(models.Model):
-    """One recipient's reminders of one scan day, sent as one message per channel.
-
-    `key` is `digest:YYYY-MM-DD:<user>` (`…:2`, `…:3` when a later scan of the same day finds
-    new items), so a day's digest is stored once however many scans run.
-    """
-
-    key = models.CharField("唯一键", max_length=100, unique=True)
-    recipient = models.ForeignKey(
-        User, verbose_name="接收人", related_name="digests", on_delete=models.CASCADE
-    )
-    day = models.DateField("日期")
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "每日提醒汇总"
-        verbose_name_plural = "每日提醒汇总"
-        ordering = ["-day", "recipient"]
-
-    def __str__(self):
-        return f"{self.day:%Y-%m-%d} {self.recipient}"
-
-
-class ReminderItem(models.Model):
-    """One finding of a reminder rule for one person: why, about what, in which digest.
-
-    `key` is the rule's stage key plus the recipient (e.g. `overdue:task:42:step:2:u7`);
-    inserting it is what claims the item, so no item is ever stored, or sent, twice.
-    `event` is the key without the recipient: the ledger counts distinct events per task.
-    """
-
-    key = models.CharField("唯一键", max_length=200, unique=True)
-    event = models.CharField("事件", max_length=160)
-    kind = models.CharField("类型", max_length=20, choices=ReminderKind.choices)
-    recipient = models.ForeignKey(
-        User, verbose_name="接收人", related_name="reminder_items", on_delete=models.CASCADE
-    )
-    task = models.ForeignKey(
-        Task,
-        verbose_name="任务",
-        related_name="reminder_items",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-    )
-    reason = models.CharField("提醒原因", max_length=300)
-    due = models.DateField("时限", null=True, blank=True)
-    digest = models.ForeignKey(
-        Digest, verbose_name="每日汇总", related_name="items", on_delete=models.CASCADE
-    )
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
-
-    class Meta:
-        verbose_name = "提醒事项"
-        verbose_name_plural = "提醒事项"
-        ordering = ["digest", "pk"]
-        indexes = [models.Index(fields=["task", "event"], name="reminderitem_task_event")]
-
-    def __str__(self):
-        return self.reason
-
-
-class ScanRun(models.Model):
-    """One run of the reminder scan (scheduler or `send_reminders`); /healthz shows the last."""
-
-    day = models.DateField("扫描日期")
-    started_at = models.DateTimeField("开始时间")
-    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
-    trigger = models.CharField("触发方式", max_length=20, default="scheduler")
-    items = models.PositiveIntegerField("新提醒事项", default=0)
-    reminders = models.PositiveIntegerField("发出提醒", default=0)
-    recipients = models.PositiveIntegerField("接收人数", default=0)
-
-    class Meta:
-        verbose_name = "提醒扫描记录"
-        verbose_name_plural = "提醒扫描记录"
-        ordering = ["-started_at"]
-
-    def __str__(self):
-        return f"{self.day:%Y-%m-%d} {self.started_at:%H:%M}"
 
 
 class MonthClose(TrackedModel):

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from .choices import DepartmentKind
-from .models import Department, DepartmentKeyword, Indicator, Measure, Plan, Project, Task
+from core.choices import DepartmentKind
+from core.models import Department
+
+from .models import DepartmentKeyword, Indicator, Measure, Plan, Project, Task
 from .plan_parser import PlanParseError, decode_plan_bytes, parse_plan
 
 __all__ = [

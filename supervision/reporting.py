@@ -5,15 +5,19 @@ compares, and refuses a stale version (ReportConflict) instead of overwriting so
 work. Every write goes through `Model.save`, so the history records it with the user.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .choices import ReminderKind, ReportStatus, Role, TaskStatus
+from core.choices import ReminderKind
+from core.months import next_month
+from core.notify import notify
+from core.roles import Role
+
+from .choices import ReportStatus, TaskStatus
 from .models import IndicatorValue, MonthlyReport, Task
-from .notify import notify
 
 EDITABLE = {ReportStatus.DRAFT, ReportStatus.RETURNED}
 REPORT_FIELDS = ["progress", "problems", "next_steps", "percent", "percent_note", "problems_public"]
@@ -29,15 +33,6 @@ class ReportLocked(Exception):
     """The report was submitted or approved and is read-only for its department."""
 
     message = "该报告已提交，不能再修改；如需修改，请由处室负责人退回。"
-
-
-def cn_month(month):
-    """2012年7月"""
-    return f"{month.year}年{month.month}月"
-
-
-def next_month(month):
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def report_due_date(month):
@@ -176,7 +171,7 @@ def return_report(report, *, user, reason):
             subject=f"月报被退回：{report.task.code} {report.task.title}（{report.month:%Y-%m}）",
             body=f"{user}退回了您报送的{report.month.year}年{report.month.month}月进展报告。退回原因：{reason}",
             key=f"returned:{report.pk}:{report.version}",
-            task=report.task,
+            about=report.task,
         )
     return report
 

@@ -7,11 +7,13 @@ migrate, so a new permission reaches its groups without a data migration.
 
 from django.contrib.auth.models import Group, Permission
 
-from .choices import Role
+from core.roles import Role
 
 VIEW_ALL = "view"
+APPS = ["core", "supervision"]  # whose permissions the roles hold
 
-# (role, [codenames of supervision permissions]) — "view" expands to every view_* permission.
+# (role, [codenames of core and supervision permissions]); "view" expands to every view_*
+# permission.
 ROLE_PERMISSIONS = {
     Role.STAFF: [
         VIEW_ALL,
@@ -50,7 +52,7 @@ ROLE_PERMISSIONS = {
 
 def ensure_roles(sender=None, **kwargs):
     """Create or refresh the role groups. Idempotent."""
-    app_perms = list(Permission.objects.filter(content_type__app_label="supervision"))
+    app_perms = list(Permission.objects.filter(content_type__app_label__in=APPS))
     by_codename = {p.codename: p for p in app_perms}
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.label)

@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from supervision.choices import Role
-from supervision.models import Department, Plan, Project, Task, User
+from core.models import Department
+from core.roles import Role
+from supervision.models import Plan, Project, Task, User
 from supervision.roles import ensure_roles, group_for
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from supervision.choices import Role
+from core.roles import Role
 from supervision.roles import ROLE_PERMISSIONS
 from tests.factories import make_task
 

@@ -5,7 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from supervision.choices import ReportStatus, Role
+from core.roles import Role
+from supervision.choices import ReportStatus
 from supervision.models import Instruction, Listing, Milestone, MonthlyReport, Task, User
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.models import Department
 from supervision.models import (
-    Department,
     DepartmentKeyword,
     Indicator,
     Measure,

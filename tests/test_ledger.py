@@ -13,10 +13,11 @@ from django.utils import timezone
 from freezegun import freeze_time
 from openpyxl import Workbook, load_workbook
 
+from core.models import Department
 from supervision.choices import ListingLevel, ReportStatus
 from supervision.filters import filter_tasks
 from supervision.ledger import MAX_UPLOAD_BYTES, REPORT_COLUMNS
-from supervision.models import Department, Listing, MonthlyReport, Task, Urging, User
+from supervision.models import Listing, MonthlyReport, Task, Urging, User
 from tests.conftest import drain
 from tests.factories import Role, make_department, make_task, make_user
 

@@ -59,7 +59,7 @@ def test_logout_is_post_and_ends_session(client, demo):
 def test_forbidden_page_is_chinese_403(client, rf):
     from django.core.exceptions import PermissionDenied
 
-    from supervision.views import permission_denied
+    from core.views import permission_denied
 
     response = permission_denied(rf.get("/x"), PermissionDenied())
     assert response.status_code == 403

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from supervision.models import Department, Indicator, Measure, Plan, Project, Task
+from core.models import Department
+from supervision.models import Indicator, Measure, Plan, Project, Task
 from supervision.planio import apply_plan, iter_tasks, read_plan, unplaced_tasks
 from tests.factories import Role, make_department, make_user
 

@@ -13,19 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
-from supervision import delivery
-from supervision.choices import ReminderKind, ReportStatus, Role
-from supervision.models import (
-    Digest,
-    Listing,
-    Milestone,
-    MonthlyReport,
-    Reminder,
-    ReminderItem,
-    ScanRun,
-)
-from supervision.reminders import scan
-from supervision.tasks import deliver_pending, deliver_reminder, run_reminder_scan
+from core import delivery
+from core.choices import ReminderKind
+from core.models import Digest, Reminder, ReminderItem, ScanRun
+from core.reminders import scan
+from core.roles import Role
+from core.tasks import deliver_pending, deliver_reminder, run_reminder_scan
+from supervision.choices import ReportStatus
+from supervision.models import Listing, Milestone, MonthlyReport
 from tests import mail_backends
 from tests.factories import make_department, make_task, make_user
 
@@ -416,11 +411,11 @@ def test_command_rejects_a_bad_date(db):
 def test_the_daily_scan_is_scheduled_at_0830_shanghai(db):
     from django_celery_beat.models import PeriodicTask
 
-    scan_task = PeriodicTask.objects.get(task="supervision.tasks.run_reminder_scan")
+    scan_task = PeriodicTask.objects.get(task="core.tasks.run_reminder_scan")
     assert scan_task.enabled and scan_task.crontab.hour == "8" and scan_task.crontab.minute == "30"
     assert str(scan_task.crontab.timezone) == "Asia/Shanghai"
-    assert PeriodicTask.objects.filter(task="supervision.tasks.deliver_pending").exists()
-    from supervision.schedule import ensure_schedule
+    assert PeriodicTask.objects.filter(task="core.tasks.deliver_pending").exists()
+    from core.schedule import ensure_schedule
 
     scan_task.crontab.minute = "45"  # an admin's change stands
     scan_task.crontab.save()

@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from supervision.choices import Role
-from supervision.models import Digest, Reminder, ReminderItem
-from supervision.reminders import scan
+from core.models import Digest, Reminder, ReminderItem
+from core.reminders import scan
+from core.roles import Role
 from tests.factories import make_department, make_task, make_user
 
 pytestmark = pytest.mark.skipif(

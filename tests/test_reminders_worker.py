@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from supervision.choices import Role
-from supervision.models import Reminder
-from supervision.tasks import run_reminder_scan
+from core.models import Reminder
+from core.roles import Role
+from core.tasks import run_reminder_scan
 from tests.factories import make_department, make_task, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

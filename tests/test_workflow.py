@@ -9,13 +9,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
-from supervision.choices import ReminderKind, ReportStatus, TaskStatus
+from core.choices import ReminderKind
+from core.models import Reminder
+from core.notify import pointer
+from supervision.choices import ReportStatus, TaskStatus
 from supervision.models import (
     IndicatorValue,
     Instruction,
     Listing,
     MonthlyReport,
-    Reminder,
     Task,
     Urging,
     User,
@@ -477,7 +479,11 @@ def test_detail_notifications_and_history_queries_do_not_grow(client, world):
         client.post(f"/tasks/{task.pk}/milestones/{task.milestones.first().pk}/", {"note": "n"})
     Reminder.objects.bulk_create(
         Reminder(
-            key=f"k-{i}", kind="manual", recipient=world["users"]["staff1"], task=task, subject="s"
+            key=f"k-{i}",
+            kind="manual",
+            recipient=world["users"]["staff1"],
+            subject="s",
+            **pointer(task),
         )
         for i in range(40)
     )

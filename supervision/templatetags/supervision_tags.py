@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from supervision.access import can as can_do
+from core.access import can as can_do
 from supervision.choices import Light, ListingLevel
 from supervision.lights import LIGHT_CSS
 

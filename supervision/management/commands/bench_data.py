@@ -25,18 +25,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
 
-from supervision.choices import (
-    Comparison,
-    DepartmentKind,
-    ListingLevel,
-    ReportStatus,
-    Rhythm,
-    Role,
-    TaskStatus,
-)
+from core.choices import DepartmentKind
+from core.models import Department, Digest, Reminder, ReminderItem
+from core.roles import Role
+from supervision.choices import Comparison, ListingLevel, ReportStatus, Rhythm, TaskStatus
 from supervision.models import (
-    Department,
-    Digest,
     Indicator,
     IndicatorValue,
     Listing,
@@ -45,8 +38,6 @@ from supervision.models import (
     MonthlyReport,
     Plan,
     Project,
-    Reminder,
-    ReminderItem,
     Task,
     User,
 )

@@ -4,8 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from supervision.choices import ReminderKind
-from supervision.reminders import scan
+from core.choices import ReminderKind
+from core.reminders import scan
 
 
 def parse_day(value):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         for item in sorted(result.items, key=lambda i: (i.recipient.pk, i.key)):
             user = item.recipient
             who = f"{user.username}（{user}）"
-            link = f" /tasks/{item.task.pk}/" if item.task else ""
+            link = f" {item.url}" if item.url else ""
             kind = ReminderKind(item.kind).label
             self.stdout.write(f"{result.day:%Y-%m-%d} [{kind}] → {who}：{item.reason}{link}")
         if not dry_run and result.reminders:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .choices import ReminderChannel
-from .notify import send_email, send_templated_email
+from .emails import send_templated_email
 
 
 class Channel:
@@ -39,7 +39,8 @@ class InAppChannel(Channel):
 
 
 class EmailChannel(Channel):
-    """Email in Chinese, text and HTML, through settings.EMAIL_BACKEND."""
+    """Email in Chinese, text and HTML, through settings.EMAIL_BACKEND: a notice, or a day's
+    digest with every item's reason and a link to its record's own page."""
 
     name = ReminderChannel.EMAIL
 
@@ -47,17 +48,13 @@ class EmailChannel(Channel):
         return bool(user.email)
 
     def deliver(self, reminder):
+        context = {"reminder": reminder, "user": reminder.recipient, "base_url": settings.SITE_URL}
         if reminder.digest_id is None:
-            return send_email(reminder)
-        context = {
-            "reminder": reminder,
-            "user": reminder.recipient,
-            "digest": reminder.digest,
-            "items": list(reminder.digest.items.select_related("task").order_by("pk")),
-            "base_url": settings.SITE_URL,
-        }
+            send_templated_email("notice", context, [reminder.recipient.email])
+            return
+        context["digest"] = reminder.digest
+        context["items"] = list(reminder.digest.items.order_by("pk"))
         send_templated_email("digest", context, [reminder.recipient.email])
-        return None
 
 
 def channels():

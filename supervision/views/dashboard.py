@@ -9,11 +9,12 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
-from . import dashboard
-from .access import Action, can, require
-from .filters import parse_month
-from .models import MonthClose, Plan
-from .reporting import cn_month
+from core.access import can, require
+from core.months import cn_month, parse_month
+
+from .. import dashboard
+from ..access import Action
+from ..models import MonthClose, Plan
 
 
 class ReopenForm(forms.Form):

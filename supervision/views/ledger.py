@@ -7,28 +7,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import ledger as sheets
-from .access import Action, is_admin, require
-from .choices import Light, ListingLevel, Role
-from .filters import filter_tasks, parse_month
-from .lights import LIGHT_CSS
-from .reporting import ReportConflict, ReportLocked, is_future, months_of_plan
+from core.access import is_admin, require
+from core.excel import XLSX_CONTENT_TYPE
+from core.months import month_or_404
+from core.roles import Role
+
+from .. import ledger as sheets
+from ..access import Action
+from ..choices import Light, ListingLevel
+from ..filters import filter_tasks
+from ..lights import LIGHT_CSS
+from ..reporting import ReportConflict, ReportLocked, is_future, months_of_plan
 
 PER_PAGE = 50
 SPOOL_BYTES = 4 * 1024 * 1024  # files larger than this go to disk while being built
-
-
-def _month_or_404(value):
-    month = parse_month(value)
-    if month is None:
-        raise Http404("月份格式不正确，应为 YYYY-MM。")
-    return month
 
 
 def _require_reporter(user):
@@ -46,9 +44,7 @@ def _xlsx_response(write, filename):
         out.close()
         raise
     out.seek(0)
-    return FileResponse(
-        out, as_attachment=True, filename=filename, content_type=sheets.XLSX_CONTENT_TYPE
-    )
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
 @login_required
@@ -87,7 +83,7 @@ def ledger_xlsx(request):
 @require_GET
 def report_sheet(request, month):
     """The department's tasks with this month's report columns, to fill in and upload."""
-    month = _month_or_404(month)
+    month = month_or_404(month)
     _require_reporter(request.user)
     if is_future(month):
         messages.error(request, f"{month.year}年{month.month}月尚未到来，不能下载该月的报送表。")
@@ -126,7 +122,7 @@ def _submit_upload(request, form, month):
 @require_http_methods(["GET", "POST"])
 def report_upload(request, month):
     """Upload a filled report sheet: all rows are checked, then all are submitted or none."""
-    month = _month_or_404(month)
+    month = month_or_404(month)
     _require_reporter(request.user)
     future = is_future(month)
     result = None

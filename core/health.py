@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.db import connection
+
+from .models import ScanRun
 
 
 def check_database():
@@ -19,8 +22,6 @@ def check_database():
 def check_broker():
     if not settings.REDIS_URL:
         return {"ok": True, "url": "memory://", "note": "未配置 REDIS_URL，后台任务在进程内执行"}
-    import redis
-
     try:
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
@@ -32,9 +33,7 @@ def check_broker():
 
 
 def last_scheduler_run():
-    """The last reminder scan (supervision/reminders.py), scheduled or by command."""
-    from .models import ScanRun
-
+    """The last reminder scan (core/reminders.py), scheduled or by command."""
     try:
         run = ScanRun.objects.order_by("-started_at").first()
     except Exception:  # noqa: BLE001 - reported by check_database
@@ -59,8 +58,6 @@ def queue_depth():
         if settings.CELERY_TASK_ALWAYS_EAGER or not folder or not Path(folder).is_dir():
             return 0
         return sum(1 for _ in Path(folder).iterdir())
-    import redis
-
     try:
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2

@@ -5,16 +5,33 @@ that is unsent and unclaimed (or whose claim is older than REMINDER_CLAIM_LEASE 
 its worker died mid-send). `sent_at` is set only after the channel returns, so a worker killed
 before sending leaves the row for the next try instead of losing it. A failure is recorded
 (`attempts`, `last_error`) and the claim released, so the Celery retry can send it.
+
+The Celery task `deliver_reminder` and `deliver_after_commit` live here, beside the claim, so
+that notices and the reminder engine queue a message without importing core/tasks.py.
 """
 
+import logging
 from datetime import timedelta
+from functools import partial
 
+from celery import shared_task
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from .channels import channel_for, channels
 from .models import Reminder
+
+logger = logging.getLogger(__name__)
+
+RETRIES = {
+    "acks_late": True,
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": settings.REMINDER_MAX_ATTEMPTS,
+}
 
 
 class DeliveryFailed(Exception):
@@ -52,7 +69,7 @@ def deliver(reminder_id):
             return False
         remaining = (row["claimed_at"] - _lease_start(now)).total_seconds()
         raise StillClaimed(max(1, int(remaining) + 1))
-    reminder = Reminder.objects.select_related("recipient", "task", "digest").get(pk=reminder_id)
+    reminder = Reminder.objects.select_related("recipient", "digest").get(pk=reminder_id)
     try:
         channel_for(reminder.channel).deliver(reminder)
     except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
@@ -80,3 +97,45 @@ def pending_ids(limit=5000):
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+@shared_task(
+    bind=True,
+    name="core.tasks.deliver_reminder",
+    autoretry_for=(DeliveryFailed, DatabaseError),
+    **RETRIES,
+)
+def deliver_reminder(self, reminder_id):
+    """Send one stored reminder through its channel. Claimed first, so a retry, a redelivered
+    message or a second worker never sends it twice."""
+    try:
+        return deliver(reminder_id)
+    except StillClaimed as exc:
+        raise self.retry(countdown=exc.remaining) from None
+
+
+def deliver_after_commit(reminder_id):
+    """Queue `deliver_reminder` once the current transaction commits (delay_on_commit).
+    Without a broker (tasks run in-process) a failed send is recorded on the row and left to
+    the sweep instead of raising into the caller, a web request or the scan."""
+    transaction.on_commit(partial(_queue, reminder_id))
+
+
+def _queue(reminder_id):
+    if not deliver_reminder.app.conf.task_always_eager:
+        deliver_reminder.delay(reminder_id)
+        return
+    # In-process, Celery would retry at once in a loop: try once, leave failures to the sweep.
+    try:
+        deliver(reminder_id)
+    except (DeliveryFailed, StillClaimed) as exc:
+        logger.warning("提醒 %s 未能发送，稍后重试：%s", reminder_id, exc)
+
+
+def sweep():
+    """Queue every stored but unsent message again; delivery claims, so this is harmless
+    for rows already on their way. Returns how many were queued."""
+    ids = pending_ids()
+    for reminder_id in ids:
+        deliver_after_commit(reminder_id)
+    return len(ids)

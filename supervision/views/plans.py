@@ -22,10 +22,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from .access import Action, require
-from .choices import Comparison, DepartmentKind, Rhythm
-from .models import Department, Plan, Task
-from .planio import PlanParseError, apply_plan, decode_plan_bytes, read_plan
+from core.access import require
+from core.choices import DepartmentKind
+from core.models import Department
+
+from ..access import Action
+from ..choices import Comparison, Rhythm
+from ..models import Plan, Task
+from ..planio import PlanParseError, apply_plan, decode_plan_bytes, read_plan
 
 MAX_BYTES = 2 * 1024 * 1024  # the largest plan document accepted, file or pasted text
 MIN_YEAR, MAX_YEAR = 2000, 2100

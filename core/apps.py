@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The shared layer. On start it finds every installed app's `access.py` (who may do
+    what), `reminder_rules.py` and `dashboard_cards.py`, the way the admin finds `admin.py`;
+    it imports no app by name."""
+
+    name = "core"
+    verbose_name = "公共基础"
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules  # noqa: PLC0415
+
+        from . import schedule  # noqa: PLC0415
+
+        schedule.connect(self)
+        autodiscover_modules("access", "reminder_rules", "dashboard_cards")

@@ -1,0 +1,38 @@
+"""Dashboard cards: each app registers the cards it adds to the monthly dashboard in its own
+`dashboard_cards.py` (found at start-up, core/apps.py); the dashboard shows every registered
+card, in order, for the month it shows. A card's context function returns None to stay hidden.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+CARDS = {}
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    title: str
+    template: str
+    context: Callable  # (user, month) -> dict, or None to hide the card
+    order: int = 100
+
+
+def register(name, *, title, template, order=100):
+    """Decorator: add the card `name`, whose context is the decorated function."""
+
+    def decorate(context):
+        CARDS[name] = Card(name, title, template, context, order)
+        return context
+
+    return decorate
+
+
+def cards_for(user, month):
+    """[(card, context)] of the cards `user` sees for `month`, in order."""
+    shown = []
+    for card in sorted(CARDS.values(), key=lambda c: (c.order, c.name)):
+        context = card.context(user, month)
+        if context is not None:
+            shown.append((card, context))
+    return shown

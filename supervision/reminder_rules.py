@@ -1,0 +1,190 @@
+"""The supervision app's reminder rules, found by the core at start-up (core/apps.py).
+
+Each rule is a function of the scan's Context that yields Items (core/reminders.py): due soon,
+overdue and its escalation ladder, missing monthly reports, 挂牌督办 deadlines and returned
+reports not resubmitted. The thresholds are settings (README, 督办提醒).
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from core.choices import ReminderKind
+from core.months import month_end, previous_month
+from core.reminders import Item, overdue_step, register, stage_of
+
+from .choices import ReportStatus, Rhythm, TaskStatus
+from .models import Listing, Milestone, MonthlyReport, Task
+from .reporting import report_due_date
+
+CLOSED = [TaskStatus.COMPLETED, TaskStatus.CLOSED, TaskStatus.SUSPENDED]
+REPORTED = [ReportStatus.SUBMITTED, ReportStatus.APPROVED]
+
+
+def _label(task):
+    return f"“{task.code} {task.title}”"
+
+
+def _ladder(ctx, task, days_over, event, reason, due):
+    """An overdue event to the lead department, then up the escalation ladder."""
+    for user in ctx.staff(task.lead_department_id):
+        yield Item(event, ReminderKind.OVERDUE, user, reason, task, due)
+    if days_over >= settings.REMINDER_ESCALATE_SUPERVISOR_DAYS:
+        why = f"{reason}（逾期超过{settings.REMINDER_ESCALATE_SUPERVISOR_DAYS}天，提请督查处督办）"
+        for user in ctx.supervisors():
+            yield Item(event, ReminderKind.ESCALATION, user, why, task, due)
+    leader = ctx.active(task.responsible_leader_id)
+    if leader and days_over >= settings.REMINDER_ESCALATE_LEADER_DAYS:
+        why = f"{reason}（逾期超过{settings.REMINDER_ESCALATE_LEADER_DAYS}天，报请责任领导关注）"
+        yield Item(event, ReminderKind.ESCALATION, leader, why, task, due)
+
+
+def _open_tasks():
+    return (
+        Task.objects.exclude(status__in=CLOSED)
+        .filter(lead_department__isnull=False)
+        .only("pk", "code", "title", "due_date", "lead_department_id", "responsible_leader_id")
+    )
+
+
+@register("due_soon")
+def due_soon(ctx):
+    """7, 3 and 1 days before a task's or a milestone's due date, to the lead department."""
+    horizon = max(settings.REMINDER_DUE_SOON_DAYS)
+    window = (ctx.day, ctx.day + timedelta(days=horizon))
+    for task in _open_tasks().filter(due_date__range=window):
+        left = (task.due_date - ctx.day).days
+        stage = stage_of(left, settings.REMINDER_DUE_SOON_DAYS)
+        when = "今天" if left == 0 else f"还有{left}天"
+        reason = f"任务{_label(task)}将于{task.due_date:%Y-%m-%d}到期（{when}）"
+        for user in ctx.lead_staff(task.lead_department_id):
+            event = f"due_soon:task:{task.pk}:{stage}"
+            yield Item(event, ReminderKind.DUE_SOON, user, reason, task, task.due_date)
+    milestones = Milestone.objects.filter(
+        completed_on=None, due_date__range=window, task__in=_open_tasks()
+    ).select_related("task")
+    for milestone in milestones:
+        task = milestone.task
+        left = (milestone.due_date - ctx.day).days
+        stage = stage_of(left, settings.REMINDER_DUE_SOON_DAYS)
+        when = "今天" if left == 0 else f"还有{left}天"
+        reason = (
+            f"任务{_label(task)}的节点“{milestone.title}”将于"
+            f"{milestone.due_date:%Y-%m-%d}到期（{when}）"
+        )
+        for user in ctx.lead_staff(task.lead_department_id):
+            event = f"due_soon:milestone:{milestone.pk}:{stage}"
+            yield Item(event, ReminderKind.DUE_SOON, user, reason, task, milestone.due_date)
+
+
+@register("overdue")
+def overdue(ctx):
+    """The day after the due date, then every REMINDER_OVERDUE_EVERY days, to staff and head;
+    from REMINDER_ESCALATE_SUPERVISOR_DAYS also to 督查人员, from
+    REMINDER_ESCALATE_LEADER_DAYS also to the responsible leader."""
+    for task in _open_tasks().filter(due_date__lt=ctx.day):
+        days = (ctx.day - task.due_date).days
+        reason = f"任务{_label(task)}已逾期{days}天（完成时限 {task.due_date:%Y-%m-%d}）"
+        event = f"overdue:task:{task.pk}:step:{overdue_step(days)}"
+        yield from _ladder(ctx, task, days, event, reason, task.due_date)
+    milestones = Milestone.objects.filter(
+        completed_on=None, due_date__lt=ctx.day, task__in=_open_tasks()
+    ).select_related("task")
+    for milestone in milestones:
+        task = milestone.task
+        days = (ctx.day - milestone.due_date).days
+        reason = (
+            f"任务{_label(task)}的节点“{milestone.title}”已逾期{days}天"
+            f"（计划 {milestone.due_date:%Y-%m-%d}）"
+        )
+        event = f"overdue:milestone:{milestone.pk}:step:{overdue_step(days)}"
+        yield from _ladder(ctx, task, days, event, reason, milestone.due_date)
+
+
+def _report_needed(month):
+    """Open tasks of `month`'s plan year that owe a report for `month`."""
+    tasks = _open_tasks().filter(project__plan__year=month.year)
+    tasks = tasks.exclude(start_date__gt=month_end(month))
+    if month.month not in (3, 6, 9, 12):
+        tasks = tasks.exclude(rhythm=Rhythm.QUARTERLY)
+    reported = MonthlyReport.objects.filter(month=month, status__in=REPORTED).values("task")
+    return tasks.exclude(pk__in=reported)
+
+
+@register("report_missing")
+def report_missing(ctx):
+    """From the REMINDER_REPORT_FROM_DAY-th, this month's report not yet submitted; from the
+    1st (until then), last month's still missing. To the lead department's staff and head."""
+    if ctx.day.day >= settings.REMINDER_REPORT_FROM_DAY:
+        month, phase = ctx.day.replace(day=1), "due"
+    else:
+        month, phase = previous_month(ctx.day), "late"
+    due = report_due_date(month)
+    for task in _report_needed(month):
+        if phase == "due":
+            reason = (
+                f"任务{_label(task)}{month:%Y年%m月}进展报告尚未报送（请于 {due:%Y-%m-%d} 前报送）"
+            )
+        else:
+            reason = f"任务{_label(task)}上月（{month:%Y年%m月}）进展报告仍未报送"
+        event = f"report_missing:task:{task.pk}:{month:%Y-%m}:{phase}"
+        for user in ctx.staff(task.lead_department_id):
+            yield Item(event, ReminderKind.REPORT_MISSING, user, reason, task, due)
+
+
+@register("listing")
+def listing(ctx):
+    """挂牌督办: the deadline within REMINDER_LISTING_DAYS, or passed (then every
+    REMINDER_OVERDUE_EVERY days), to the listing's supervisor and the lead department."""
+    horizon = max(settings.REMINDER_LISTING_DAYS)
+    listings = (
+        Listing.objects.filter(lifted_at=None, deadline__lte=ctx.day + timedelta(days=horizon))
+        .exclude(task__status=TaskStatus.CLOSED)
+        .select_related("task")
+    )
+    for row in listings:
+        task = row.task
+        left = (row.deadline - ctx.day).days
+        if left >= 0:
+            stage = stage_of(left, settings.REMINDER_LISTING_DAYS)
+            event = f"listing:{row.pk}:soon:{stage}"
+            when = "今天" if left == 0 else f"还有{left}天"
+            reason = f"挂牌督办任务{_label(task)}督办时限 {row.deadline:%Y-%m-%d}（{when}）"
+        else:
+            event = f"listing:{row.pk}:over:{overdue_step(-left)}"
+            reason = f"挂牌督办任务{_label(task)}已超过督办时限{-left}天（{row.deadline:%Y-%m-%d}）"
+        people = {u.pk: u for u in ctx.staff(task.lead_department_id)}
+        supervisor = ctx.active(row.listed_by_id)
+        if supervisor:
+            people[supervisor.pk] = supervisor
+        for user in people.values():
+            yield Item(event, ReminderKind.LISTING, user, reason, task, row.deadline)
+
+
+@register("returned")
+def returned(ctx):
+    """A returned report not resubmitted within REMINDER_RETURNED_DAYS days."""
+    days = settings.REMINDER_RETURNED_DAYS
+    cutoff = timezone.make_aware(datetime.combine(ctx.day - timedelta(days=days - 1), time.min))
+    reports = (
+        MonthlyReport.objects.filter(status=ReportStatus.RETURNED, reviewed_at__lt=cutoff)
+        .exclude(task__status__in=CLOSED)
+        .select_related("task")
+    )
+    for report in reports:
+        task = report.task
+        back = timezone.localdate(report.reviewed_at)
+        reason = (
+            f"任务{_label(task)}{report.month:%Y年%m月}进展报告于 {back:%Y-%m-%d} 被退回，"
+            f"超过{days}天未重新报送"
+        )
+        if report.return_reason:
+            reason = f"{reason}（退回原因：{report.return_reason[:60]}）"
+        people = {u.pk: u for u in ctx.staff(task.lead_department_id)}
+        author = ctx.active(report.submitted_by_id)
+        if author:
+            people[author.pk] = author
+        event = f"returned:report:{report.pk}:v{report.version}"
+        for user in people.values():
+            yield Item(event, ReminderKind.RETURNED, user, reason[:300], task, back)

@@ -1,0 +1,202 @@
+"""What is done to a task from its page: 挂牌督办, 催办, 办结, 批示 and answers, milestones,
+the partner departments' notes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.choices import ReminderKind
+from core.months import month_or_404
+from core.notify import notify
+
+from .. import reporting
+from ..access import Action, get_task
+from ..choices import TaskStatus
+from ..forms import (
+    AnswerForm,
+    InstructionForm,
+    LiftForm,
+    ListingForm,
+    MilestoneForm,
+    PartnerNoteForm,
+    RemindForm,
+)
+from ..models import Instruction, Milestone, PartnerNote, Urging
+from .tasks import render_detail
+
+
+@login_required
+def task_listing(request, pk):
+    """挂牌督办: list a task, change its listing, or lift it."""
+    user = request.user
+    task = get_task(user, pk, Action.LIST)
+    active = task.listings.filter(lifted_at=None).first()
+    form = ListingForm(instance=active)
+    lift_form = LiftForm()
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("action") == "lift" and active:
+            lift_form = LiftForm(request.POST)
+            if lift_form.is_valid():
+                active.lifted_at = timezone.now()
+                active.lifted_by = user
+                active.lift_reason = lift_form.cleaned_data["lift_reason"]
+                active.save()
+                messages.success(request, "已摘牌。")
+                return redirect("task_detail", pk=task.pk)
+            status = 400
+        else:
+            form = ListingForm(request.POST, instance=active)
+            if form.is_valid():
+                listing = form.save(commit=False)
+                if listing.pk is None:
+                    listing.task = task
+                    listing.listed_by = user
+                    listing.listed_at = timezone.now()
+                listing.save()
+                messages.success(request, "挂牌督办信息已保存。" if active else "已挂牌督办。")
+                return redirect("task_detail", pk=task.pk)
+            status = 400
+    return render(
+        request,
+        "supervision/task_listing.html",
+        {
+            "task": task,
+            "active": active,
+            "form": form,
+            "lift_form": lift_form,
+            "past": task.listings.exclude(lifted_at=None).select_related("listed_by", "lifted_by"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def task_remind(request, pk):
+    """催办 now: an in-app notice and an email to the lead department's staff and head."""
+    user = request.user
+    task = get_task(user, pk, Action.REMIND)
+    form = RemindForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, task.pk, {"remind_form": form}, status=400)
+    recipients = reporting.department_staff(task.lead_department)
+    if not recipients:
+        messages.error(request, "该任务尚未确定牵头单位或牵头单位没有承办人员，无法催办。")
+        return redirect("task_detail", pk=task.pk)
+    message = form.cleaned_data["message"].strip() or (
+        f"请抓紧推进“{task.title}”，完成时限 {task.due_date or '未定'}，"
+        f"当前进度 {task.percent}%，并及时报送进展。"
+    )
+    with transaction.atomic():
+        urging = Urging.objects.create(
+            task=task, sent_by=user, message=message, recipient_count=len(recipients)
+        )
+        notify(
+            recipients,
+            kind=ReminderKind.MANUAL,
+            subject=f"催办：{task.code} {task.title}",
+            body=f"{user}（督查处）催办：{message}",
+            key=f"manual:{urging.pk}",
+            about=task,
+        )
+    messages.success(request, f"已向 {len(recipients)} 人发出催办。")
+    return redirect("task_detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def task_close(request, pk):
+    """督查人员 confirm 办结 (or reopen) a task."""
+    user = request.user
+    task = get_task(user, pk, Action.CLOSE)
+    if request.POST.get("action") == "reopen" and task.status == TaskStatus.CLOSED:
+        task.status = TaskStatus.COMPLETED if task.percent == 100 else TaskStatus.IN_PROGRESS
+        messages.success(request, "已撤销办结。")
+    elif task.status != TaskStatus.CLOSED:
+        task.status = TaskStatus.CLOSED
+        messages.success(request, "已确认办结。")
+    task.save()
+    return redirect("task_detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def instruction_create(request, pk):
+    """A leader's 批示; the lead department is notified."""
+    user = request.user
+    task = get_task(user, pk, Action.INSTRUCT)
+    form = InstructionForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, task.pk, {"instruction_form": form}, status=400)
+    with transaction.atomic():
+        instruction = form.save(commit=False)
+        instruction.task = task
+        instruction.leader = user
+        instruction.save()
+        notify(
+            reporting.department_staff(task.lead_department),
+            kind=ReminderKind.INSTRUCTION,
+            subject=f"领导批示：{task.code} {task.title}",
+            body=f"{user}批示：{instruction.text}",
+            key=f"instruction:{instruction.pk}",
+            about=task,
+        )
+    messages.success(request, "批示已发送至牵头单位。")
+    return redirect("task_detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def instruction_answer(request, pk, instruction_id):
+    user = request.user
+    task = get_task(user, pk, Action.ANSWER)
+    instruction = get_object_or_404(Instruction, pk=instruction_id, task=task)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        instruction.response = form.cleaned_data["response"]
+        instruction.responded_by = user
+        instruction.responded_at = timezone.now()
+        instruction.save()
+        messages.success(request, "落实情况已报送。")
+        return redirect("task_detail", pk=task.pk)
+    return render_detail(request, task.pk, {"answer_forms": {instruction.pk: form}}, status=400)
+
+
+@login_required
+@require_POST
+def milestone_update(request, pk, milestone_id):
+    user = request.user
+    task = get_task(user, pk, Action.MILESTONE)
+    milestone = get_object_or_404(Milestone, pk=milestone_id, task=task)
+    form = MilestoneForm(request.POST, instance=milestone)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"节点“{milestone.title}”已更新。")
+        return redirect("task_detail", pk=task.pk)
+    return render_detail(request, task.pk, {"milestone_errors": {milestone.pk: form}}, status=400)
+
+
+@login_required
+@require_POST
+def partner_note(request, pk, month):
+    """A partner department's own part of the month's progress."""
+    user = request.user
+    month = month_or_404(month)
+    task = get_task(user, pk, Action.PARTNER)
+    refused = reporting.refusal(task, month)
+    if refused:
+        messages.error(request, refused)
+        return redirect("task_detail", pk=task.pk)
+    note = PartnerNote.objects.filter(task=task, department=user.department, month=month).first()
+    form = PartnerNoteForm(request.POST, instance=note)
+    if form.is_valid():
+        note = form.save(commit=False)
+        note.task, note.department, note.month, note.author = task, user.department, month, user
+        note.save()
+        messages.success(request, "配合工作情况已保存。")
+        return redirect("task_detail", pk=task.pk)
+    return render_detail(request, task.pk, {"partner_form": form}, status=400)

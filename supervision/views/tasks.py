@@ -1,0 +1,110 @@
+"""The daily work: tasks, monthly reports and their review, 挂牌督办, 催办, 批示, history,
+notifications. Small function views; every object comes through `access`."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from core.access import can, require
+from core.roles import Role
+
+from .. import reporting
+from ..access import Action, get_task
+from ..filters import filter_tasks, task_rows
+from ..forms import (
+    InstructionForm,
+    PartnerNoteForm,
+    RemindForm,
+)
+from ..history import task_changes
+from ..lights import with_lights
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request):
+    """Leaders to the dashboard, staff and heads to their department's tasks, everyone else
+    to all tasks."""
+    user = request.user
+    if user.has_role(Role.LEADER):
+        return redirect("dashboard")
+    if user.department_id and user.has_role(Role.STAFF, Role.HEAD):
+        return redirect(f"{reverse('task_list')}?department={user.department_id}")
+    return redirect("task_list")
+
+
+@login_required
+def task_list(request):
+    require(request.user, Action.VIEW)
+    tasks = filter_tasks(request.GET)
+    page = Paginator(tasks.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "supervision/task_list.html",
+        {"filter": tasks, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def task_detail(request, pk):
+    return render_detail(request, pk)
+
+
+def render_detail(request, pk, forms=None, status=200):
+    """The task page; `forms` replaces the blank forms with bound ones showing errors."""
+    user = request.user
+    task = get_task(user, pk, queryset=task_rows())
+    reports = list(
+        task.reports.select_related("submitted_by", "reviewed_by")
+        .prefetch_related("indicator_values__indicator")
+        .order_by("-month")
+    )
+    months = reporting.months_of_plan(task)
+    context = {
+        "task": task,
+        "measures": task.measures.all(),
+        "milestones": task.milestones.all(),
+        "indicators": task.indicators.all(),
+        "reports": reports,
+        "children": with_lights(task.children.select_related("lead_department")),
+        "instructions": task.instructions.select_related("leader", "responded_by"),
+        "listings": task.listings.select_related("listed_by", "lifted_by"),
+        "urgings": task.urgings.select_related("sent_by"),
+        "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
+        "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
+        "partner_notes": task.partner_notes.select_related("department", "author"),
+        "months": months[::-1],
+        "report_month": months[-1] if months else None,
+        "can_report": can(user, Action.REPORT, task),
+        "can_partner": can(user, Action.PARTNER, task),
+        "can_review": can(user, Action.REVIEW, task),
+        "can_list": can(user, Action.LIST, task),
+        "can_remind": can(user, Action.REMIND, task),
+        "can_close": can(user, Action.CLOSE, task),
+        "can_instruct": can(user, Action.INSTRUCT, task),
+        "can_answer": can(user, Action.ANSWER, task),
+        "can_milestone": can(user, Action.MILESTONE, task),
+        "instruction_form": InstructionForm(),
+        "remind_form": RemindForm(),
+        "partner_form": PartnerNoteForm(),
+        "answer_forms": {},
+        "milestone_errors": {},
+        "this_month": timezone.localdate().replace(day=1),
+    }
+    context.update(forms or {})
+    return render(request, "supervision/task_detail.html", context, status=status)
+
+
+@login_required
+def task_history(request, pk):
+    task = get_task(request.user, pk)
+    return render(
+        request,
+        "supervision/task_history.html",
+        {"task": task, "changes": task_changes(task)},
+    )
