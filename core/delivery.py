@@ -132,10 +132,29 @@ def _queue(reminder_id):
         logger.warning("提醒 %s 未能发送，稍后重试：%s", reminder_id, exc)
 
 
+def held_rows(limit=5000):
+    """(id, seconds left on the claim) of unsent rows that a worker holds now. That worker may
+    have died mid-send: the sweep checks each again once its claim has expired."""
+    now = timezone.now()
+    rows = Reminder.objects.filter(
+        sent_at=None,
+        claimed_at__gte=_lease_start(now),
+        attempts__lt=settings.REMINDER_MAX_ATTEMPTS,
+    )
+    held = rows.order_by("pk").values_list("pk", "claimed_at")[:limit]
+    return [(pk, (claimed - _lease_start(now)).total_seconds()) for pk, claimed in held]
+
+
 def sweep():
     """Queue every stored but unsent message again; delivery claims, so this is harmless
-    for rows already on their way. Returns how many were queued."""
+    for rows already on their way. A row another worker holds is queued to be checked when
+    its claim expires, so a worker killed mid-send never needs the broker's redelivery
+    (Redis returns an unacknowledged message only after its visibility timeout).
+    Returns how many were queued now."""
     ids = pending_ids()
     for reminder_id in ids:
         deliver_after_commit(reminder_id)
+    if not deliver_reminder.app.conf.task_always_eager:
+        for reminder_id, remaining in held_rows():
+            deliver_reminder.apply_async(args=[reminder_id], countdown=int(remaining) + 1)
     return len(ids)

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from .choices import ListingLevel
 from .models import Instruction, Listing, Milestone, PartnerNote
+from .reporting import REPORT_FIELDS, TEXT_LIMIT, report_errors
 
-TEXT_LIMIT = 5000
 COUNT_UNITS = {
     "家",
     "个",
@@ -105,17 +105,13 @@ class ReportForm(forms.Form):
                     data[name] = indicator_value(indicator, data[name])
                 except forms.ValidationError as error:
                     self.add_error(name, error)
-        percent = data.get("percent")
-        if (
-            percent is not None
-            and self.previous_percent is not None
-            and percent < self.previous_percent
-            and not (data.get("percent_note") or "").strip()
-        ):
-            self.add_error(
-                "percent_note",
-                f"本月进度（{percent}%）低于上月（{self.previous_percent}%），请说明原因。",
+        if all(name in data for name in ("progress", "percent", "percent_note")):
+            errors = report_errors(
+                data, previous_percent=self.previous_percent, submit=self.submitting()
             )
+            for name, messages in errors.items():
+                for message in messages:
+                    self.add_error(name, message)
         return data
 
     def indicator_values(self):
@@ -124,12 +120,14 @@ class ReportForm(forms.Form):
     def submitting(self):
         return "submit" in self.data
 
-    def check_submission(self):
-        """Submitting needs the progress text; a draft may be incomplete."""
-        if self.submitting() and not (self.cleaned_data.get("progress") or "").strip():
-            self.add_error("progress", "提交前请填写本月进展。")
-            return False
-        return True
+    def report_data(self):
+        return {name: self.cleaned_data[name] for name in REPORT_FIELDS}
+
+    def show(self, error):
+        """Put the messages of a ReportInvalid beside their fields."""
+        for name, messages in error.errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
 
 
 class ReturnForm(forms.Form):

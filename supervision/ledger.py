@@ -31,9 +31,8 @@ from core.excel import (
 from .access import Action
 from .choices import Light, ListingLevel, ReportStatus, TaskStatus
 from .filters import task_rows
-from .forms import TEXT_LIMIT
 from .models import MonthlyReport, Task
-from .reporting import EDITABLE, save_report
+from .reporting import EDITABLE, report_errors, save_report
 
 LEDGER_SHEET = "督查台账"
 REPORT_SHEET = "月度进展报送"
@@ -347,27 +346,26 @@ def check_rows(user, month, rows):
             messages.append(
                 f"月末进度“{cell_text(row.percent)[:20]}”不是整数，请填写 0 到 100 之间的整数"
             )
-        elif not 0 <= percent <= 100:
-            messages.append(f"月末进度 {percent} 超出范围，应在 0 到 100 之间")
-        texts = {
-            "progress": ("本月进展", row.progress),
-            "problems": ("存在问题", row.problems),
-            "next_steps": ("下步计划", row.next_steps),
-            "percent_note": ("进度说明", row.percent_note or ""),
+        data = {
+            "progress": row.progress,
+            "problems": row.problems,
+            "next_steps": row.next_steps,
+            "percent": percent,
         }
-        for label, value in texts.values():
-            if len(value) > TEXT_LIMIT:
-                messages.append(f"{label}超过 {TEXT_LIMIT} 字（现 {len(value)} 字）")
-        if not row.progress:
-            messages.append("请填写本月进展")
+        if row.percent_note is not None:
+            data["percent_note"] = row.percent_note
+        report = reports.get(task.pk) if task else None
+        if task is not None and percent is not None:
+            stored_note = report.percent_note if report else ""
+            rules = report_errors(
+                {"percent_note": stored_note, **data},
+                previous_percent=task.prev_percent,
+                submit=True,
+            )
+            messages += [m.rstrip("。") for errors in rules.values() for m in errors]
         if messages or task is None:
             result.errors.append(RowError(row.excel_row, code, messages))
             continue
-        data = {key: value for key, (_label, value) in texts.items()}
-        data["percent"] = percent
-        if row.percent_note is None:
-            del data["percent_note"]
-        report = reports.get(task.pk)
         if report is not None and report.status not in EDITABLE:
             if all(getattr(report, key) == value for key, value in data.items()):
                 result.unchanged += 1
@@ -379,20 +377,6 @@ def check_rows(user, month, rows):
                     [
                         f"本月报告{report.get_status_display()}，不能再修改；"
                         "如需修改，请由处室负责人退回（或删去此行）"
-                    ],
-                )
-            )
-            continue
-        previous_percent = task.prev_percent
-        explained = (row.percent_note or "").strip() or row.problems.strip()
-        if previous_percent is not None and percent < previous_percent and not explained:
-            result.errors.append(
-                RowError(
-                    row.excel_row,
-                    code,
-                    [
-                        f"月末进度（{percent}%）低于上月（{previous_percent}%），"
-                        "请在“进度说明”或“存在问题”中说明原因"
                     ],
                 )
             )

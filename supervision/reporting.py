@@ -1,10 +1,17 @@
-"""Monthly reports: draft, submit, return, approve. Views and the ledger upload call these.
+"""Monthly reports: draft, submit, return, approve: the one service that the report form, the
+department page and the Excel upload all call (pretix's services/, Zulip's actions/).
+
+The rules of a report are stated once, in `report_errors` (what the data must satisfy) and
+`refusal` (which months a task may report on); `save_report` applies both and writes nothing
+when either fails (ReportInvalid). Each path parses its own input (a form, a sheet row) and
+shows the same messages beside its own fields.
 
 Concurrency is optimistic: a form carries the report's `version`; saving locks the row,
 compares, and refuses a stale version (ReportConflict) instead of overwriting someone else's
 work. Every write goes through `Model.save`, so the history records it with the user.
 """
 
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
@@ -21,12 +28,28 @@ from .models import IndicatorValue, MonthlyReport, Task
 
 EDITABLE = {ReportStatus.DRAFT, ReportStatus.RETURNED}
 REPORT_FIELDS = ["progress", "problems", "next_steps", "percent", "percent_note", "problems_public"]
+TEXT_LIMIT = 5000
+TEXT_FIELDS = {
+    "progress": "本月进展",
+    "problems": "存在问题",
+    "next_steps": "下步计划",
+    "percent_note": "进度说明",
+}
 
 
 class ReportConflict(Exception):
     """Someone else saved the report since this form was opened."""
 
     message = "该报告已被他人修改，您的内容未保存。请刷新页面查看最新内容后再修改。"
+
+
+class ReportInvalid(Exception):
+    """The data breaks a rule of `report_errors` or `refusal`: {field or None: [messages]}."""
+
+    def __init__(self, errors):
+        super().__init__("；".join(m for messages in errors.values() for m in messages))
+        self.errors = errors
+        self.message = str(self)
 
 
 class ReportLocked(Exception):
@@ -55,6 +78,33 @@ def refusal(task, month, today=None):
     return None
 
 
+def report_errors(data, *, previous_percent, submit):
+    """What is wrong with the report `data` (REPORT_FIELDS, parsed): {field: [messages]}.
+
+    - 月末进度 is a whole number from 0 to 100;
+    - each text stays within TEXT_LIMIT characters;
+    - submitting needs 本月进展 (a draft may be incomplete);
+    - a percent below the previous report's needs 进度说明."""
+    errors = {}
+    percent = data.get("percent")
+    if percent is None:
+        errors["percent"] = ["请填写月末进度。"]
+    elif not 0 <= percent <= 100:
+        errors["percent"] = [f"月末进度 {percent} 超出范围，应在 0 到 100 之间。"]
+    for name, label in TEXT_FIELDS.items():
+        length = len(data.get(name) or "")
+        if length > TEXT_LIMIT:
+            errors[name] = [f"{label}不能超过 {TEXT_LIMIT} 字（现 {length} 字）。"]
+    if submit and not (data.get("progress") or "").strip():
+        errors.setdefault("progress", []).append("提交前请填写本月进展。")
+    dropped = percent is not None and previous_percent is not None and percent < previous_percent
+    if dropped and not (data.get("percent_note") or "").strip():
+        errors.setdefault("percent_note", []).append(
+            f"月末进度（{percent}%）低于上月（{previous_percent}%），请在“进度说明”中说明原因。"
+        )
+    return errors
+
+
 def previous_report(task, month):
     return (
         MonthlyReport.objects.filter(task=task, month__lt=month)
@@ -62,6 +112,53 @@ def previous_report(task, month):
         .order_by("-month")
         .first()
     )
+
+
+@dataclass
+class ReportPage:
+    """A task's report of a month as its form shows it: the stored report (or a new one
+    prefilled from the previous), the previous report and the indicators with their values."""
+
+    task: object
+    month: date
+    report: MonthlyReport
+    previous: MonthlyReport | None
+    indicators: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # indicator pk -> value of this report
+
+    @classmethod
+    def load(cls, task, month):
+        previous = previous_report(task, month)
+        report = MonthlyReport.objects.filter(task=task, month=month).first()
+        report = report or new_report(task, month, previous)
+        values = {}
+        if report.pk:
+            values = {v.indicator_id: v.value for v in report.indicator_values.all()}
+        return cls(task, month, report, previous, list(task.indicators.all()), values)
+
+    @classmethod
+    def from_reports(cls, task, month, reports):
+        """The page of `task` from its reports up to `month`, newest first (prefetched)."""
+        stored = next((r for r in reports if r.month == month), None)
+        earlier = [r for r in reports if r.month < month and r.status != ReportStatus.DRAFT]
+        previous = earlier[0] if earlier else None
+        return cls(task, month, stored or new_report(task, month, previous), previous)
+
+    @property
+    def previous_percent(self):
+        return self.previous.percent if self.previous else None
+
+    @property
+    def editable(self):
+        return self.report.status in EDITABLE
+
+    def initial(self):
+        initial = {name: getattr(self.report, name) for name in REPORT_FIELDS}
+        initial["version"] = self.report.version
+        for indicator in self.indicators:
+            value = self.values.get(indicator.pk, indicator.actual)
+            initial[f"indicator_{indicator.pk}"] = "" if value is None else value.normalize()
+        return initial
 
 
 def report_for(task, month):
@@ -88,19 +185,32 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
     """Save `data` (REPORT_FIELDS) on `report` as a draft, or submit it.
 
     `version` is the version the user's form was opened at; a report saved by someone else
-    since raises ReportConflict and nothing is written."""
+    since raises ReportConflict, data that breaks a rule raises ReportInvalid, and in either
+    case nothing is written."""
     if report.pk:
         current = MonthlyReport.objects.select_for_update().get(pk=report.pk)
         if current.version != version:
             raise ReportConflict
         if current.status not in EDITABLE:
             raise ReportLocked
+        current.task = report.task  # loaded by the caller, with its plan
         report = current
     elif version != 0:
         raise ReportConflict
-    for field in REPORT_FIELDS:
-        if field in data:
-            setattr(report, field, data[field])
+    refused = refusal(report.task, report.month)
+    if refused:
+        raise ReportInvalid({None: [refused]})
+    for name in REPORT_FIELDS:
+        if name in data:
+            setattr(report, name, data[name])
+    previous = previous_report(report.task, report.month)
+    errors = report_errors(
+        {name: getattr(report, name) for name in REPORT_FIELDS},
+        previous_percent=previous.percent if previous else None,
+        submit=submit,
+    )
+    if errors:
+        raise ReportInvalid(errors)
     report.version += 1
     if submit:
         report.status = ReportStatus.SUBMITTED

@@ -23,6 +23,32 @@ from ..forms import (
 from ..models import MonthlyReport, Plan, Task
 
 
+def _refused(request, month, reason, task=None):
+    context = {"task": task, "month": month, "reason": reason}
+    return render(request, "supervision/report_refused.html", context, status=400)
+
+
+def _save(request, page, form):
+    """Save the valid `form` of `page` through the reporting service; the HTTP status of a
+    refusal (its messages beside the fields), or None when saved."""
+    try:
+        reporting.save_report(
+            page.report,
+            user=request.user,
+            data=form.report_data(),
+            indicator_values=form.indicator_values(),
+            version=form.cleaned_data["version"],
+            submit=form.submitting(),
+        )
+    except reporting.ReportInvalid as error:
+        form.show(error)
+        return 400
+    except (reporting.ReportConflict, reporting.ReportLocked) as error:
+        form.add_error(None, error.message)
+        return 409
+    return None
+
+
 @login_required
 def report_form(request, pk, month, return_form=None):
     """The monthly report of a task: draft, submit; read-only once submitted.
@@ -35,77 +61,35 @@ def report_form(request, pk, month, return_form=None):
         raise PermissionDenied("只有牵头单位的承办人员可以填报本任务的月度进展。")
     refused = reporting.refusal(task, month)
     if refused:
-        return render(
-            request,
-            "supervision/report_refused.html",
-            {"task": task, "month": month, "reason": refused},
-            status=400,
-        )
-    report = reporting.report_for(task, month)
-    previous = reporting.previous_report(task, month)
-    indicators = list(task.indicators.all())
-    values = {v.indicator_id: v.value for v in report.indicator_values.all()} if report.pk else {}
-    editable = can_edit and report.status in reporting.EDITABLE
-    initial = {f: getattr(report, f) for f in reporting.REPORT_FIELDS}
-    initial["version"] = report.version
-    for indicator in indicators:
-        value = values.get(indicator.pk, indicator.actual)
-        initial[f"indicator_{indicator.pk}"] = "" if value is None else value.normalize()
-    form_kwargs = {
-        "indicators": indicators,
-        "previous_percent": previous.percent if previous else None,
-    }
-    status = 200
-    if return_form is not None:
-        form = ReportForm(initial=initial, **form_kwargs)
-        status = 400
-    elif request.method == "POST":
+        return _refused(request, month, refused, task)
+    page = reporting.ReportPage.load(task, month)
+    editable = can_edit and page.editable
+    form_kwargs = {"indicators": page.indicators, "previous_percent": page.previous_percent}
+    status = 400 if return_form is not None else 200
+    if request.method == "POST" and return_form is None:
         if not editable:
             raise PermissionDenied(reporting.ReportLocked.message)
         form = ReportForm(request.POST, **form_kwargs)
-        if form.is_valid() and form.check_submission():
-            try:
-                report = reporting.save_report(
-                    report,
-                    user=user,
-                    data={f: form.cleaned_data[f] for f in reporting.REPORT_FIELDS},
-                    indicator_values=form.indicator_values(),
-                    version=form.cleaned_data["version"],
-                    submit=form.submitting(),
-                )
-            except (reporting.ReportConflict, reporting.ReportLocked) as error:
-                form.add_error(None, error.message)
-                status = 409
-            else:
-                if form.submitting():
-                    messages.success(
-                        request,
-                        f"{cn_month(month)}进展报告已提交，等待处室负责人审核。",
-                    )
-                else:
-                    messages.success(request, "草稿已保存。")
-                return redirect("report_form", pk=task.pk, month=f"{month:%Y-%m}")
-        else:
-            status = 400
+        status = _save(request, page, form) if form.is_valid() else 400
+        if status is None:
+            done = f"{cn_month(month)}进展报告已提交，等待处室负责人审核。"
+            messages.success(request, done if form.submitting() else "草稿已保存。")
+            return redirect("report_form", pk=task.pk, month=f"{month:%Y-%m}")
     else:
-        form = ReportForm(initial=initial, **form_kwargs)
-    return render(
-        request,
-        "supervision/report_form.html",
-        {
-            "task": task,
-            "month": month,
-            "report": report,
-            "previous": previous,
-            "form": form,
-            "editable": editable,
-            "can_review": can(user, Action.REVIEW, task)
-            and report.status == ReportStatus.SUBMITTED,
-            "return_form": return_form or ReturnForm(),
-            "values": [(i, values.get(i.pk)) for i in indicators],
-        },
-        status=status,
-    )
+        form = ReportForm(initial=page.initial(), **form_kwargs)
+    context = {
+        "task": task,
+        "month": month,
+        "report": page.report,
+        "previous": page.previous,
+        "form": form,
+        "editable": editable,
+        "can_review": can(user, Action.REVIEW, task)
+        and page.report.status == ReportStatus.SUBMITTED,
+        "return_form": return_form or ReturnForm(),
+        "values": [(i, page.values.get(i.pk)) for i in page.indicators],
+    }
+    return render(request, "supervision/report_form.html", context, status=status)
 
 
 @login_required
@@ -145,6 +129,41 @@ def department_reports_latest(request):
     return redirect("department_reports", month=f"{month:%Y-%m}")
 
 
+def department_pages(department_id, month):
+    """The report pages of the tasks `department_id` leads in `month`'s plan (3 queries)."""
+    earlier = MonthlyReport.objects.filter(month__lte=month).order_by("-month")
+    tasks = (
+        Task.objects.filter(lead_department_id=department_id, project__plan__year=month.year)
+        .select_related("project")
+        .prefetch_related(Prefetch("reports", queryset=earlier))
+        .order_by("path")
+    )
+    return [reporting.ReportPage.from_reports(t, month, list(t.reports.all())) for t in tasks]
+
+
+def _save_all(request, rows, submit):
+    """Save every editable row through the reporting service, all or nothing; the HTTP status
+    of a refusal, or None when all were saved."""
+    try:
+        with transaction.atomic():
+            for page, form in rows:
+                reporting.save_report(
+                    page.report,
+                    user=request.user,
+                    data=form.report_data(),
+                    version=form.cleaned_data["version"],
+                    submit=submit,
+                )
+    except reporting.ReportInvalid as error:
+        form.show(error)
+        messages.error(request, "有报告填写不正确，所有报告均未保存，请按提示修改。")
+        return 400
+    except (reporting.ReportConflict, reporting.ReportLocked) as error:
+        messages.error(request, f"未保存任何报告：{error.message}")
+        return 409
+    return None
+
+
 @login_required
 def department_reports(request, month):
     """All the department's reports of a month on one page, for staff with many tasks."""
@@ -153,91 +172,48 @@ def department_reports(request, month):
     if not (user.department_id and user.has_role(Role.STAFF, Role.HEAD, Role.ADMIN)):
         raise PermissionDenied("只有承办单位的人员可以批量填报。")
     if reporting.is_future(month):
-        return render(
-            request,
-            "supervision/report_refused.html",
-            {"month": month, "reason": "不能填报未来月份的进展。"},
-            status=400,
-        )
-    tasks = list(
-        Task.objects.filter(lead_department_id=user.department_id, project__plan__year=month.year)
-        .select_related("project")
-        .prefetch_related(
-            Prefetch(
-                "reports",
-                queryset=MonthlyReport.objects.filter(month__lte=month).order_by("-month"),
-            )
-        )
-        .order_by("path")
-    )
+        return _refused(request, month, "不能填报未来月份的进展。")
+    posted = request.POST if request.method == "POST" else None
     rows = []
-    for task in tasks:
-        stored = [r for r in task.reports.all() if r.month == month]
-        earlier = [
-            r for r in task.reports.all() if r.month < month and r.status != ReportStatus.DRAFT
-        ]
-        report = (
-            stored[0]
-            if stored
-            else reporting.new_report(task, month, earlier[0] if earlier else None)
-        )
-        previous = earlier[0] if earlier else None
-        editable = report.status in reporting.EDITABLE
-        prefix = f"t{task.pk}"
-        initial = {f: getattr(report, f) for f in reporting.REPORT_FIELDS}
-        initial["version"] = report.version
-        data = request.POST if request.method == "POST" and editable else None
+    for page in department_pages(user.department_id, month):
         form = ReportForm(
-            data,
-            initial=initial,
-            prefix=prefix,
-            previous_percent=previous.percent if previous else None,
+            posted if page.editable else None,
+            initial=page.initial(),
+            prefix=f"t{page.task.pk}",
+            previous_percent=page.previous_percent,
         )
-        rows.append({"task": task, "report": report, "form": form, "editable": editable})
+        rows.append(
+            {
+                "task": page.task,
+                "report": page.report,
+                "form": form,
+                "page": page,
+                "editable": page.editable,
+            }
+        )
     status = 200
-    if request.method == "POST":
-        submit = "submit" in request.POST
-        editable_rows = [r for r in rows if r["editable"]]
-        valid = all(r["form"].is_valid() for r in editable_rows)
-        if valid and submit:
-            for row in editable_rows:
-                if not (row["form"].cleaned_data.get("progress") or "").strip():
-                    row["form"].add_error("progress", "提交前请填写本月进展。")
-                    valid = False
-        if valid:
-            try:
-                with transaction.atomic():
-                    for row in editable_rows:
-                        form = row["form"]
-                        reporting.save_report(
-                            row["report"],
-                            user=user,
-                            data={f: form.cleaned_data[f] for f in reporting.REPORT_FIELDS},
-                            version=form.cleaned_data["version"],
-                            submit=submit,
-                        )
-            except (reporting.ReportConflict, reporting.ReportLocked) as error:
-                messages.error(request, f"未保存任何报告：{error.message}")
-                status = 409
-            else:
-                verb = "提交" if submit else "保存"
-                messages.success(
-                    request,
-                    f"已{verb} {len(editable_rows)} 份{cn_month(month)}进展报告。",
-                )
-                return redirect("department_reports", month=f"{month:%Y-%m}")
-        else:
-            status = 400
-            messages.error(request, "有报告填写不正确，所有报告均未保存，请按提示修改。")
-    return render(
-        request,
-        "supervision/department_reports.html",
-        {
-            "month": month,
-            "months": reporting.months_of_plan(month.year),
-            "rows": rows,
-            "any_editable": any(r["editable"] for r in rows),
-            "department": user.department,
-        },
-        status=status,
-    )
+    if posted is not None:
+        status = _post_department(request, month, [r for r in rows if r["page"].editable])
+        if status is None:
+            return redirect("department_reports", month=f"{month:%Y-%m}")
+    context = {
+        "month": month,
+        "months": reporting.months_of_plan(month.year),
+        "rows": rows,
+        "any_editable": any(r["page"].editable for r in rows),
+        "department": user.department,
+    }
+    return render(request, "supervision/department_reports.html", context, status=status)
+
+
+def _post_department(request, month, editable):
+    """Check and save the editable rows of the department page; None when all were saved."""
+    if not all([row["form"].is_valid() for row in editable]):
+        messages.error(request, "有报告填写不正确，所有报告均未保存，请按提示修改。")
+        return 400
+    submit = "submit" in request.POST
+    status = _save_all(request, [(row["page"], row["form"]) for row in editable], submit)
+    if status is None:
+        verb = "提交" if submit else "保存"
+        messages.success(request, f"已{verb} {len(editable)} 份{cn_month(month)}进展报告。")
+    return status
