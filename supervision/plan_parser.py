@@ -78,6 +78,7 @@ from typing import Any
 
 __all__ = [
     "MARKER_RE",
+    "cn_numeral",
     "PlanParseError",
     "content_lines",
     "decode_plan_bytes",
@@ -405,6 +406,17 @@ def cn_to_int(numeral: str) -> int | None:
     if len(numeral) == 1 and numeral in CN_VALUES:
         return CN_VALUES[numeral]
     return None
+
+
+def cn_numeral(value: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三 (1 … 99); other values as Arabic digits."""
+    digits = "零一二三四五六七八九"
+    if not 0 < value < 100:
+        return str(value)
+    tens, units = divmod(value, 10)
+    if not tens:
+        return digits[units]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[units] if units else "")
 
 
 def _at_boundary(text: str, pos: int) -> tuple[bool, bool]:
