@@ -61,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write("内容与上次导入相同，未作改动。")
         for name in result.new_departments:
             self.stdout.write(
-                f"新建单位：{name}（文档写明、系统中尚无，可在后台改为已有单位的别名）"
+                f"新建单位：{name}（文档写明、系统中尚无；如系已有单位的别称，可在导入页面选择对应单位）"
             )
         suggested = [(code, title) for code, title, guessed in result.leads if guessed]
         if suggested:
