@@ -113,7 +113,7 @@ def load_demo(password=None, out=print):
 
 def _load_plan(out):
     text = SEED_FILE.read_text(encoding="utf-8")
-    result = apply_plan(read_plan(text, YEAR), source_text=text)
+    result = apply_plan(read_plan(text, YEAR, own_plan=True), source_text=text)
     out(
         f"{YEAR}年计划：新增 {result.created} 条，更新 {result.updated} 条"
         f"，未确定牵头单位 {len(result.unplaced)} 项。"

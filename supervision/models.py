@@ -80,6 +80,60 @@ class DepartmentKeyword(TrackedModel):
         return f"{self.keyword} → {self.department}"
 
 
+class DepartmentAlias(TrackedModel):
+    """Another name of a department as plan documents write it (市发改委 for 市发展改革委).
+
+    The plan importer matches a unit named in a document to an existing department through
+    this table; an admin's choice on the import review page is remembered here."""
+
+    alias = models.CharField("文档中的名称", max_length=100, unique=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="对应单位",
+        related_name="aliases",
+        on_delete=models.CASCADE,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "单位别名"
+        verbose_name_plural = "单位别名"
+        ordering = ["alias"]
+
+    def __str__(self):
+        return f"{self.alias} → {self.department}"
+
+
+class PlanCorrection(TrackedModel):
+    """A correction made on the import review page, remembered for a re-import of the same
+    file (keyed by the SHA-256 of its text): a task's title, lead department or deadline."""
+
+    class Field(models.TextChoices):
+        TITLE = "title", "标题"
+        LEAD = "lead", "牵头单位"
+        DUE = "due", "完成时限"
+
+    source_sha256 = models.CharField("原文 SHA-256", max_length=64)
+    code = models.CharField("任务编号", max_length=20)
+    field = models.CharField("更正项", max_length=10, choices=Field.choices)
+    value = models.CharField("更正为", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "导入更正"
+        verbose_name_plural = "导入更正"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_sha256", "code", "field"],
+                name="plancorrection_unique_field",
+                violation_error_message="同一文档的同一任务同一项只记录一次更正。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.get_field_display()}：{self.value}"
+
+
 class Plan(TrackedModel):
     """One year's work plan of the office, as imported from its document."""
 
@@ -162,6 +216,11 @@ class Task(TrackedModel):
     )
     partner_departments = models.ManyToManyField(
         Department, verbose_name="配合单位", related_name="partner_tasks", blank=True
+    )
+    lead_suggested = models.BooleanField(
+        "牵头单位为推测",
+        default=False,
+        help_text="文档未写明单位，按关键词推测；确认或改定后取消。",
     )
     responsible_leader = models.ForeignKey(
         User,
@@ -246,6 +305,18 @@ class Measure(TrackedModel):
     )
     number = models.PositiveIntegerField("序号")
     text = models.TextField("措施")
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name="牵头单位",
+        related_name="led_measures",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    partner_departments = models.ManyToManyField(
+        Department, verbose_name="配合单位", related_name="partner_measures", blank=True
+    )
+    due_date = models.DateField("完成时限", null=True, blank=True)
 
     history = HistoricalRecords()
 

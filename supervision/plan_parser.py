@@ -52,14 +52,20 @@ task's text: no content is ever dropped.
 
 Extracted fields
 ================
-* lead / partners: only units written in the text: （A牵头，B、C配合）, （A负责）,
-  牵头单位：A, 责任单位：A、B (first is lead), 配合单位：…, and a clause that is exactly a
-  unit list followed by 牵头/负责/配合.  Section summaries and parent tasks pass their units
-  down to tasks that name none.
+* lead / partners: only units written in the text, in every usual form: a note in parentheses
+  anywhere, alone or beside other clauses (（2022年6月底前完成，责任单位：A）, （10分，牵头处室：A，
+  配合处室：B）); any label ending in 单位/部门/处室/科室 (责任单位：A、B — the first leads);
+  A牵头 / A负责 / A主办 / A、B按职责分工负责 / B、C配合 / B、C按职责分工配合; 由A负责…;
+  A会同B…; a bare list beside such clauses in a note follows their role; a line or sentence
+  ending with 责任单位：….  A task's lead is the lead of its first note, its partners every other
+  unit named in any of its notes; each measure keeps the units of its own note (or the task's).
+  Section summaries and parent tasks pass their units down to tasks that name none.
 * indicators: a quantity with a comparison word: 10家以上, 不少于3次, 90%以上, 48小时内,
   不超过N, 达到N, 控制在N以内, 最高N万元.  Bare numbers, years and ordinals are ignored.
-* due: 年内/年底/全年 → 12-31, N月底(前) → end of month, 上半年, 一季度…, M月D日前,
-  2012年10月, 到2023年.  The latest date wins.
+* due: only deadline phrases: 年内/年底/全年 → 12-31, N月底(前) → end of month, 上半年,
+  一季度…, M月D日前, 2012年10月, 2023年底, 到2023年.  A quantity (5年内), a recurring date
+  (每年3月底前) and 长期坚持/按进度推进 give none.  Each measure has its own deadline; the task's
+  is the one it states (完成时限：…), else the latest of its measures.
 * rhythm: monthly (按月/每月/月度) or quarterly (每季度/按季度/季度).
 """
 
@@ -72,6 +78,7 @@ from typing import Any
 
 __all__ = [
     "MARKER_RE",
+    "cn_numeral",
     "PlanParseError",
     "content_lines",
     "decode_plan_bytes",
@@ -159,21 +166,45 @@ TITLE_KEYWORD_RE = re.compile(
 TITLE_FORBIDDEN_RE = re.compile(r"[。，,；;！？!?：:]")
 
 # Responsible units ---------------------------------------------------------------------------
-UNIT_LABEL_RE = re.compile(
-    r"(责任单位|责任部门|牵头单位|牵头部门|主责单位|主办单位|配合单位|配合部门|协办单位|参与单位)"
-    r"\s*[:：]\s*([^。；;：:\n（）()]+)"
+UNIT_SUFFIX = (
+    r"(?:政府|办公厅|办公室|委员会|领导小组|工作组|小组|指挥部|部门|单位|企业|公司|集团|支行|分行"
+    r"|银行|海关|党委|党组|支部|中心|局|厅|委|办|院|会|署|所|处|科|室|站|社|馆|队|团|组)"
 )
-UNIT_CLAUSE_RE = re.compile(r"^(?:由|请)?(.{2,80}?)(牵头|负责|配合|参与|协助|协办)(?:落实|实施)?$")
-UNIT_ITEM_RE = re.compile(rf"^[\u4e00-\u9fffA-Za-z0-9（）()]{{2,30}}{ORG_SUFFIX}$")
+#: one unit name: 市发展改革委, 各区（市）政府, 省推进工业互联网创新发展专项工作组成员单位
+UNIT_ITEM_RE = re.compile(rf"^[\u4e00-\u9fffA-Za-z0-9\ue000\ue001]{{1,40}}{UNIT_SUFFIX}$")
+#: a label: 责任单位：… 牵头部门：… 配合处室：… 主责单位：… 协办科室：…
+UNIT_LABEL_RE = re.compile(r"(?P<label>[\u4e00-\u9fff]{0,6}?(?:单位|部门|处室|科室))\s*[:：]\s*")
+#: any label (完成时限：, 牵头市领导：): a unit list stops where the next label starts
+ANY_LABEL_RE = re.compile(r"[\u4e00-\u9fff]{2,8}[:：]")
+LEAD_LABEL_RE = re.compile(r"牵头|主责|主办|主管")
+PARTNER_LABEL_RE = re.compile(r"配合|协办|协助|参与|参加|协同")
+#: a role word at the end of a clause: A牵头 / A、B按职责分工负责 / B、C配合
+ROLE_RE = re.compile(r"牵头负责|牵头|负责|主办|配合|协办|协助|参与")
+ROLE_FILLER_RE = re.compile(
+    r"(?:按照|按|依照|依据|根据|依)?(?:各自)?(?:职责分工|职能分工|职责|分工)?(?:分别|共同|具体)?$"
+)
+ROLE_END_RE = re.compile(
+    r"(?:按照|按|依照|依)?(?:各自)?(?:职责分工|职责)?(?:分别|共同)?(?:牵头负责|牵头|负责|配合)$"
+)
+ROLE_TAIL_RE = re.compile(r"^(?:落实|实施|推进|组织实施|抓好落实)?$")
+#: A会同B(等单位)… : A leads, B partners
+TOGETHER_RE = re.compile(r"^(?:由)?(?P<a>[^，,；;。会]{2,40}?)会同(?P<b>.+)$")
+TOGETHER_B_RE = re.compile(
+    rf"^(?P<units>(?:[\u4e00-\u9fff\ue000\ue001]{{2,30}}?{UNIT_SUFFIX}[、和及]?)+?)"
+    r"(?:等(?:有关|相关)?(?:单位|部门))?(?=[\u4e00-\u9fff])"
+)
 UNIT_SPLIT_RE = re.compile(r"[、，,；;/]")
-UNIT_TAIL_RE = re.compile(r"(?:等(?:相关)?(?:单位|部门)?)$")
+UNIT_TAIL_RE = re.compile(r"(?:等(?:有关|相关)?(?:单位|部门)?)$")
+#: a short parenthesis inside a word (各区（市）政府, 企业（工厂）) is part of the word
+INLINE_PAREN_RE = re.compile(r"[（(]([^（）()，,。；;：:、\s]{1,4})[）)](?=[\u4e00-\u9fff])")
 PAREN_RE = re.compile(r"[（(]([^（）()]{1,300})[）)]")
+SEGMENT_SPLIT_RE = re.compile(r"[。！？!?\n]")
 CLAUSE_SPLIT_RE = re.compile(r"[，,；;。\n]")
 UNIT_PAREN_TAIL_RE = re.compile(
-    r"\s*[（(][^（）()]*(?:牵头|负责|配合|责任单位|牵头单位|配合单位)[^（）()]*[）)]\s*$"
+    r"\s*[（(][^（）()]*(?:牵头|负责|配合|单位|部门|处室)[^（）()]*[）)]\s*$"
 )
-LEAD_LABELS = {"牵头单位", "牵头部门", "主责单位", "主办单位"}
-RESPONSIBLE_LABELS = {"责任单位", "责任部门"}
+#: interpretation clauses (本办法由X负责解释) name no responsible unit
+NOT_ROLE_TAIL_RE = re.compile(r"解释")
 
 # Indicators ---------------------------------------------------------------------------------
 GE_PREFIXES = (
@@ -215,15 +246,24 @@ NAME_LEAD_RE = re.compile(
 )
 
 # Due dates and rhythm ---------------------------------------------------------------------------
-YEAR_END_RE = re.compile(r"年内|年底|年末|全年|本年度")
+#: 年内/年底 after a number is a quantity (5年内) or another year (2021年底, see FULL_DATE_RE)
+YEAR_END_RE = re.compile(
+    r"(?<![\d〇零一二两三四五六七八九十几数多半每])(?:年内|年底|年末)|(?<![每])全年|本年度"
+)
+#: phrases that mean "no single date": the measure has no deadline
+NO_DATE_RE = re.compile(r"长期坚持|长期推进|按进度推进|按计划推进|常态化推进|持续推进落实")
+#: a deadline the task states as its own: 完成时限：2019年12月底前
+DUE_LABEL_RE = re.compile(
+    r"(?:完成时限|完成时间|时间节点|时限要求|办结时限)\s*[:：]\s*([^\n。；;（）()]{1,30})"
+)
 HALF_YEAR_RE = re.compile(r"(上|下)半年")
 QUARTER_RE = re.compile(r"(?<![每按逐])第?([一二三四1-4])季度")
 MONTH_RE = re.compile(
-    r"(?<![每次隔\d])(?:(\d{4})年)?(\d{1,2}|[一二三四五六七八九十]{1,3})月份?"
+    r"(?<![每次隔\d])(?<!每年)(?:(\d{4})年)?(\d{1,2}|[一二三四五六七八九十]{1,3})月份?"
     r"(底前|底|末|前|上旬前?|中旬前?|下旬前?)"
 )
 DAY_RE = re.compile(
-    r"(?<![每次隔\d])(?:(\d{4})年)?(\d{1,2}|[一二三四五六七八九十]{1,3})月"
+    r"(?<![每次隔\d])(?<!每年)(?:(\d{4})年)?(\d{1,2}|[一二三四五六七八九十]{1,3})月"
     r"(\d{1,2}|[一二三四五六七八九十]{1,3})日(?:之前|以前|前)"
 )
 FULL_DATE_RE = re.compile(
@@ -366,6 +406,17 @@ def cn_to_int(numeral: str) -> int | None:
     if len(numeral) == 1 and numeral in CN_VALUES:
         return CN_VALUES[numeral]
     return None
+
+
+def cn_numeral(value: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三 (1 … 99); other values as Arabic digits."""
+    digits = "零一二三四五六七八九"
+    if not 0 < value < 100:
+        return str(value)
+    tens, units = divmod(value, 10)
+    if not tens:
+        return digits[units]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[units] if units else "")
 
 
 def _at_boundary(text: str, pos: int) -> tuple[bool, bool]:
@@ -545,78 +596,244 @@ def task_title(text: str, hint: str | None = None) -> str:
         clauses.pop(0)
     clause = clauses[0]
     title = clause if len(clause) >= 4 else sentence.strip()
-    title = title.rstrip("，,、：:；;。.．！？!? ")
-    return title[:40]
+    # a whole clause, never cut off inside it (the field holds 200 characters)
+    return title.rstrip("，,、：:；;。.．！？!? ")[:200]
 
 
 def split_measures(text: str) -> list[dict[str, Any]]:
-    """Split at ；/; keeping the punctuation, so the pieces concatenate back to ``text``."""
+    """Split at ；/; outside parentheses, keeping the punctuation, so the pieces concatenate
+    back to ``text``."""
     pieces: list[str] = []
-    for piece in MEASURE_SPLIT_RE.split(text):
-        if pieces and not piece.strip():
-            pieces[-1] += piece
+    start = depth = 0
+    for index, char in enumerate(text):
+        if char in "（(":
+            depth += 1
+        elif char in "）)":
+            depth = max(0, depth - 1)
+        elif char in "；;" and depth == 0:
+            pieces.append(text[start : index + 1])
+            start = index + 1
+    pieces.append(text[start:])
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and not piece.strip():
+            merged[-1] += piece
         elif piece:
-            pieces.append(piece)
+            merged.append(piece)
+    pieces = merged
     if not pieces:
         pieces = [text]
     return [{"number": n, "text": piece} for n, piece in enumerate(pieces, start=1)]
 
 
+def _protect(text: str) -> str:
+    """Mask the brackets of short in-word parentheses (各区（市）政府) with private-use marks of
+    the same length, so that clause splitting keeps them inside the word."""
+    return INLINE_PAREN_RE.sub(lambda m: f"\ue000{m.group(1)}\ue001", text)
+
+
 def _clean_unit(unit: str) -> str:
     unit = unit.strip(" \u3000\t")
-    unit = unit.removeprefix("由").removeprefix("以及").removeprefix("及")
+    for prefix in ("由", "以及", "及", "和", "请"):
+        unit = unit.removeprefix(prefix)
     return UNIT_TAIL_RE.sub("", unit).strip()
 
 
-def _unit_list(raw: str, validate: bool) -> list[str]:
+def _is_unit(name: str) -> bool:
+    return bool(UNIT_ITEM_RE.match(name)) and not ROLE_RE.search(name[-2:])
+
+
+def _unit_list(raw: str, validate: bool = True) -> list[str]:
+    """The units of a list ``A、B，C``; empty when ``validate`` and an item is not a unit."""
     units = [_clean_unit(u) for u in UNIT_SPLIT_RE.split(raw)]
     units = [u for u in units if u]
-    if validate and not all(UNIT_ITEM_RE.match(u) for u in units):
+    if validate and not all(_is_unit(u) for u in units):
         return []
     return units
 
 
-def extract_units(text: str) -> tuple[str | None, list[str]]:
-    """(lead department, partner departments) written in ``text``."""
-    found: list[tuple[int, str, list[str]]] = []  # (position, role, units)
-    for match in UNIT_LABEL_RE.finditer(text):
-        label, units = match.group(1), _unit_list(match.group(2), validate=False)
+def _label_units(value: str) -> list[str]:
+    """The leading unit names of a label's value; stops at the first item that is not one."""
+    units: list[str] = []
+    for item in UNIT_SPLIT_RE.split(value):
+        item = _clean_unit(ROLE_END_RE.sub("", item.strip()))
+        if not item:
+            continue
+        if not _is_unit(item):
+            break
+        units.append(item)
+    return units
+
+
+@dataclass
+class Mention:
+    """Units named in the text with their role: ``lead`` (first unit leads), ``partner``."""
+
+    start: int
+    role: str
+    units: list[str]
+
+
+def _label_mentions(masked: str) -> list[Mention]:
+    found = []
+    for match in UNIT_LABEL_RE.finditer(masked):
+        rest = masked[match.end() :]
+        stop = re.search(r"[。；;\n（）()]", rest)
+        value = rest[: stop.start()] if stop else rest
+        following = ANY_LABEL_RE.search(value)
+        if following:
+            value = value[: following.start()]
+        units = _label_units(value)
         if not units:
             continue
-        if label in RESPONSIBLE_LABELS:
-            found.append((match.start(), "lead", units[:1]))
-            found.append((match.start(), "partner", units[1:]))
+        label = match.group("label")
+        if PARTNER_LABEL_RE.search(label):
+            role = "partner"
         else:
-            found.append((match.start(), "lead" if label in LEAD_LABELS else "partner", units))
-    for start, clause in _clauses_with_positions(text):
-        match = UNIT_CLAUSE_RE.match(clause)
-        if not match or "：" in clause or ":" in clause:
+            role = "lead"  # 牵头单位, 主责单位, 责任单位 (the first leads), 单位
+        found.append(Mention(match.start(), role, units))
+    return found
+
+
+def _role_clause(clause: str) -> tuple[str, list[str]] | None:
+    """``A牵头`` / ``由A负责落实`` / ``A、B按职责分工配合`` → (role, units), else None."""
+    if ":" in clause or "：" in clause:
+        return None
+    for match in reversed(list(ROLE_RE.finditer(clause))):
+        head, tail = clause[: match.start()], clause[match.end() :]
+        starts_with_you = head.startswith("由")
+        if not ROLE_TAIL_RE.match(tail) and not (
+            starts_with_you and len(tail) <= 12 and not NOT_ROLE_TAIL_RE.search(tail)
+        ):
             continue
-        units = _unit_list(match.group(1), validate=True)
+        head = ROLE_FILLER_RE.sub("", head)
+        units = _unit_list(head)
         if units:
-            role = "lead" if match.group(2) in ("牵头", "负责") else "partner"
-            found.append((start, role, units))
-    found.sort(key=lambda item: item[0])
-    leads = [u for _, role, units in found if role == "lead" for u in units]
-    others = [u for _, role, units in found if role == "partner" for u in units]
-    lead = leads[0] if leads else None
+            role = "partner" if match.group(0) in ("配合", "协办", "协助", "参与") else "lead"
+            return role, units
+    return None
+
+
+def _together_clause(clause: str) -> list[Mention]:
+    """``A会同B等单位制定…``: A leads, B partners."""
+    match = TOGETHER_RE.match(clause)
+    if not match or not _is_unit(_clean_unit(match.group("a"))):
+        return []
+    partners = TOGETHER_B_RE.match(match.group("b"))
+    mentions = [Mention(0, "lead", [_clean_unit(match.group("a"))])]
+    if partners:
+        units = _unit_list(partners.group("units").rstrip("、和及"))
+        if units:
+            mentions.append(Mention(0, "partner", units))
+    return mentions
+
+
+def _segments(masked: str) -> list[tuple[int, str, bool]]:
+    """(start, text, is a parenthesis) of the notes in parentheses and the sentences outside."""
+    segments: list[tuple[int, str, bool]] = []
+    outside_start = 0
+    depth_start = None
+    for index, char in enumerate(masked + "\n"):
+        if char in "（(" and depth_start is None:
+            segments.extend(_sentences_at(masked, outside_start, index))
+            depth_start = index + 1
+        elif char in "）)" and depth_start is not None:
+            segments.append((depth_start, masked[depth_start:index], True))
+            depth_start = None
+            outside_start = index + 1
+    if depth_start is None:
+        segments.extend(_sentences_at(masked, outside_start, len(masked)))
+    return segments
+
+
+def _sentences_at(text: str, start: int, end: int) -> list[tuple[int, str, bool]]:
+    out = []
+    position = start
+    for part in SEGMENT_SPLIT_RE.split(text[start:end]):
+        if part.strip():
+            out.append((position, part, False))
+        position += len(part) + 1
+    return out
+
+
+def _clause_mentions(masked: str) -> list[Mention]:
+    """Role clauses, ``会同`` clauses and bare unit lists, note by note."""
+    found: list[Mention] = []
+    for start, segment, in_paren in _segments(masked):
+        pending: list[str] = []
+        mentions: list[Mention] = []
+        position = start
+        for clause in CLAUSE_SPLIT_RE.split(segment):
+            bare = clause.strip()
+            here = position
+            position += len(clause) + 1
+            if not bare:
+                continue
+            role = _role_clause(bare)
+            if role:
+                mentions.append(Mention(here, role[0], pending + role[1]))
+                pending = []
+                continue
+            together = _together_clause(bare)
+            if together:
+                mentions.extend(Mention(here, m.role, m.units) for m in together)
+                continue
+            units = _unit_list(bare) if in_paren else []
+            pending.extend(units)
+        if pending and in_paren:
+            # （A、B） alone is a list of responsible units; beside roles they follow the lead
+            role = "partner" if mentions else "lead"
+            if role == "lead" and not _note_at_end(masked, start, segment):
+                pending = []
+            if pending:
+                mentions.append(Mention(start, role, pending))
+        found.extend(mentions)
+    return found
+
+
+def _note_at_end(masked: str, start: int, segment: str) -> bool:
+    """A parenthesis at the end of a sentence or measure (not inside a phrase)."""
+    after = masked[start + len(segment) + 1 :].lstrip(" \u3000")
+    return not after or after[0] in "。；;，,\n"
+
+
+def extract_unit_mentions(text: str) -> list[Mention]:
+    """Every unit named in ``text`` with its role, in text order."""
+    masked = _protect(text)
+    labelled = _label_mentions(masked)
+    clauses = [
+        m
+        for m in _clause_mentions(masked)
+        if not any(lab.start <= m.start < lab.start + 200 and _overlaps(lab, m) for lab in labelled)
+    ]
+    mentions = sorted(labelled + clauses, key=lambda m: m.start)
+    for mention in mentions:
+        mention.units = [_restore(u) for u in mention.units]
+    return mentions
+
+
+def _overlaps(label: Mention, other: Mention) -> bool:
+    return bool(set(label.units) & set(other.units))
+
+
+def _restore(unit: str) -> str:
+    return unit.replace("\ue000", "（").replace("\ue001", "）")
+
+
+def units_of(mentions: list[Mention]) -> tuple[str | None, list[str]]:
+    """(lead, partners): the lead of the first note that names one; every other unit partners."""
+    lead = next((m.units[0] for m in mentions if m.role == "lead"), None)
     partners: list[str] = []
-    for unit in leads[1:] + others:
-        if unit != lead and unit not in partners:
-            partners.append(unit)
+    for mention in mentions:
+        for unit in mention.units:
+            if unit != lead and unit not in partners:
+                partners.append(unit)
     return lead, partners
 
 
-def _clauses_with_positions(text: str) -> list[tuple[int, str]]:
-    """Clauses of the text and of its parentheticals (split at ，；。 and brackets)."""
-    result: list[tuple[int, str]] = []
-    start = 0
-    for match in re.finditer(r"[，,；;。\n（）()]", text + "\n"):
-        clause = text[start : match.start()].strip()
-        if clause:
-            result.append((start, clause))
-        start = match.end()
-    return result
+def extract_units(text: str) -> tuple[str | None, list[str]]:
+    """(lead department, partner departments) written in ``text``."""
+    return units_of(extract_unit_mentions(text))
 
 
 def _number(raw: str) -> int | float | None:
@@ -657,10 +874,15 @@ def extract_indicators(text: str) -> list[dict[str, Any]]:
         clause = clause_match.group(0)
         last_end = 0
         found = False
+        last_name = ""
         for match in INDICATOR_RE.finditer(clause):
             indicator = _indicator(match, clause[last_end : match.start()], previous)
             last_end = match.end()
+            if indicator and len(indicator["name"].strip("和及与或、")) < 2:
+                # 30小时和1小时以内: the second quantity shares the first one's noun
+                indicator = {**indicator, "name": last_name} if last_name else None
             if indicator:
+                last_name = indicator["name"]
                 found = True
                 if indicator not in indicators:
                     indicators.append(indicator)
@@ -707,7 +929,29 @@ def _date(year: int, month: int, day: int) -> str | None:
 
 
 def extract_due(text: str, year: int) -> str | None:
-    """The latest deadline written in ``text`` as YYYY-MM-DD, or None."""
+    """The latest deadline written in ``text`` as YYYY-MM-DD, or None.
+
+    Only deadline phrases count (6月底前, 年底前, 2023年底, 到2024年, 第三季度, 上半年,
+    9月15日前); a quantity (5年内, 3年时间) is not one, nor a recurring date (每月10日前,
+    每年3月底前), and 长期坚持 / 按进度推进 mean no single date."""
+    if NO_DATE_RE.search(text):
+        return None
+    return _latest_date(text, year)
+
+
+def task_due(text: str, measure_dues: list[str | None], year: int) -> str | None:
+    """A task's deadline: the one it states as its own (完成时限：…), else the latest of its
+    measures' deadlines."""
+    label = DUE_LABEL_RE.search(text)
+    if label:
+        own = _latest_date(label.group(1), year)
+        if own:
+            return own
+    dues = [d for d in measure_dues if d]
+    return max(dues) if dues else None
+
+
+def _latest_date(text: str, year: int) -> str | None:
     dates: list[str | None] = []
     if YEAR_END_RE.search(text):
         dates.append(f"{year:04d}-12-31")
@@ -767,6 +1011,14 @@ def _task(number: int, piece: Piece, year: int, inherited: tuple[str | None, lis
     lead, partners = extract_units(piece.text)
     if lead is None and not partners:
         lead, partners = inherited[0], list(inherited[1])
+    measures = split_measures(piece.text)
+    for measure in measures:
+        own_lead, own_partners = extract_units(measure["text"])
+        if own_lead is None and not own_partners:
+            own_lead, own_partners = lead, list(partners)
+        measure["lead_department"] = own_lead
+        measure["partner_departments"] = own_partners
+        measure["due"] = extract_due(measure["text"], year)
     children = [
         _task(n, child, year, (lead, partners))
         for n, child in enumerate(piece.children or [], start=1)
@@ -777,9 +1029,9 @@ def _task(number: int, piece: Piece, year: int, inherited: tuple[str | None, lis
         "text": piece.text,
         "lead_department": lead,
         "partner_departments": partners,
-        "due": extract_due(piece.text, year),
+        "due": task_due(piece.text, [m["due"] for m in measures], year),
         "rhythm": extract_rhythm(piece.text),
-        "measures": split_measures(piece.text),
+        "measures": measures,
         "indicators": extract_indicators(piece.text),
         "tasks": children,
     }

@@ -6,6 +6,7 @@ same shape. The management commands and the import page call these and nothing e
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,7 +16,17 @@ from django.db import transaction
 from core.choices import DepartmentKind
 from core.models import Department
 
-from .models import DepartmentKeyword, Indicator, Measure, Plan, Project, Task
+from .models import (
+    DepartmentAlias,
+    DepartmentKeyword,
+    Indicator,
+    Measure,
+    Plan,
+    PlanCorrection,
+    Project,
+    Task,
+)
+from .plan_files import read_plan_file
 from .plan_parser import PlanParseError, decode_plan_bytes, parse_plan
 
 __all__ = [
@@ -27,6 +38,35 @@ __all__ = [
     "guess_department_kind",
     "iter_tasks",
     "read_plan",
+    "read_plan_file",
+    "source_sha256",
+    "unit_key",
+]
+
+#: the office's own prefixes and the level prefixes a document may put before a unit's name
+UNIT_PREFIX_RE = re.compile(r"^(?:[市省区县]政府办公[厅室]|[市省区县]政府|办公[厅室]|[市省区县])")
+#: full and short forms of the usual government bodies, each mapped to one spelling
+UNIT_SYNONYMS = [
+    ("发展和改革委员会", "发改委"),
+    ("发展改革委员会", "发改委"),
+    ("发展改革委", "发改委"),
+    ("发展和改革局", "发改局"),
+    ("发展改革局", "发改局"),
+    ("人力资源和社会保障", "人社"),
+    ("人力资源社会保障", "人社"),
+    ("住房和城乡建设", "住建"),
+    ("住房城乡建设", "住建"),
+    ("工业和信息化", "工信"),
+    ("经济和信息化", "经信"),
+    ("市场监督管理局", "市场监管局"),
+    ("卫生健康委员会", "卫健委"),
+    ("卫生健康委", "卫健委"),
+    ("国有资产监督管理委员会", "国资委"),
+    ("行政审批服务局", "审批局"),
+    ("大数据发展管理局", "大数据局"),
+    ("地方金融监督管理局", "地方金融监管局"),
+    ("农业农村", "农业农村"),
+    ("委员会", "委"),
 ]
 
 
@@ -40,22 +80,136 @@ def iter_tasks(tasks):
 # --- reading -------------------------------------------------------------------------------
 
 
-def read_plan(text, year):
-    """Parse `text` and fill each task's lead department from the keyword table where the
-    text names none. Raises PlanParseError for a document that is not a plan."""
+def source_sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_plan(text, year, own_plan=False):
+    """Parse `text` into the plan tree; units are given the names of existing departments
+    where the alias table or the usual name forms match one.
+
+    With `own_plan` (the office's own work plan), a task whose text names no unit gets the
+    lead department of the keyword table as a suggestion (`lead_suggested`). Corrections made
+    on the review page for the same text are applied. Raises PlanParseError for a document
+    that is not a plan."""
     tree = parse_plan(text, year)
-    keywords = list(
-        DepartmentKeyword.objects.select_related("department").values_list(
-            "keyword", "priority", "department__name"
+    keywords = []
+    if own_plan:
+        keywords = list(
+            DepartmentKeyword.objects.select_related("department").values_list(
+                "keyword", "priority", "department__name"
+            )
         )
-    )
+    resolve = UnitResolver()
     for project in tree["projects"]:
         for task in iter_tasks(project["tasks"]):
-            if not task.get("lead_department"):
+            task["lead_suggested"] = False
+            if task.get("lead_department"):
+                task["lead_department"] = resolve.name(task["lead_department"])
+            elif keywords:
                 task["lead_department"] = match_department(keywords, task, project)
+                task["lead_suggested"] = bool(task["lead_department"])
             # Departments are a set in the database: give them in a stable order.
-            task["partner_departments"] = sorted(set(task.get("partner_departments", [])))
+            task["partner_departments"] = _partners(resolve, task)
+            for measure in task.get("measures", []):
+                if measure.get("lead_department"):
+                    measure["lead_department"] = resolve.name(measure["lead_department"])
+                measure["partner_departments"] = _partners(resolve, measure)
+    apply_remembered_corrections(tree, source_sha256(text))
     return tree
+
+
+def _partners(resolve, node):
+    names = {resolve.name(n) for n in node.get("partner_departments", [])}
+    names.discard(node.get("lead_department"))
+    return sorted(names)
+
+
+def unit_key(name):
+    """A unit's name reduced for matching: level and office prefixes off, usual short forms."""
+    key = re.sub(r"\s", "", name)
+    key = UNIT_PREFIX_RE.sub("", key)
+    for long, short in UNIT_SYNONYMS:
+        key = key.replace(long, short)
+    return key
+
+
+class UnitResolver:
+    """Names of units as written → names of existing departments (one query each table)."""
+
+    def __init__(self):
+        departments = list(Department.objects.values_list("name", "short_name"))
+        self.names = {name for name, _ in departments}
+        self.aliases = dict(DepartmentAlias.objects.values_list("alias", "department__name"))
+        by_key = {}
+        for name, short in departments:
+            for form in {name, short} - {""}:
+                by_key.setdefault(unit_key(form), set()).add(name)
+        self.by_key = {key: names.pop() for key, names in by_key.items() if len(names) == 1}
+
+    def department_name(self, written):
+        """The existing department's name for a unit as written, or None."""
+        if written in self.names:
+            return written
+        if written in self.aliases:
+            return self.aliases[written]
+        return self.by_key.get(unit_key(written))
+
+    def name(self, written):
+        return self.department_name(written) or written
+
+
+def apply_remembered_corrections(tree, sha):
+    """Titles, leads and deadlines corrected on the review page for this very text."""
+    corrections = {}
+    for code, field_name, value in PlanCorrection.objects.filter(source_sha256=sha).values_list(
+        "code", "field", "value"
+    ):
+        corrections.setdefault(code, {})[field_name] = value
+    if not corrections:
+        return
+    for project in tree["projects"]:
+        for code, task in _coded(project["tasks"], str(project["number"])):
+            for field_name, value in corrections.get(code, {}).items():
+                if field_name == "title" and value:
+                    task["title"] = value
+                elif field_name == "lead":
+                    task["lead_department"] = value or None
+                    task["lead_suggested"] = False
+                elif field_name == "due":
+                    task["due"] = value or None
+
+
+def _coded(tasks, prefix):
+    for task in tasks:
+        code = f"{prefix}.{task['number']}"
+        yield code, task
+        yield from _coded(task.get("tasks", []), code)
+
+
+def remember_corrections(sha, corrections):
+    """Store {code: {"title"|"lead"|"due": value}} for a re-import of the same text."""
+    for code, values in corrections.items():
+        for field_name, value in values.items():
+            PlanCorrection.objects.update_or_create(
+                source_sha256=sha, code=code, field=field_name, defaults={"value": value or ""}
+            )
+
+
+def unknown_units(tree, known=None):
+    """Units the tree names that match no existing department, in document order. `known`:
+    the names of all departments, when the caller has them (read_plan resolved the rest)."""
+    resolve = UnitResolver() if known is None else None
+    seen = []
+    for project in tree["projects"]:
+        for task in iter_tasks(project["tasks"]):
+            nodes = [task, *task.get("measures", [])]
+            for node in nodes:
+                for name in [node.get("lead_department"), *node.get("partner_departments", [])]:
+                    exists = name in known if resolve is None else resolve.department_name(name)
+                    if name and not exists and name not in seen:
+                        seen.append(name)
+    return seen
 
 
 def match_department(keywords, task, project):
@@ -108,6 +262,7 @@ class ImportResult:
     kept: list = field(default_factory=list)  # tasks gone from the file but holding progress
     unplaced: list = field(default_factory=list)
     new_departments: list = field(default_factory=list)
+    leads: list = field(default_factory=list)  # (code, title, lead is a suggestion)
 
     @property
     def changed(self):
@@ -128,10 +283,12 @@ class _Writer:
     def __init__(self, result):
         self.result = result
         self.departments = {d.name: d for d in Department.objects.all()}
+        self.resolver = UnitResolver()
 
     def department(self, name):
         if not name:
             return None
+        name = self.resolver.name(name)
         if name not in self.departments:
             self.departments[name] = Department.objects.create(
                 name=name[:100], kind=guess_department_kind(name)
@@ -206,7 +363,9 @@ def apply_plan(tree, source_text=""):
             _retire_task(writer, task)
         if not project.tasks.exists():
             writer.delete(project)
-    result.unplaced = [(t.code, t.title) for t in _all_tasks(plan) if t.lead_department_id is None]
+    tasks = list(_all_tasks(plan))
+    result.unplaced = [(t.code, t.title) for t in tasks if t.lead_department_id is None]
+    result.leads = [(t.code, t.title, t.lead_suggested) for t in tasks if t.lead_department_id]
     return result
 
 
@@ -226,10 +385,12 @@ def _sync_tasks(writer, project, parent, nodes, existing):
         if node.get("rhythm") or task.pk is None:
             values["rhythm"] = node.get("rhythm") or ""
         named = node.get("lead_department")
-        # A unit the text itself names wins; a keyword's guess never overrides a lead that
-        # someone has set since the last import.
-        if named and (task.pk is None or not task.lead_department_id or named in node["text"]):
+        # A unit the text itself names wins; a keyword's guess (a suggestion) never overrides
+        # a lead that someone has set since the last import.
+        guessed = bool(node.get("lead_suggested"))
+        if named and (task.pk is None or not task.lead_department_id or not guessed):
             values["lead_department"] = writer.department(named)
+            values["lead_suggested"] = guessed
         writer.sync(task, values)
         partners = {writer.department(n).pk for n in node.get("partner_departments", [])}
         if partners and set(task.partner_departments.values_list("pk", flat=True)) != partners:
@@ -254,7 +415,16 @@ def _sync_measures(writer, task, nodes):
     existing = {m.number: m for m in task.measures.all()}
     for node in nodes:
         measure = existing.pop(node["number"], None) or Measure(task=task, number=node["number"])
-        writer.sync(measure, {"text": node["text"]})
+        values = {"text": node["text"]}
+        if node.get("lead_department") or measure.pk is None:
+            values["lead_department"] = writer.department(node.get("lead_department"))
+        if node.get("due") or measure.pk is None:
+            values["due_date"] = _date(node.get("due"))
+        writer.sync(measure, values)
+        partners = {writer.department(n).pk for n in node.get("partner_departments", [])}
+        if partners and set(measure.partner_departments.values_list("pk", flat=True)) != partners:
+            measure.partner_departments.set(partners)
+            writer.result.updated += 1
     for measure in existing.values():
         writer.delete(measure)
 
@@ -290,7 +460,12 @@ def export_plan(plan):
     tasks = (
         Task.objects.filter(project__plan=plan)
         .select_related("lead_department")
-        .prefetch_related("partner_departments", "measures", "indicators")
+        .prefetch_related(
+            "partner_departments",
+            "measures__lead_department",
+            "measures__partner_departments",
+            "indicators",
+        )
         .order_by("path")
     )
     by_parent = {}
@@ -304,12 +479,22 @@ def export_plan(plan):
             "title": task.title,
             "text": task.text,
             "lead_department": task.lead_department.name if task.lead_department else None,
+            "lead_suggested": task.lead_suggested,
             "partner_departments": sorted(
                 (d.name for d in task.partner_departments.all()),
             ),
             "due": task.due_date.isoformat() if task.due_date else None,
             "rhythm": task.rhythm or None,
-            "measures": [{"number": m.number, "text": m.text} for m in task.measures.all()],
+            "measures": [
+                {
+                    "number": m.number,
+                    "text": m.text,
+                    "lead_department": m.lead_department.name if m.lead_department else None,
+                    "partner_departments": sorted(d.name for d in m.partner_departments.all()),
+                    "due": m.due_date.isoformat() if m.due_date else None,
+                }
+                for m in task.measures.all()
+            ],
             "indicators": [
                 {
                     "name": i.name,

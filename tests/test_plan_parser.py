@@ -421,9 +421,9 @@ def test_licang_hotline_plan() -> None:
     assert results["tasks"][0]["indicators"] == [
         {"name": "权重", "target": 5, "unit": "%", "comparison": ">="}
     ]
-    # a condition (连续两个月低于80%的单位) is not a target, 由…负责约谈 is not a unit list
+    # a condition (连续两个月低于80%的单位) is not a target; 由A负责约谈 names A as the lead
     assert results["tasks"][1]["indicators"] == []
-    assert results["tasks"][1]["lead_department"] is None
+    assert results["tasks"][1]["lead_department"] == "区政府督查室"
     knowledge = plan["projects"][2]
     assert knowledge["summary"] == "（区大数据中心牵头，区政务服务热线办公室配合）"
     for task in knowledge["tasks"]:
@@ -727,3 +727,120 @@ def test_heading_glued_to_previous_paragraph(seed: dict[str, Any]) -> None:
     # a numbered list inside a sentence is not a heading
     inline = "一、任务\n重点抓好两项工作。二、三产业融合发展要加快，各单位要落实。\n"
     assert len(parse_plan(inline, 2012)["projects"]) == 1
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 13: units in every usual form, deadlines only from deadline phrases
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lead", "partners"),
+    [
+        # a note beside other clauses (deadline, score)
+        (
+            "推行一网通办（2022年6月底前完成，责任单位：市行政审批服务局、市市场监管局）。",
+            "市行政审批服务局",
+            ["市市场监管局"],
+        ),
+        ("建立台账（15分；责任科室：督查科；按季度考评）。", "督查科", []),
+        ("完成起草（10分，牵头处室：综合科，配合处室：秘书科）。", "综合科", ["秘书科"]),
+        ("办结率达到98%（主责单位：热线办；协办单位：督查科）。", "热线办", ["督查科"]),
+        # A牵头 / A负责 / A主办 / 按职责分工负责 / 按职责分工配合 / 各区政府
+        (
+            "推进工作（市发展改革委牵头，各区（市）政府，市直有关部门按职责分工负责）",
+            "市发展改革委",
+            ["各区（市）政府", "市直有关部门"],
+        ),
+        (
+            "稳外资（市商务局牵头，市发展改革委、青岛海关按职责分工配合）",
+            "市商务局",
+            ["市发展改革委", "青岛海关"],
+        ),
+        ("建设政务云（市大数据局、市财政局按职责分工负责）", "市大数据局", ["市财政局"]),
+        ("建设平台（各区政府负责）", "各区政府", []),
+        ("举办展会（市贸促会主办，市商务局协办）", "市贸促会", ["市商务局"]),
+        ("由区政府督查室负责约谈。", "区政府督查室", []),
+        ("省经济和信息化厅会同省财政厅等单位制定实施细则。", "省经济和信息化厅", ["省财政厅"]),
+        # an unparenthesised line or sentence ending with 责任单位：…
+        (
+            "推进联动过户。责任单位：市自然资源和规划局、市大数据局",
+            "市自然资源和规划局",
+            ["市大数据局"],
+        ),
+        ("控制在55微克以内；责任单位：市生态环境局", "市生态环境局", []),
+        (
+            "推进工作。\n牵头市领导：王副市长\n牵头单位：市发展改革委\n配合单位：市财政局",
+            "市发展改革委",
+            ["市财政局"],
+        ),
+        # several notes in one task: the first note's lead, every other unit a partner
+        ("甲（A局负责）；乙（B局牵头，A局配合）；丙（B局牵头，C局配合）。", "A局", ["B局", "C局"]),
+        # no unit: nothing invented
+        ("各单位要明确专人负责，加强统筹。", None, []),
+        ("推动企业智能车间（工厂）测试验证。", None, []),
+        ("本政策由省经济和信息化厅负责解释。", None, []),
+    ],
+)
+def test_units_in_every_usual_form(text: str, lead: str | None, partners: list[str]) -> None:
+    assert extract_units(text) == (lead, partners)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("2023年底前完成", "2023-12-31"),
+        ("到2024年推出集成服务", "2024-12-31"),
+        ("第三季度出台", "2012-09-30"),
+        ("力争5年内进入全国前列", None),
+        ("3年内完成网络改造", None),
+        ("比2011年增长8%", None),
+        ("每年3月底前报送", None),
+        ("每月5日前报送上月进展", None),
+        ("年底前建成，长期坚持", None),
+        ("按进度推进", None),
+        ("2011年底前完成", "2011-12-31"),
+    ],
+)
+def test_due_only_from_deadline_phrases(text: str, due: str | None) -> None:
+    assert extract_due(text, 2012) == due
+
+
+def test_each_measure_keeps_its_own_units_and_deadline() -> None:
+    text = (
+        "一、任务\n1. 推行电子营业执照（市市场监管局负责）；推进档案查询（市行政审批服务局牵头，"
+        "市市场监管局配合）；年底前实现注销一网服务（市市场监管局牵头，市税务局配合）。\n"
+        "2. 建设平台；6月底前上线。（市大数据局牵头，市财政局配合）\n"
+    )
+    first, second = parse_plan(text, 2022)["projects"][0]["tasks"]
+    assert first["lead_department"] == "市市场监管局"
+    assert first["partner_departments"] == ["市行政审批服务局", "市税务局"]
+    assert first["due"] == "2022-12-31"
+    assert [
+        (m["lead_department"], m["partner_departments"], m["due"]) for m in first["measures"]
+    ] == [
+        ("市市场监管局", [], None),
+        ("市行政审批服务局", ["市市场监管局"], None),
+        ("市市场监管局", ["市税务局"], "2022-12-31"),
+    ]
+    # a note after the last measure covers the measures that name no unit of their own
+    assert [m["lead_department"] for m in second["measures"]] == ["市大数据局", "市大数据局"]
+    assert [m["due"] for m in second["measures"]] == [None, "2022-06-30"]
+    assert second["due"] == "2022-06-30"
+
+
+def test_a_deadline_the_task_states_wins_over_its_measures() -> None:
+    text = "一、任务\n1. 第二季度形成报告；9月底前完成评估。\n完成时限：2019年6月底前\n2. 其他。\n"
+    task = parse_plan(text, 2019)["projects"][0]["tasks"][0]
+    assert task["due"] == "2019-06-30"
+
+
+def test_titles_are_never_cut_inside_a_clause() -> None:
+    clause = "推动集成电路设计企业开展工程产品首轮流片和关键研发设备及工具购置奖补工作"
+    task = parse_plan(f"一、任务\n1. {clause}，省级给予奖补。\n2. 其他。", 2021)
+    assert task["projects"][0]["tasks"][0]["title"] == clause
+
+
+def test_a_second_quantity_shares_the_first_ones_noun() -> None:
+    found = extract_indicators("整体通关时间分别压缩至30小时和1小时以内")
+    assert [i["name"] for i in found] == ["整体通关时间", "整体通关时间"]

@@ -3,9 +3,12 @@
 Nothing is written before the confirmation. The review step carries only the source text (and
 the year) to the browser, with an HMAC over both; the confirmation re-parses that text with the
 same parser as `import_plan` (planio.read_plan), so the tree itself never comes from the
-browser. The admin's corrections (lead department and due date of each task) are posted as
-fields keyed by the task code ("2.1", "11.1.2") and applied after `apply_plan`, inside the same
-transaction, through `Task.save` so that the history records them with the request user.
+browser. The admin's corrections (title, lead department and due date of each task, and the
+confirmation of a guessed lead) are posted as fields keyed by the task code ("2.1", "11.1.2")
+and applied after `apply_plan`, inside the same transaction, through `Task.save` so that the
+history records them with the request user; they are remembered (PlanCorrection) for a
+re-import of the same text. Units the document names that match no department are proposed
+for creation, or mapped by the admin to an existing department (remembered as an alias).
 """
 
 import hashlib
@@ -28,14 +31,24 @@ from core.models import Department
 
 from ..access import Action
 from ..choices import Comparison, Rhythm
-from ..models import Plan, Task
-from ..planio import PlanParseError, apply_plan, decode_plan_bytes, read_plan
+from ..models import DepartmentAlias, Plan, Task
+from ..planio import (
+    PlanParseError,
+    apply_plan,
+    decode_plan_bytes,
+    read_plan,
+    read_plan_file,
+    remember_corrections,
+    source_sha256,
+    unknown_units,
+)
 
 MAX_BYTES = 2 * 1024 * 1024  # the largest plan document accepted, file or pasted text
 MIN_YEAR, MAX_YEAR = 2000, 2100
 SIGNATURE_SALT = "supervision.views_plans.plan_import"
 LIST_LIMIT = 10  # tasks named one by one in the result messages
 SPARE_FIELDS = 10  # the review form's fields besides the corrections (csrf, hidden, button)
+FIELDS_PER_ROW = 4  # title, lead, due, confirm-the-suggestion
 
 YEAR_ERRORS = {
     "required": "请填写计划年度。",
@@ -45,9 +58,10 @@ YEAR_ERRORS = {
 }
 
 
-def sign_source(year, source):
-    """The HMAC that ties a reviewed text to its year (SECRET_KEY-keyed, so not forgeable)."""
-    return salted_hmac(SIGNATURE_SALT, f"{year}\n{source}", algorithm="sha256").hexdigest()
+def sign_source(year, source, own_plan=False):
+    """The HMAC that ties a reviewed text to its year and options (SECRET_KEY-keyed)."""
+    message = f"{year}\n{int(bool(own_plan))}\n{source}"
+    return salted_hmac(SIGNATURE_SALT, message, algorithm="sha256").hexdigest()
 
 
 def normalise_newlines(text):
@@ -74,8 +88,9 @@ class PlanUploadForm(forms.Form):
     file = forms.FileField(
         label="计划文档",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
-        help_text="UTF-8 编码的纯文本（.txt），不超过 2 MB。",
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.docx,.pdf,text/plain"}),
+        help_text="UTF-8 纯文本（.txt）、Word 文档（.docx，WPS 文档请另存为 .docx）或带文字层的 "
+        "PDF，不超过 2 MB。",
         error_messages={
             "invalid": "无法读取上传的文件，请重新选择。",
             "empty": "文件为空，请选择包含工作计划正文的文本文件。",
@@ -87,6 +102,12 @@ class PlanUploadForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 12, "placeholder": "一、……\n（一）……\n1. ……"}),
         help_text="正文应按“一、二、三、……”分章节，每个章节标题单独成行。",
+    )
+    own_plan = forms.BooleanField(
+        label="本办自身的工作计划",
+        required=False,
+        help_text="勾选后，文档未写明单位的任务按关键词表推测牵头处室，并标为“推测”待确认；"
+        "其他机关的计划请勿勾选。",
     )
 
     def clean(self):
@@ -108,7 +129,7 @@ class PlanUploadForm(forms.Form):
         if year is None:
             return cleaned  # the year's own error is already shown
         try:
-            cleaned["tree"] = read_plan(source, year)
+            cleaned["tree"] = read_plan(source, year, own_plan=cleaned.get("own_plan", False))
         except PlanParseError as exc:
             self.add_error(where, str(exc))
             return cleaned
@@ -121,7 +142,7 @@ class PlanUploadForm(forms.Form):
             raise PlanParseError(
                 f"文件过大（{upload.size / 1024 / 1024:.1f} MB），计划文档不能超过 2 MB。"
             )
-        return decode_plan_bytes(upload.read())
+        return read_plan_file(upload.read(), name=upload.name)
 
     @staticmethod
     def read_pasted(pasted):
@@ -141,6 +162,7 @@ class PlanSourceForm(forms.Form):
         min_value=MIN_YEAR, max_value=MAX_YEAR, error_messages=YEAR_ERRORS, widget=forms.HiddenInput
     )
     source = forms.CharField(strip=False, widget=forms.HiddenInput)
+    own_plan = forms.BooleanField(required=False, widget=forms.HiddenInput)
     signature = forms.CharField(widget=forms.HiddenInput)
 
     def clean_source(self):
@@ -152,10 +174,11 @@ class PlanSourceForm(forms.Form):
         signature = cleaned.get("signature") or ""
         if year is None or source is None:
             raise forms.ValidationError("预览内容不完整，请重新上传计划文档。")
-        if not constant_time_compare(signature, sign_source(year, source)):
+        own_plan = cleaned.get("own_plan", False)
+        if not constant_time_compare(signature, sign_source(year, source, own_plan)):
             raise forms.ValidationError("预览内容已失效或被改动，请重新上传计划文档。")
         try:
-            cleaned["tree"] = read_plan(source, year)
+            cleaned["tree"] = read_plan(source, year, own_plan=own_plan)
         except PlanParseError as exc:
             raise forms.ValidationError(str(exc)) from None
         return cleaned
@@ -171,12 +194,37 @@ class PlanCorrectionsForm(forms.Form):
     would refuse the confirmation with a bare 400) gets no fields: it is imported as parsed and
     corrected in the admin afterwards (`editable` is False)."""
 
-    def __init__(self, *args, rows, department_choices, **kwargs):
+    def __init__(self, *args, rows, department_choices, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
+        self.units = list(units)
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        self.editable = limit is None or 2 * len(rows) + SPARE_FIELDS <= limit
+        needed = FIELDS_PER_ROW * len(rows) + len(self.units) + SPARE_FIELDS
+        self.editable = limit is None or needed <= limit
+        for index, name in enumerate(self.units if self.editable else []):
+            self.fields[f"unit_{index}"] = forms.ChoiceField(
+                label=name,
+                required=False,
+                choices=[("", f"新建单位“{name}”"), *department_choices],
+                initial="",
+                error_messages={"invalid_choice": "所选单位不存在，请从列表中重新选择。"},
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
         for row in rows if self.editable else []:
+            self.fields[row.title_key] = forms.CharField(
+                label=f"{row.code} 标题",
+                max_length=200,
+                initial=row.node["title"],
+                error_messages={
+                    "required": "标题不能为空。",
+                    "max_length": "标题不能超过 200 字。",
+                },
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
+            if row.lead_suggested:
+                self.fields[row.confirm_key] = forms.BooleanField(
+                    label="确认推测", required=False, initial=False
+                )
             empty = f"新建：{row.lead_name}（按文档）" if row.lead_is_new else "— 未确定 —"
             self.fields[row.lead_key] = forms.ChoiceField(
                 label=f"{row.code} 牵头单位",
@@ -210,18 +258,35 @@ class PlanCorrectionsForm(forms.Form):
         return cleaned
 
     def corrections(self):
-        """{code: {"lead_department_id": id | None, "due_date": date | None}}, changed only."""
+        """{code: {"title", "lead_department_id", "due_date", "lead_suggested"}}, changed only."""
         out = {}
         for row in self.rows:
             values = {}
+            if row.title_key in self.changed_data:
+                values["title"] = self.cleaned_data[row.title_key].strip()
             if row.lead_key in self.changed_data:
                 lead = self.cleaned_data[row.lead_key]
                 values["lead_department_id"] = int(lead) if lead else None
+                values["lead_suggested"] = False
+            if self.cleaned_data.get(row.confirm_key):
+                values["lead_suggested"] = False
             if row.due_key in self.changed_data:
                 values["due_date"] = self.cleaned_data[row.due_key]
             if values:
                 out[row.code] = values
         return out
+
+    def unit_mappings(self):
+        """{unit name as written: department id} for the units mapped to an existing one."""
+        out = {}
+        for index, name in enumerate(self.units):
+            value = self.cleaned_data.get(f"unit_{index}") if self.editable else ""
+            if value:
+                out[name] = int(value)
+        return out
+
+    def unit_fields(self):
+        return [self[f"unit_{i}"] for i in range(len(self.units))] if self.editable else []
 
 
 # --- the review model ----------------------------------------------------------------------
@@ -246,6 +311,15 @@ class Row:
     current: tuple | None = None  # (lead name, due) of the stored task, when it differs
     indicators: list = field(default_factory=list)
     rhythm: str = ""
+    lead_suggested: bool = False  # the lead is the keyword table's guess, not the document's
+
+    @property
+    def title_key(self):
+        return f"title_{self.code}"
+
+    @property
+    def confirm_key(self):
+        return f"confirm_{self.code}"
 
     @property
     def lead_key(self):
@@ -271,6 +345,7 @@ class Review:
     existing_task_count: int = 0
     projects: list = field(default_factory=list)  # (project node, [Row])
     rows: list = field(default_factory=list)
+    units: list = field(default_factory=list)  # units named that match no department
     leaving: int = 0  # stored tasks that the document no longer has
     same_source: bool = False
 
@@ -280,7 +355,11 @@ class Review:
 
     @property
     def new_departments(self):
-        return sorted({row.lead_name for row in self.rows if row.lead_is_new})
+        return self.units
+
+    @property
+    def suggested(self):
+        return [row for row in self.rows if row.lead_suggested and row.lead_name]
 
     @property
     def measure_count(self):
@@ -318,10 +397,10 @@ def build_review(tree, source, departments):
             review.existing_plan.source_sha256 == hashlib.sha256(source.encode()).hexdigest()
         )
         stored = {
-            code: (lead_id, due, start)
-            for code, lead_id, due, start in Task.objects.filter(
+            code: (lead_id, due, start, suggested)
+            for code, lead_id, due, start, suggested in Task.objects.filter(
                 project__plan=review.existing_plan
-            ).values_list("code", "lead_department_id", "due_date", "start_date")
+            ).values_list("code", "lead_department_id", "due_date", "start_date", "lead_suggested")
         }
     comparisons = dict(Comparison.choices)
     rhythms = dict(Rhythm.choices)
@@ -330,14 +409,16 @@ def build_review(tree, source, departments):
         for node in nodes:
             code = f"{prefix}.{node['number']}"
             row = Row(code=code, depth=depth, node=node)
+            row.lead_suggested = bool(node.get("lead_suggested"))
             named = node.get("lead_department")
             due = date.fromisoformat(node["due"]) if node.get("due") else None
             old = stored.get(code)
             if old is not None:
-                old_lead, old_due, row.start_date = old
+                old_lead, old_due, row.start_date, old_suggested = old
                 # Mirrors planio._sync_tasks: what apply_plan keeps of the stored task.
-                if not (named and (not old_lead or named in node["text"])):
+                if not (named and (not old_lead or not node.get("lead_suggested"))):
                     named = by_id[old_lead].name if old_lead in by_id else None
+                    row.lead_suggested = old_suggested
                 due = due or old_due
                 old_name = by_id[old_lead].name if old_lead in by_id else None
                 if (old_name, old_due) != (named, due):
@@ -360,6 +441,8 @@ def build_review(tree, source, departments):
         review.projects.append((project, rows))
         review.rows += rows
     review.leaving = len(set(stored) - {row.code for row in review.rows})
+    names = {d.name for d in departments}
+    review.units = unknown_units(tree, known=names)
     return review
 
 
@@ -384,13 +467,20 @@ def preview_import(request):
     if not form.is_valid():
         return render(request, "supervision/plan_import.html", {"form": form})
     tree, source = form.cleaned_data["tree"], form.cleaned_data["source"]
-    year = form.cleaned_data["year"]
+    year, own_plan = form.cleaned_data["year"], form.cleaned_data.get("own_plan", False)
     source_form = PlanSourceForm(
-        initial={"year": year, "source": source, "signature": sign_source(year, source)}
+        initial={
+            "year": year,
+            "source": source,
+            "own_plan": own_plan,
+            "signature": sign_source(year, source, own_plan),
+        }
     )
     departments, choices = load_departments()
     review = build_review(tree, source, departments)
-    corrections = PlanCorrectionsForm(rows=review.rows, department_choices=choices)
+    corrections = PlanCorrectionsForm(
+        rows=review.rows, department_choices=choices, units=review.units
+    )
     return render_review(request, review, source_form, corrections)
 
 
@@ -399,8 +489,15 @@ def render_review(request, review, source_form, corrections):
 
     def fields(row):
         if not corrections.editable:
-            return row, None, None
-        return row, corrections[row.lead_key], corrections[row.due_key]
+            return row, None, None, None, None
+        confirm = corrections[row.confirm_key] if row.confirm_key in corrections.fields else None
+        return (
+            row,
+            corrections[row.lead_key],
+            corrections[row.due_key],
+            corrections[row.title_key],
+            confirm,
+        )
 
     projects = [(project, [fields(row) for row in rows]) for project, rows in review.projects]
     context = {
@@ -423,13 +520,21 @@ def confirm_import(request):
     tree, source = source_form.cleaned_data["tree"], source_form.cleaned_data["source"]
     departments, choices = load_departments()
     review = build_review(tree, source, departments)
-    corrections = PlanCorrectionsForm(request.POST, rows=review.rows, department_choices=choices)
+    corrections = PlanCorrectionsForm(
+        request.POST, rows=review.rows, department_choices=choices, units=review.units
+    )
     if not corrections.is_valid():
         return render_review(request, review, source_form, corrections)
 
     with transaction.atomic():
+        for name, department_id in corrections.unit_mappings().items():
+            DepartmentAlias.objects.update_or_create(
+                alias=name[:100], defaults={"department_id": department_id}
+            )
         result = apply_plan(tree, source_text=source)
-        corrected = apply_corrections(result.plan, corrections.corrections())
+        changes = corrections.corrections()
+        corrected = apply_corrections(result.plan, changes)
+        remember_corrections(source_sha256(source), remembered(changes, departments, review))
     report_result(request, result, corrected)
     return redirect("plan_import")
 
@@ -451,6 +556,26 @@ def apply_corrections(plan, corrections):
             task.save()
             count += 1
     return count
+
+
+def remembered(changes, departments, review):
+    """The corrections as PlanCorrection values (lead by department name, due as ISO date)."""
+    names = {d.pk: d.name for d in departments}
+    rows = {row.code: row for row in review.rows}
+    out = {}
+    for code, values in changes.items():
+        keep = {}
+        if "title" in values:
+            keep["title"] = values["title"]
+        if "lead_department_id" in values:
+            keep["lead"] = names.get(values["lead_department_id"], "")
+        elif values.get("lead_suggested") is False and rows[code].lead_name:
+            keep["lead"] = rows[code].lead_name  # a confirmed suggestion
+        if "due_date" in values:
+            keep["due"] = values["due_date"].isoformat() if values["due_date"] else ""
+        if keep:
+            out[code] = keep
+    return out
 
 
 def report_result(request, result, corrected):

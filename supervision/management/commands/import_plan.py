@@ -6,30 +6,39 @@ from django.core.management.base import BaseCommand, CommandError
 from supervision.planio import (
     PlanParseError,
     apply_plan,
-    decode_plan_bytes,
     read_plan,
+    read_plan_file,
+    unknown_units,
     unplaced_tasks,
 )
 
 
 class Command(BaseCommand):
-    help = "导入年度工作计划文档（UTF-8 文本），生成工程、任务、措施和指标。重复导入不会产生变化。"
+    help = (
+        "导入年度工作计划文档（UTF-8 文本、Word .docx 或带文字层的 PDF），生成工程、任务、措施和"
+        "指标。重复导入不会产生变化。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="计划文档路径（UTF-8 文本）")
+        parser.add_argument("file", help="计划文档路径（.txt / .docx / .pdf）")
         parser.add_argument("--year", type=int, required=True, help="计划年度，如 2012")
         parser.add_argument("--dry-run", action="store_true", help="只解析并输出，不写入数据库")
         parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--own-plan",
+            action="store_true",
+            help="本办自身的工作计划：文档未写明单位的任务按关键词表推测牵头处室（标为“推测”）",
+        )
 
-    def handle(self, *args, file, year, dry_run, format, **options):
+    def handle(self, *args, file, year, dry_run, format, own_plan, **options):
         path = Path(file)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"无法读取文件 {file}：{exc.strerror}") from None
         try:
-            text = decode_plan_bytes(data)
-            tree = read_plan(text, year)
+            text = read_plan_file(data, name=file)
+            tree = read_plan(text, year, own_plan=own_plan)
         except PlanParseError as exc:
             raise CommandError(f"{file}：{exc}") from None
 
@@ -51,7 +60,15 @@ class Command(BaseCommand):
         if not result.changed:
             self.stdout.write("内容与上次导入相同，未作改动。")
         for name in result.new_departments:
-            self.stdout.write(f"新建单位：{name}")
+            self.stdout.write(
+                f"新建单位：{name}（文档写明、系统中尚无；如系已有单位的别称，可在导入页面选择对应单位）"
+            )
+        suggested = [(code, title) for code, title, guessed in result.leads if guessed]
+        if suggested:
+            self.stdout.write(
+                f"牵头单位为关键词推测、待确认的任务 {len(suggested)} 项"
+                "（可在导入页面或后台确认）。"
+            )
         for code, title in result.kept:
             self.stdout.write(f"保留（已有进展，文档中已无此项）：{code} {title}")
         if result.unplaced:
@@ -66,6 +83,8 @@ class Command(BaseCommand):
                 f"{project['number']}. {project['title']}（{len(project['tasks'])} 项任务）"
             )
             self.write_tasks(project["tasks"], f"{project['number']}.", 1)
+        for name in unknown_units(tree):
+            self.stdout.write(f"系统中尚无的单位（导入时将新建）：{name}")
         unplaced = unplaced_tasks(tree)
         if unplaced:
             self.stdout.write(f"未确定牵头单位的任务 {len(unplaced)} 项：")
@@ -76,5 +95,7 @@ class Command(BaseCommand):
         for task in tasks:
             code = f"{prefix}{task['number']}"
             lead = task["lead_department"] or "（未确定）"
+            if task.get("lead_suggested"):
+                lead += "（推测）"
             self.stdout.write(f"{'  ' * depth}{code} {task['title']} —— {lead}")
             self.write_tasks(task.get("tasks", []), f"{code}.", depth + 1)
