@@ -34,6 +34,7 @@ from django.utils import timezone
 from core.months import previous_month
 
 from .choices import Light, ReportStatus, TaskStatus
+from .models import Listing, MonthlyReport
 
 EPOCH = date(1970, 1, 1)
 DONE = [TaskStatus.COMPLETED, TaskStatus.CLOSED]
@@ -59,8 +60,6 @@ def with_lights(queryset, today=None, percent=None):
 
     `percent` is the expression of the percent done to judge (序时进度) by: the task's own
     by default; the dashboard passes the percent reported as of the month it shows."""
-    from .models import Listing, MonthlyReport
-
     today = today or timezone.localdate()
     soon = today + timedelta(days=settings.LIGHT_DUE_SOON_DAYS)
     last_month = previous_month(today)

@@ -2,6 +2,12 @@ from pathlib import Path
 
 import openpyxl  # noqa: F401 - imported before any frozen clock: it keys its date formats by
 import pytest  # the date classes it sees at import, and freezegun swaps those classes
+from django.conf import settings
+from django.core.cache import cache
+
+from qingdao_office.celery import app
+from supervision.demo import load_demo
+from tests.helpers import make_office
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "supervision" / "demo_data" / "qingdao-office-2012-workplan.txt"
@@ -15,9 +21,17 @@ def seed_text():
 @pytest.fixture
 def demo(db):
     """The demo data, loaded once per test (it takes well under a second)."""
-    from supervision.demo import load_demo
 
     return load_demo(out=lambda *a: None)
+
+
+@pytest.fixture
+def office(db, settings):
+    """The reminder tests' office (tests/helpers.py), mail kept in memory."""
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://duban.example.gov.cn"
+    return make_office()
 
 
 @pytest.fixture(autouse=True)
@@ -27,27 +41,15 @@ def fast_password_hasher(settings):
 
 
 def pytest_report_header(config):
-    from django.conf import settings
-
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     broker = settings.REDIS_URL or "none (tasks run in-process)"
     return f"database: {engine}; redis: {broker}"
-
-
-def drain(response):
-    """Read a response to its end. A streamed file (FileResponse) closes its temporary file
-    when read through; never call response.close() in tests: it sends request_finished,
-    which closes the test's database connection on PostgreSQL."""
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 @pytest.fixture(autouse=True)
 def eager_celery():
     """Tests run Celery tasks in-process (even where REDIS_URL points at a real broker);
     the one test that proves a real worker asks for `real_celery_worker` instead."""
-    from qingdao_office.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
@@ -58,7 +60,6 @@ def eager_celery():
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache (the dashboard keeps its figures there)."""
-    from django.core.cache import cache
 
     cache.clear()
     yield

@@ -1,9 +1,9 @@
 from django.db import migrations
 
+from supervision.defaults import load_defaults
+
 
 def forwards(apps, schema_editor):
-    from supervision.defaults import load_defaults
-
     load_defaults(
         apps.get_model("supervision", "Department"),
         apps.get_model("supervision", "DepartmentKeyword"),

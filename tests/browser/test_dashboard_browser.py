@@ -3,6 +3,7 @@ screenshot kept as a CI artifact (tests/artifacts/, ignored by git)."""
 
 import pytest
 
+from supervision.demo import load_demo
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -10,8 +11,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo_data(transactional_db):
-    from supervision.demo import load_demo
-
     load_demo(out=lambda *a: None)
 
 

@@ -4,6 +4,7 @@ import pytest
 from openpyxl import load_workbook
 
 from supervision.choices import ReportStatus
+from supervision.demo import load_demo
 from supervision.models import Instruction, Listing, MonthlyReport, Plan, Task
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,8 +20,6 @@ SMALL_PLAN = """2031年督查工作要点
 
 @pytest.fixture
 def demo_data(transactional_db):
-    from supervision.demo import load_demo
-
     load_demo(out=lambda *a: None)
 
 

@@ -6,18 +6,17 @@ from pathlib import Path
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import Department
+from core.roles import Role
 from supervision.models import Indicator, Measure, Plan, Project, Task
 from supervision.planio import apply_plan, iter_tasks, read_plan, unplaced_tasks
-from tests.factories import Role, make_department, make_user
+from tests.helpers import make_department, make_user
 
 pytestmark = pytest.mark.django_db
 URL = "/plans/import/"
-PLANS = Path(__file__).resolve().parent / "plans"
+PLANS = Path(__file__).resolve().parent.parent / "plans"
 SHINAN = PLANS / "shinan-business-environment-2013.txt"
 CN = "一二三四五六七八九十"
 
@@ -188,11 +187,11 @@ def test_pasted_script_is_escaped(admin_client):
     assert "<b>一</b>" not in content
 
 
-def test_preview_query_count_does_not_grow_with_tasks(admin_client):
+def test_preview_query_count_does_not_grow_with_tasks(admin_client, django_assert_max_num_queries):
     counts = []
     for sections, items in [(1, 2), (10, 12)]:
         text = generated_plan(sections, items)
-        with CaptureQueriesContext(connection) as ctx:
+        with django_assert_max_num_queries(12) as ctx:
             response = preview(admin_client, year=2030, text=text)
         assert response.status_code == 200
         assert len(response.context["review"].rows) == sections * items
@@ -203,12 +202,12 @@ def test_preview_query_count_does_not_grow_with_tasks(admin_client):
     assert counts[1] <= 9
 
 
-def test_preview_query_count_with_an_existing_plan(admin_client):
+def test_preview_query_count_with_an_existing_plan(admin_client, django_assert_max_num_queries):
     counts = []
     for sections, items in [(1, 2), (10, 12)]:
         text = generated_plan(sections, items)
         apply_plan(read_plan(text, 2030 + sections), source_text=text)
-        with CaptureQueriesContext(connection) as ctx:
+        with django_assert_max_num_queries(12) as ctx:
             response = preview(admin_client, year=2030 + sections, text=text)
         assert "已有计划" in response.content.decode()
         counts.append(len(ctx.captured_queries))

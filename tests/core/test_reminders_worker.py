@@ -12,15 +12,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
 from core.models import Reminder
 from core.roles import Role
 from core.tasks import run_reminder_scan
-from tests.factories import make_department, make_task, make_user
+from tests.helpers import make_department, make_task, make_user
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 RECIPIENTS = 6
 
@@ -93,7 +94,6 @@ def real_celery_worker(eager_celery, tmp_path):
     for log in logs:
         log.close()
     eager_celery.conf.task_default_queue = previous_queue
-    import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.delete(queue)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from supervision.plan_parser import decode_plan_bytes, parse_plan
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent  # tests/, where plans/ lives
 PLANS = ROOT / "plans"
 TARGET = 0.98
 

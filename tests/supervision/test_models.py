@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 
+from core.roles import Role
 from supervision.choices import ListingLevel
 from supervision.models import Listing, MonthlyReport, Task
-from tests.factories import Role, make_department, make_task, make_user
+from tests.helpers import make_department, make_task, make_user
 
 pytestmark = pytest.mark.django_db
 

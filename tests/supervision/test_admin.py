@@ -2,11 +2,12 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from core.roles import Role
-from supervision.roles import ROLE_PERMISSIONS
-from tests.factories import make_task
+from supervision.roles import ROLE_PERMISSIONS, ensure_roles
+from tests.helpers import make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +54,6 @@ def test_admin_edit_is_recorded_with_the_user(admin_client, admin_user):
 
 
 def test_role_groups_carry_permissions():
-    from django.contrib.auth.models import Group
-
-    from supervision.roles import ensure_roles
 
     ensure_roles()
     for role in ROLE_PERMISSIONS:

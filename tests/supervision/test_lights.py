@@ -4,10 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.roles import Role
 from supervision.choices import Light, ListingLevel, ReportStatus, TaskStatus
 from supervision.lights import with_lights
 from supervision.models import Listing, MonthlyReport, Task
-from tests.factories import Role, make_task, make_user
+from tests.helpers import make_task, make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2030, 6, 10)

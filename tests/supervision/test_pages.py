@@ -1,8 +1,10 @@
 """Sign-in, the signed-in home, the 403 page and /healthz."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from core.views import permission_denied
 from supervision.demo import ACCOUNTS
 from supervision.models import User
 
@@ -57,9 +59,6 @@ def test_logout_is_post_and_ends_session(client, demo):
 
 
 def test_forbidden_page_is_chinese_403(client, rf):
-    from django.core.exceptions import PermissionDenied
-
-    from core.views import permission_denied
 
     response = permission_denied(rf.get("/x"), PermissionDenied())
     assert response.status_code == 403

@@ -21,7 +21,7 @@ from supervision.plan_parser import (
     parse_plan,
 )
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent  # tests/, where plans/ lives
 PLANS = ROOT / "plans"
 # the customer's seed plan, as shipped with the demo data
 SEED = ROOT.parent / "supervision" / "demo_data" / "qingdao-office-2012-workplan.txt"

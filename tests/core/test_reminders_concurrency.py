@@ -10,7 +10,7 @@ from django.db import connection
 from core.models import Digest, Reminder, ReminderItem
 from core.reminders import scan
 from core.roles import Role
-from tests.factories import make_department, make_task, make_user
+from tests.helpers import make_department, make_task, make_user
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",

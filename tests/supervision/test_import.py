@@ -21,7 +21,7 @@ from supervision.planio import iter_tasks
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 
 
 def run(*args):

@@ -1,0 +1,102 @@
+"""What the tests share: builders for users, departments and tasks, signing in, reading a
+response, counting queries, and the reminder-test office (a department with its staff and
+head, a supervisor, a leader, an outsider and one task) with its scan helper."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from freezegun import freeze_time
+
+from core.models import Department
+from core.reminders import scan
+from core.roles import Role
+from supervision.models import Plan, Project, Task, User
+from supervision.roles import ensure_roles, group_for
+
+TZ = ZoneInfo("Asia/Shanghai")
+DUE = date(2030, 6, 30)  # the office task's due date
+
+
+def make_user(username, role, department=None, **extra):
+    ensure_roles()
+    user = User.objects.create_user(username=username, password="pw-12345-test", **extra)
+    user.department = department
+    user.save()
+    user.groups.add(group_for(role))
+    return user
+
+
+def make_department(name="测试处"):
+    return Department.objects.get_or_create(name=name)[0]
+
+
+def make_task(number=1, year=2030, **values):
+    plan, _ = Plan.objects.get_or_create(year=year, defaults={"title": f"{year}年工作计划"})
+    project, _ = Project.objects.get_or_create(plan=plan, number=1, defaults={"title": "测试工程"})
+    values.setdefault("title", f"任务{number}")
+    values.setdefault("text", f"任务{number}的原文。")
+    values.setdefault("due_date", date(year, 12, 31))
+    return Task.objects.create(project=project, number=number, **values)
+
+
+def make_office():
+    """The reminder tests' office (see the module docstring)."""
+    dept = make_department("金融工作办公室")
+    other = make_department("文电处")
+    users = {
+        "staff": make_user("staff", Role.STAFF, dept, email="staff@example.gov.cn"),
+        "head": make_user("head", Role.HEAD, dept, email="head@example.gov.cn"),
+        "sup": make_user("sup", Role.SUPERVISOR, email="sup@example.gov.cn"),
+        "leader": make_user("leader", Role.LEADER, email="leader@example.gov.cn"),
+        "outsider": make_user("outsider", Role.STAFF, other, email="o@example.gov.cn"),
+    }
+    task = make_task(
+        1,
+        year=2030,
+        title="提升融资环境",
+        lead_department=dept,
+        responsible_leader=users["leader"],
+        start_date=date(2030, 1, 1),
+        due_date=DUE,
+    )
+    return {"dept": dept, "other": other, "task": task, **users}
+
+
+def run_on(day, django_capture_on_commit_callbacks, **kwargs):
+    """The scan of `day` at 08:30, with the after-commit deliveries run."""
+    at = datetime.combine(day, datetime.min.time(), tzinfo=TZ) + timedelta(hours=8, minutes=30)
+    with freeze_time(at), django_capture_on_commit_callbacks(execute=True):
+        return scan(day, **kwargs)
+
+
+def sent(result):
+    """{(username, kind, event)} of the items a scan stored."""
+    return {(i.recipient.username, i.kind, i.event) for i in result.items}
+
+
+def only(settings, *rules):
+    settings.REMINDER_RULES = list(rules)
+
+
+def login(client, username):
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def drain(response):
+    """Read a response to its end. A streamed file (FileResponse) closes its temporary file
+    when read through; never call response.close() in tests: it sends request_finished,
+    which closes the test's database connection on PostgreSQL."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def count_queries(assert_max_num_queries, client, url, at_most=30, status=200):
+    """The queries of GET `url` (read to its end), under pytest-django's
+    `django_assert_max_num_queries(at_most)`, which prints every statement when it fails."""
+    with assert_max_num_queries(at_most) as captured:
+        response = client.get(url)
+        drain(response)
+    assert response.status_code == status
+    return len(captured.captured_queries)
