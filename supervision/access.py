@@ -7,7 +7,7 @@ also review their department's reports. Supervisors list and lift 挂牌督办, 
 confirm 办结. Leaders write 批示. Admins do everything (core.access).
 """
 
-from core.access import get_or_404, has_role, policy
+from core.access import can, get_or_404, has_role, policy
 from core.roles import Role
 
 from .models import Task
@@ -77,3 +77,21 @@ def get_task(user, pk, action=Action.VIEW, queryset=None, message="无权执行�
         "partner_departments"
     )
     return get_or_404(user, queryset, action, message, pk=pk)
+
+
+TASK_PAGE_ACTIONS = [
+    Action.REPORT,
+    Action.PARTNER,
+    Action.REVIEW,
+    Action.LIST,
+    Action.REMIND,
+    Action.CLOSE,
+    Action.INSTRUCT,
+    Action.ANSWER,
+    Action.MILESTONE,
+]
+
+
+def task_rights(user, task):
+    """{"can_report": True, …}: what the task page offers `user`."""
+    return {f"can_{action}": can(user, action, task) for action in TASK_PAGE_ACTIONS}

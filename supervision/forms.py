@@ -3,10 +3,13 @@
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from .choices import ListingLevel
 from .models import Instruction, Listing, Milestone, PartnerNote
+from .planio import PlanParseError, decode_plan_bytes, read_plan, read_plan_file
 from .reporting import REPORT_FIELDS, TEXT_LIMIT, report_errors
 
 COUNT_UNITS = {
@@ -229,3 +232,265 @@ class PartnerNoteForm(forms.ModelForm):
         if len(text) > TEXT_LIMIT:
             raise forms.ValidationError(f"不能超过 {TEXT_LIMIT} 字。")
         return text
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="重开原因",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "重开已关账的月份必须说明原因。",
+            "max_length": "重开原因不能超过 1000 字。",
+        },
+    )
+
+
+# --- the plan import page (views/plans.py) ----------------------------------------------
+
+MAX_BYTES = 2 * 1024 * 1024  # the largest plan document accepted, file or pasted text
+MIN_YEAR, MAX_YEAR = 2000, 2100
+SIGNATURE_SALT = "supervision.views_plans.plan_import"
+SPARE_FIELDS = 10  # the review form's fields besides the corrections (csrf, hidden, button)
+FIELDS_PER_ROW = 4  # title, lead, due, confirm-the-suggestion
+
+YEAR_ERRORS = {
+    "required": "请填写计划年度。",
+    "invalid": "年度应为四位数字，如 2012。",
+    "min_value": f"年度应在 {MIN_YEAR}–{MAX_YEAR} 之间。",
+    "max_value": f"年度应在 {MIN_YEAR}–{MAX_YEAR} 之间。",
+}
+
+
+def sign_source(year, source, own_plan=False):
+    """The HMAC that ties a reviewed text to its year and options (SECRET_KEY-keyed)."""
+    message = f"{year}\n{int(bool(own_plan))}\n{source}"
+    return salted_hmac(SIGNATURE_SALT, message, algorithm="sha256").hexdigest()
+
+
+def normalise_newlines(text):
+    """Browsers submit form values with CRLF line ends; the parser and the HMAC want LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- forms ---------------------------------------------------------------------------------
+
+
+class PlanUploadForm(forms.Form):
+    """Step 1: the year and the document, as a UTF-8 .txt file or pasted text.
+
+    A valid form has parsed the document: `cleaned_data["source"]` is the text and
+    `cleaned_data["tree"]` the tree that read_plan gives for it."""
+
+    year = forms.IntegerField(
+        label="计划年度",
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        error_messages=YEAR_ERRORS,
+        help_text="重复导入同一年度的计划会就地更新，已有进展的任务不会被删除。",
+    )
+    file = forms.FileField(
+        label="计划文档",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.docx,.pdf,text/plain"}),
+        help_text="UTF-8 纯文本（.txt）、Word 文档（.docx，WPS 文档请另存为 .docx）或带文字层的 "
+        "PDF，不超过 2 MB。",
+        error_messages={
+            "invalid": "无法读取上传的文件，请重新选择。",
+            "empty": "文件为空，请选择包含工作计划正文的文本文件。",
+        },
+    )
+    text = forms.CharField(
+        label="或粘贴计划正文",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "placeholder": "一、……\n（一）……\n1. ……"}),
+        help_text="正文应按“一、二、三、……”分章节，每个章节标题单独成行。",
+    )
+    own_plan = forms.BooleanField(
+        label="本办自身的工作计划",
+        required=False,
+        help_text="勾选后，文档未写明单位的任务按关键词表推测牵头处室，并标为“推测”待确认；"
+        "其他机关的计划请勿勾选。",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, pasted = cleaned.get("file"), cleaned.get("text") or ""
+        if upload and pasted.strip():
+            self.add_error("text", "请只选择一种方式：上传文件，或粘贴正文（不要同时使用）。")
+            return cleaned
+        if not upload and not pasted.strip():
+            self.add_error("file", "请选择计划文档，或在下方粘贴计划正文。")
+            return cleaned
+        where = "file" if upload else "text"
+        try:
+            source = self.read_upload(upload) if upload else self.read_pasted(pasted)
+        except PlanParseError as exc:
+            self.add_error(where, str(exc))
+            return cleaned
+        year = cleaned.get("year")
+        if year is None:
+            return cleaned  # the year's own error is already shown
+        try:
+            cleaned["tree"] = read_plan(source, year, own_plan=cleaned.get("own_plan", False))
+        except PlanParseError as exc:
+            self.add_error(where, str(exc))
+            return cleaned
+        cleaned["source"] = source
+        return cleaned
+
+    @staticmethod
+    def read_upload(upload):
+        if upload.size > MAX_BYTES:
+            raise PlanParseError(
+                f"文件过大（{upload.size / 1024 / 1024:.1f} MB），计划文档不能超过 2 MB。"
+            )
+        return read_plan_file(upload.read(), name=upload.name)
+
+    @staticmethod
+    def read_pasted(pasted):
+        data = normalise_newlines(pasted).encode("utf-8")
+        if len(data) > MAX_BYTES:
+            raise PlanParseError("粘贴的正文超过 2 MB，请分批整理或上传文件。")
+        # The same checks (control characters, empty) and normalisation as for a file.
+        return decode_plan_bytes(data)
+
+
+class PlanSourceForm(forms.Form):
+    """Step 2's hidden part: the reviewed text and year, with their signature.
+
+    A valid form has re-parsed the text: `cleaned_data["tree"]`."""
+
+    year = forms.IntegerField(
+        min_value=MIN_YEAR, max_value=MAX_YEAR, error_messages=YEAR_ERRORS, widget=forms.HiddenInput
+    )
+    source = forms.CharField(strip=False, widget=forms.HiddenInput)
+    own_plan = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    signature = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_source(self):
+        return normalise_newlines(self.cleaned_data["source"])
+
+    def clean(self):
+        cleaned = super().clean()
+        year, source = cleaned.get("year"), cleaned.get("source")
+        signature = cleaned.get("signature") or ""
+        if year is None or source is None:
+            raise forms.ValidationError("预览内容不完整，请重新上传计划文档。")
+        own_plan = cleaned.get("own_plan", False)
+        if not constant_time_compare(signature, sign_source(year, source, own_plan)):
+            raise forms.ValidationError("预览内容已失效或被改动，请重新上传计划文档。")
+        try:
+            cleaned["tree"] = read_plan(source, year, own_plan=own_plan)
+        except PlanParseError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+
+class PlanCorrectionsForm(forms.Form):
+    """Step 2's visible part: a lead department and a due date for every task of the tree.
+
+    Fields are `lead_<code>` and `due_<code>`; their initial values are what the import will
+    write if left alone (see `Row`), so `changed_data` is exactly the admin's corrections.
+
+    A plan too large to post two fields per task within DATA_UPLOAD_MAX_NUMBER_FIELDS (Django
+    would refuse the confirmation with a bare 400) gets no fields: it is imported as parsed and
+    corrected in the admin afterwards (`editable` is False)."""
+
+    def __init__(self, *args, rows, department_choices, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        self.units = list(units)
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        needed = FIELDS_PER_ROW * len(rows) + len(self.units) + SPARE_FIELDS
+        self.editable = limit is None or needed <= limit
+        for index, name in enumerate(self.units if self.editable else []):
+            self.fields[f"unit_{index}"] = forms.ChoiceField(
+                label=name,
+                required=False,
+                choices=[("", f"新建单位“{name}”"), *department_choices],
+                initial="",
+                error_messages={"invalid_choice": "所选单位不存在，请从列表中重新选择。"},
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+        for row in rows if self.editable else []:
+            self.fields[row.title_key] = forms.CharField(
+                label=f"{row.code} 标题",
+                max_length=200,
+                initial=row.node["title"],
+                error_messages={
+                    "required": "标题不能为空。",
+                    "max_length": "标题不能超过 200 字。",
+                },
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
+            if row.lead_suggested:
+                self.fields[row.confirm_key] = forms.BooleanField(
+                    label="确认推测", required=False, initial=False
+                )
+            empty = f"新建：{row.lead_name}（按文档）" if row.lead_is_new else "— 未确定 —"
+            self.fields[row.lead_key] = forms.ChoiceField(
+                label=f"{row.code} 牵头单位",
+                required=False,
+                choices=[("", empty), *department_choices],
+                initial=str(row.lead_id) if row.lead_id else "",
+                error_messages={"invalid_choice": "所选单位不存在，请从列表中重新选择。"},
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.fields[row.due_key] = forms.DateField(
+                label=f"{row.code} 完成时限",
+                required=False,
+                initial=row.due,
+                input_formats=["%Y-%m-%d"],
+                error_messages={"invalid": "请填写有效日期，格式如 2012-12-31。"},
+                widget=forms.DateInput(
+                    attrs={"type": "date", "class": "form-control form-control-sm"},
+                    format="%Y-%m-%d",
+                ),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for row in self.rows:
+            due = cleaned.get(row.due_key)
+            if row.due_key in self.changed_data and due and row.start_date:
+                if due < row.start_date:
+                    self.add_error(
+                        row.due_key, f"完成时限不能早于开始日期（{row.start_date:%Y-%m-%d}）。"
+                    )
+        return cleaned
+
+    def corrections(self):
+        """{code: {"title", "lead_department_id", "due_date", "lead_suggested"}}, changed only."""
+        out = {}
+        for row in self.rows:
+            values = {}
+            if row.title_key in self.changed_data:
+                values["title"] = self.cleaned_data[row.title_key].strip()
+            if row.lead_key in self.changed_data:
+                lead = self.cleaned_data[row.lead_key]
+                values["lead_department_id"] = int(lead) if lead else None
+                values["lead_suggested"] = False
+            if self.cleaned_data.get(row.confirm_key):
+                values["lead_suggested"] = False
+            if row.due_key in self.changed_data:
+                values["due_date"] = self.cleaned_data[row.due_key]
+            if values:
+                out[row.code] = values
+        return out
+
+    def unit_mappings(self):
+        """{unit name as written: department id} for the units mapped to an existing one."""
+        out = {}
+        for index, name in enumerate(self.units):
+            value = self.cleaned_data.get(f"unit_{index}") if self.editable else ""
+            if value:
+                out[name] = int(value)
+        return out
+
+    def unit_fields(self):
+        return [self[f"unit_{i}"] for i in range(len(self.units))] if self.editable else []
+
+
+# --- the review model ----------------------------------------------------------------------

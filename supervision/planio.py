@@ -12,10 +12,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Count
 
 from core.choices import DepartmentKind
 from core.models import Department
 
+from .choices import Comparison, Rhythm
 from .models import (
     DepartmentAlias,
     DepartmentKeyword,
@@ -521,3 +523,217 @@ def export_plan(plan):
             for p in plan.projects.order_by("number")
         ],
     }
+
+
+# --- the review of the import page (views/plans.py) ------------------------------------
+
+
+@dataclass
+class Row:
+    """One task of the parsed tree as the review page shows it.
+
+    `lead_*` and `due` are what the import will leave on the task if the admin changes
+    nothing: the document's values, except where apply_plan keeps the stored ones (a keyword
+    guess never overrides a lead set since; an open deadline never clears one)."""
+
+    code: str
+    depth: int
+    node: dict
+    lead_name: str | None = None
+    lead_id: int | None = None
+    lead_is_new: bool = False
+    due: date | None = None
+    start_date: date | None = None
+    current: tuple | None = None  # (lead name, due) of the stored task, when it differs
+    indicators: list = field(default_factory=list)
+    rhythm: str = ""
+    lead_suggested: bool = False  # the lead is the keyword table's guess, not the document's
+
+    @property
+    def title_key(self):
+        return f"title_{self.code}"
+
+    @property
+    def confirm_key(self):
+        return f"confirm_{self.code}"
+
+    @property
+    def lead_key(self):
+        return f"lead_{self.code}"
+
+    @property
+    def due_key(self):
+        return f"due_{self.code}"
+
+    @property
+    def unplaced(self):
+        return not self.lead_name
+
+
+@dataclass
+class Review:
+    """Everything the review page needs, computed with a fixed number of queries."""
+
+    tree: dict
+    source: str
+    departments: list
+    existing_plan: Plan | None = None
+    existing_task_count: int = 0
+    projects: list = field(default_factory=list)  # (project node, [Row])
+    rows: list = field(default_factory=list)
+    units: list = field(default_factory=list)  # units named that match no department
+    leaving: int = 0  # stored tasks that the document no longer has
+    same_source: bool = False
+
+    @property
+    def unplaced(self):
+        return [row for row in self.rows if row.unplaced]
+
+    @property
+    def new_departments(self):
+        return self.units
+
+    @property
+    def suggested(self):
+        return [row for row in self.rows if row.lead_suggested and row.lead_name]
+
+    @property
+    def measure_count(self):
+        return sum(len(row.node.get("measures", [])) for row in self.rows)
+
+    @property
+    def indicator_count(self):
+        return sum(len(row.indicators) for row in self.rows)
+
+
+def load_departments():
+    """All departments in one query, and the select's choices grouped by kind."""
+    departments = list(Department.objects.order_by("sort_order", "name"))
+    groups = {}
+    for dept in departments:
+        label = dept.name if dept.is_active else f"{dept.name}（已停用）"
+        groups.setdefault(dept.kind, []).append((str(dept.pk), label))
+    kinds = dict(DepartmentKind.choices)
+    choices = [(kinds.get(kind, kind), options) for kind, options in groups.items()]
+    return departments, choices
+
+
+def build_review(tree, source, departments):
+    """The rows of `tree` with what the import will write, next to what is stored."""
+    by_name = {d.name: d for d in departments}
+    by_id = {d.pk: d for d in departments}
+    review = Review(tree=tree, source=source, departments=departments)
+    review.existing_plan = (
+        Plan.objects.filter(year=tree["year"]).annotate(task_count=Count("projects__tasks")).first()
+    )
+    stored = {}
+    if review.existing_plan:
+        review.existing_task_count = review.existing_plan.task_count
+        review.same_source = (
+            review.existing_plan.source_sha256 == hashlib.sha256(source.encode()).hexdigest()
+        )
+        stored = {
+            code: (lead_id, due, start, suggested)
+            for code, lead_id, due, start, suggested in Task.objects.filter(
+                project__plan=review.existing_plan
+            ).values_list("code", "lead_department_id", "due_date", "start_date", "lead_suggested")
+        }
+    comparisons = dict(Comparison.choices)
+    rhythms = dict(Rhythm.choices)
+
+    def walk(nodes, prefix, depth, rows):
+        for node in nodes:
+            code = f"{prefix}.{node['number']}"
+            row = Row(code=code, depth=depth, node=node)
+            row.lead_suggested = bool(node.get("lead_suggested"))
+            named = node.get("lead_department")
+            due = date.fromisoformat(node["due"]) if node.get("due") else None
+            old = stored.get(code)
+            if old is not None:
+                old_lead, old_due, row.start_date, old_suggested = old
+                # Mirrors planio._sync_tasks: what apply_plan keeps of the stored task.
+                if not (named and (not old_lead or not node.get("lead_suggested"))):
+                    named = by_id[old_lead].name if old_lead in by_id else None
+                    row.lead_suggested = old_suggested
+                due = due or old_due
+                old_name = by_id[old_lead].name if old_lead in by_id else None
+                if (old_name, old_due) != (named, due):
+                    row.current = (old_name, old_due)
+            row.lead_name = named
+            row.lead_id = by_name[named].pk if named in by_name else None
+            row.lead_is_new = bool(named) and named not in by_name
+            row.due = due
+            row.rhythm = rhythms.get(node.get("rhythm") or "", "")
+            row.indicators = [
+                {**ind, "sign": comparisons.get(ind.get("comparison", ">="), "≥")}
+                for ind in node.get("indicators", [])
+            ]
+            rows.append(row)
+            walk(node.get("tasks", []), code, depth + 1, rows)
+
+    for project in tree["projects"]:
+        rows = []
+        walk(project["tasks"], str(project["number"]), 0, rows)
+        review.projects.append((project, rows))
+        review.rows += rows
+    review.leaving = len(set(stored) - {row.code for row in review.rows})
+    names = {d.name for d in departments}
+    review.units = unknown_units(tree, known=names)
+    return review
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def apply_corrections(plan, corrections):
+    """Save each corrected task through the model (so its history names the user)."""
+    if not corrections:
+        return 0
+    tasks = Task.objects.filter(project__plan=plan, code__in=list(corrections)).select_related(
+        "project", "parent"
+    )
+    count = 0
+    for task in tasks:
+        values = corrections[task.code]
+        changed = [key for key, value in values.items() if getattr(task, key) != value]
+        if changed:
+            for key in changed:
+                setattr(task, key, values[key])
+            task.save()
+            count += 1
+    return count
+
+
+def remembered(changes, departments, review):
+    """The corrections as PlanCorrection values (lead by department name, due as ISO date)."""
+    names = {d.pk: d.name for d in departments}
+    rows = {row.code: row for row in review.rows}
+    out = {}
+    for code, values in changes.items():
+        keep = {}
+        if "title" in values:
+            keep["title"] = values["title"]
+        if "lead_department_id" in values:
+            keep["lead"] = names.get(values["lead_department_id"], "")
+        elif values.get("lead_suggested") is False and rows[code].lead_name:
+            keep["lead"] = rows[code].lead_name  # a confirmed suggestion
+        if "due_date" in values:
+            keep["due"] = values["due_date"].isoformat() if values["due_date"] else ""
+        if keep:
+            out[code] = keep
+    return out
+
+
+def import_reviewed(tree, source, unit_mappings, changes, departments, review):
+    """Import the reviewed `tree` with the admin's unit mappings (remembered as aliases) and
+    corrections (applied through Task.save, remembered for a re-import of the same text), in
+    one transaction. Returns (ImportResult, how many tasks were corrected)."""
+    with transaction.atomic():
+        for name, department_id in unit_mappings.items():
+            DepartmentAlias.objects.update_or_create(
+                alias=name[:100], defaults={"department_id": department_id}
+            )
+        result = apply_plan(tree, source_text=source)
+        corrected = apply_corrections(result.plan, changes)
+        remember_corrections(source_sha256(source), remembered(changes, departments, review))
+    return result, corrected

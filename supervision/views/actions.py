@@ -3,16 +3,12 @@ the partner departments' notes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.choices import ReminderKind
 from core.months import month_or_404
-from core.notify import notify
 
-from .. import reporting
+from .. import reporting, services
 from ..access import Action, get_task
 from ..choices import TaskStatus
 from ..forms import (
@@ -24,7 +20,7 @@ from ..forms import (
     PartnerNoteForm,
     RemindForm,
 )
-from ..models import Instruction, Milestone, PartnerNote, Urging
+from ..models import Instruction, Milestone
 from .tasks import render_detail
 
 
@@ -41,22 +37,14 @@ def task_listing(request, pk):
         if request.POST.get("action") == "lift" and active:
             lift_form = LiftForm(request.POST)
             if lift_form.is_valid():
-                active.lifted_at = timezone.now()
-                active.lifted_by = user
-                active.lift_reason = lift_form.cleaned_data["lift_reason"]
-                active.save()
+                services.lift_listing(active, user, lift_form.cleaned_data["lift_reason"])
                 messages.success(request, "已摘牌。")
                 return redirect("task_detail", pk=task.pk)
             status = 400
         else:
             form = ListingForm(request.POST, instance=active)
             if form.is_valid():
-                listing = form.save(commit=False)
-                if listing.pk is None:
-                    listing.task = task
-                    listing.listed_by = user
-                    listing.listed_at = timezone.now()
-                listing.save()
+                services.save_listing(form.save(commit=False), task, user)
                 messages.success(request, "挂牌督办信息已保存。" if active else "已挂牌督办。")
                 return redirect("task_detail", pk=task.pk)
             status = 400
@@ -83,27 +71,12 @@ def task_remind(request, pk):
     form = RemindForm(request.POST)
     if not form.is_valid():
         return render_detail(request, task.pk, {"remind_form": form}, status=400)
-    recipients = reporting.department_staff(task.lead_department)
-    if not recipients:
-        messages.error(request, "该任务尚未确定牵头单位或牵头单位没有承办人员，无法催办。")
+    try:
+        urging = services.urge(task, user, form.cleaned_data["message"])
+    except services.NobodyToNotify as error:
+        messages.error(request, error.message)
         return redirect("task_detail", pk=task.pk)
-    message = form.cleaned_data["message"].strip() or (
-        f"请抓紧推进“{task.title}”，完成时限 {task.due_date or '未定'}，"
-        f"当前进度 {task.percent}%，并及时报送进展。"
-    )
-    with transaction.atomic():
-        urging = Urging.objects.create(
-            task=task, sent_by=user, message=message, recipient_count=len(recipients)
-        )
-        notify(
-            recipients,
-            kind=ReminderKind.MANUAL,
-            subject=f"催办：{task.code} {task.title}",
-            body=f"{user}（督查处）催办：{message}",
-            key=f"manual:{urging.pk}",
-            about=task,
-        )
-    messages.success(request, f"已向 {len(recipients)} 人发出催办。")
+    messages.success(request, f"已向 {urging.recipient_count} 人发出催办。")
     return redirect("task_detail", pk=task.pk)
 
 
@@ -114,12 +87,11 @@ def task_close(request, pk):
     user = request.user
     task = get_task(user, pk, Action.CLOSE)
     if request.POST.get("action") == "reopen" and task.status == TaskStatus.CLOSED:
-        task.status = TaskStatus.COMPLETED if task.percent == 100 else TaskStatus.IN_PROGRESS
+        services.set_closed(task, closed=False)
         messages.success(request, "已撤销办结。")
     elif task.status != TaskStatus.CLOSED:
-        task.status = TaskStatus.CLOSED
+        services.set_closed(task)
         messages.success(request, "已确认办结。")
-    task.save()
     return redirect("task_detail", pk=task.pk)
 
 
@@ -132,19 +104,7 @@ def instruction_create(request, pk):
     form = InstructionForm(request.POST)
     if not form.is_valid():
         return render_detail(request, task.pk, {"instruction_form": form}, status=400)
-    with transaction.atomic():
-        instruction = form.save(commit=False)
-        instruction.task = task
-        instruction.leader = user
-        instruction.save()
-        notify(
-            reporting.department_staff(task.lead_department),
-            kind=ReminderKind.INSTRUCTION,
-            subject=f"领导批示：{task.code} {task.title}",
-            body=f"{user}批示：{instruction.text}",
-            key=f"instruction:{instruction.pk}",
-            about=task,
-        )
+    services.instruct(form.save(commit=False), task, user)
     messages.success(request, "批示已发送至牵头单位。")
     return redirect("task_detail", pk=task.pk)
 
@@ -157,10 +117,7 @@ def instruction_answer(request, pk, instruction_id):
     instruction = get_object_or_404(Instruction, pk=instruction_id, task=task)
     form = AnswerForm(request.POST)
     if form.is_valid():
-        instruction.response = form.cleaned_data["response"]
-        instruction.responded_by = user
-        instruction.responded_at = timezone.now()
-        instruction.save()
+        services.answer_instruction(instruction, user, form.cleaned_data["response"])
         messages.success(request, "落实情况已报送。")
         return redirect("task_detail", pk=task.pk)
     return render_detail(request, task.pk, {"answer_forms": {instruction.pk: form}}, status=400)
@@ -191,12 +148,10 @@ def partner_note(request, pk, month):
     if refused:
         messages.error(request, refused)
         return redirect("task_detail", pk=task.pk)
-    note = PartnerNote.objects.filter(task=task, department=user.department, month=month).first()
+    note = services.partner_note_of(task, user.department, month)
     form = PartnerNoteForm(request.POST, instance=note)
     if form.is_valid():
-        note = form.save(commit=False)
-        note.task, note.department, note.month, note.author = task, user.department, month, user
-        note.save()
+        services.save_partner_note(form.save(commit=False), task, user, month)
         messages.success(request, "配合工作情况已保存。")
         return redirect("task_detail", pk=task.pk)
     return render_detail(request, task.pk, {"partner_form": form}, status=400)

@@ -1,6 +1,5 @@
 """The leaders' dashboard, month close, and the public page of 市办实事."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -14,19 +13,8 @@ from core.months import cn_month, parse_month
 
 from .. import dashboard
 from ..access import Action
+from ..forms import ReopenForm
 from ..models import MonthClose, Plan
-
-
-class ReopenForm(forms.Form):
-    reason = forms.CharField(
-        label="重开原因",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={
-            "required": "重开已关账的月份必须说明原因。",
-            "max_length": "重开原因不能超过 1000 字。",
-        },
-    )
 
 
 def _plan_and_month(request, plans):

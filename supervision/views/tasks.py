@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from core.access import can, require
+from core.access import require
 from core.roles import Role
 
 from .. import reporting
-from ..access import Action, get_task
+from ..access import Action, get_task, task_rights
 from ..filters import filter_tasks, task_rows
 from ..forms import (
     InstructionForm,
@@ -80,15 +80,7 @@ def render_detail(request, pk, forms=None, status=200):
         "partner_notes": task.partner_notes.select_related("department", "author"),
         "months": months[::-1],
         "report_month": months[-1] if months else None,
-        "can_report": can(user, Action.REPORT, task),
-        "can_partner": can(user, Action.PARTNER, task),
-        "can_review": can(user, Action.REVIEW, task),
-        "can_list": can(user, Action.LIST, task),
-        "can_remind": can(user, Action.REMIND, task),
-        "can_close": can(user, Action.CLOSE, task),
-        "can_instruct": can(user, Action.INSTRUCT, task),
-        "can_answer": can(user, Action.ANSWER, task),
-        "can_milestone": can(user, Action.MILESTONE, task),
+        **task_rights(user, task),
         "instruction_form": InstructionForm(),
         "remind_form": RemindForm(),
         "partner_form": PartnerNoteForm(),
