@@ -8,6 +8,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
+from core import cards
 from core.access import can, require
 from core.months import cn_month, parse_month
 
@@ -69,6 +70,7 @@ def _render(request, plans, plan, month, reopen_form, status=200):
             "can_close": can(request.user, Action.CLOSE) and month in months,
             "reopen_form": reopen_form,
             "month_label": cn_month(month),
+            "cards": cards.cards_for(request.user, month),
         },
         status=status,
     )

@@ -21,6 +21,7 @@ from supervision.models import (
     Plan,
     Project,
     Task,
+    Urging,
 )
 from tests.helpers import count_queries, make_department, make_user
 
@@ -201,6 +202,21 @@ def test_closed_month_is_frozen_and_reopening_needs_a_reason(client, plan):
 
 
 @freeze_time(NOW)
+def test_the_registered_cards_show_the_month(client, plan):
+    """supervision/dashboard_cards.py, found by the core: the month's reminders and 催办."""
+    task = plan["tasks"][0]
+    Urging.objects.create(task=task, sent_by=plan["sup"], message="请加快")
+    client.force_login(plan["leader"])
+    body = client.get("/dashboard/?month=2030-06").content.decode()
+    assert 'data-card="supervision.reminders"' in body
+    assert "人工催办：<strong>1</strong> 次" in body
+    assert (
+        "人工催办：<strong>0</strong> 次"
+        in client.get("/dashboard/?month=2030-05").content.decode()
+    )
+
+
+@freeze_time(NOW)
 def test_live_figures_are_cached_until_the_data_changes(
     client, plan, queries, django_assert_max_num_queries
 ):
@@ -285,8 +301,9 @@ def test_dashboard_and_public_query_counts_do_not_grow(client, plan, queries):
             report(task, m, 10 * m)
     client.force_login(plan["leader"])
     # session, user + groups, unread count, plans, month closes, headline and trends,
-    # indicators, by project, by department, report trends, overdue, listed, 批示
-    assert queries(client, "/dashboard/?month=2030-06") == small <= 15
+    # indicators, by project, by department, report trends, overdue, listed, 批示; the
+    # registered cards (supervision/dashboard_cards.py: reminders by kind, 催办)
+    assert queries(client, "/dashboard/?month=2030-06") == small <= 16
     MonthClose.objects.all().update(is_closed=False)
     client.force_login(plan["sup"])
     client.post("/dashboard/close/", {"month": "2030-05"})

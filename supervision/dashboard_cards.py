@@ -1,0 +1,32 @@
+"""The supervision app's cards on the monthly dashboard (core/cards.py finds this module)."""
+
+from django.db.models import Count
+
+from core import cards
+from core.choices import ReminderKind
+from core.models import ReminderItem
+from core.months import next_month
+
+from .models import Urging
+
+
+@cards.register(
+    "supervision.reminders",
+    title="督办提醒与催办",
+    template="supervision/cards/reminders.html",
+    order=50,
+)
+def reminders(user, month):
+    """The month's automatic reminders (distinct events, by kind) and manual 催办."""
+    end = next_month(month)
+    events = (
+        ReminderItem.objects.filter(digest__day__gte=month, digest__day__lt=end)
+        .values("kind")
+        .annotate(count=Count("event", distinct=True))
+        .order_by("kind")
+    )
+    urgings = Urging.objects.filter(created_at__date__gte=month, created_at__date__lt=end)
+    return {
+        "kinds": [(ReminderKind(row["kind"]).label, row["count"]) for row in events],
+        "urgings": urgings.count(),
+    }
