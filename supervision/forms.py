@@ -64,24 +64,31 @@ def indicator_value(indicator, raw):
     return value.quantize(Decimal("0.01"))
 
 
-class ReportForm(forms.Form):
-    """The monthly report: 本月进展, 存在问题, 下步计划, percent, indicator values."""
+def report_text(label, rows, help_text=""):
+    """A text of the monthly report; its length is a rule of reporting.report_errors (the
+    browser is only told the limit)."""
+    field = text_field(label, rows=rows, max_length=None, help_text=help_text)
+    field.widget.attrs["maxlength"] = TEXT_LIMIT
+    return field
 
-    progress = text_field("本月进展", rows=5)
-    problems = text_field("存在问题", rows=3)
-    next_steps = text_field("下步计划", rows=3)
+
+class ReportForm(forms.Form):
+    """The monthly report: 本月进展, 存在问题, 下步计划, percent, indicator values.
+
+    The form only parses; the rules (a percent from 0 to 100, the text limits, 本月进展 to
+    submit, 进度说明 for a lower percent) are reporting.report_errors, the same for the
+    department page and the Excel upload."""
+
+    progress = report_text("本月进展", rows=5)
+    problems = report_text("存在问题", rows=3)
+    next_steps = report_text("下步计划", rows=3)
     percent = forms.IntegerField(
         label="月末完成进度（%）",
-        min_value=0,
-        max_value=100,
-        error_messages={
-            "required": "请填写完成进度。",
-            "invalid": "完成进度请填写 0 到 100 之间的整数。",
-            "min_value": "完成进度不能小于 0。",
-            "max_value": "完成进度不能大于 100。",
-        },
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100}),
+        error_messages={"invalid": "月末进度请填写 0 到 100 之间的整数。"},
     )
-    percent_note = text_field("进度说明", rows=2, help_text="进度低于上月时，请说明原因。")
+    percent_note = report_text("进度说明", rows=2, help_text="进度低于上月时，请说明原因。")
     problems_public = forms.BooleanField(
         label="“存在问题”可随进展向社会公开（市办实事）", required=False
     )

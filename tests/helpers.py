@@ -2,10 +2,13 @@
 response, counting queries, and the reminder-test office (a department with its staff and
 head, a supervisor, a leader, an outsider and one task) with its scan helper."""
 
+import io
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from freezegun import freeze_time
+from openpyxl import load_workbook
 
 from core.models import Department
 from core.reminders import scan
@@ -100,3 +103,41 @@ def count_queries(assert_max_num_queries, client, url, at_most=30, status=200):
         drain(response)
     assert response.status_code == status
     return len(captured.captured_queries)
+
+
+# --- the department's report sheet (supervision/ledger.py) ------------------------------------
+
+SHEET_MONTH = "2012-07"  # the demo has reports from January to June 2012
+
+
+def workbook_of(response):
+    content = drain(response)
+    return load_workbook(io.BytesIO(content))
+
+
+def sheet_for(client, month=SHEET_MONTH):
+    response = client.get(f"/reports/{month}/sheet.xlsx")
+    assert response.status_code == 200, response
+    return workbook_of(response)
+
+
+def fill(workbook, values_by_code):
+    """Set report columns by task code; returns the .xlsx as an upload."""
+    sheet = workbook.active
+    header = [c.value for c in sheet[2]]
+    col = {name: header.index(name) + 1 for name in header}
+    for row in range(3, sheet.max_row + 1):
+        code = sheet.cell(row=row, column=col["编号"]).value
+        for name, value in values_by_code.get(code, {}).items():
+            sheet.cell(row=row, column=col[name], value=value)
+    return as_upload(workbook)
+
+
+def as_upload(workbook, name="报送表.xlsx"):
+    out = io.BytesIO()
+    workbook.save(out)
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+def upload(client, file, month=SHEET_MONTH):
+    return client.post(f"/reports/{month}/upload/", {"file": file})

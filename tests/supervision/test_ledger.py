@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from core.models import Department
 from core.roles import Role
@@ -18,7 +18,18 @@ from supervision.choices import ListingLevel, ReportStatus
 from supervision.filters import filter_tasks
 from supervision.ledger import MAX_UPLOAD_BYTES, REPORT_COLUMNS
 from supervision.models import Listing, MonthlyReport, Task, Urging, User
-from tests.helpers import count_queries, drain, make_department, make_task, make_user
+from tests.helpers import (
+    as_upload,
+    count_queries,
+    drain,
+    fill,
+    make_department,
+    make_task,
+    make_user,
+    sheet_for,
+    upload,
+    workbook_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +40,6 @@ MONTH = "2012-07"  # the demo has reports from January to June 2012 (May for tas
 
 def login(client, username):
     client.force_login(User.objects.get(username=username))
-
-
-def workbook_of(response):
-    content = drain(response)
-    return load_workbook(io.BytesIO(content))
 
 
 def data_rows(sheet):
@@ -301,34 +307,6 @@ def test_xlsx_keeps_formulas_and_control_characters_out(client, demo):
 
 
 # --- the report sheet: download, fill, upload ------------------------------------------------
-
-
-def sheet_for(client, month=MONTH):
-    response = client.get(f"/reports/{month}/sheet.xlsx")
-    assert response.status_code == 200, response
-    return workbook_of(response)
-
-
-def fill(workbook, values_by_code):
-    """Set report columns by task code; returns the .xlsx as an upload."""
-    sheet = workbook.active
-    header = [c.value for c in sheet[2]]
-    col = {name: header.index(name) + 1 for name in header}
-    for row in range(3, sheet.max_row + 1):
-        code = sheet.cell(row=row, column=col["编号"]).value
-        for name, value in values_by_code.get(code, {}).items():
-            sheet.cell(row=row, column=col[name], value=value)
-    return as_upload(workbook)
-
-
-def as_upload(workbook, name="报送表.xlsx"):
-    out = io.BytesIO()
-    workbook.save(out)
-    return SimpleUploadedFile(name, out.getvalue())
-
-
-def upload(client, file, month=MONTH):
-    return client.post(f"/reports/{month}/upload/", {"file": file})
 
 
 def second_finance_task():

@@ -205,7 +205,7 @@ def test_department_page_saves_all_or_nothing(client, world):
     bad = dict(data, **{f"t{tasks[0].pk}-percent": "150"})
     response = client.post(url, dict(bad, submit="1"))
     assert response.status_code == 400
-    assert "完成进度不能大于 100" in response.content.decode()
+    assert "月末进度 150 超出范围" in response.content.decode()  # reporting.report_errors
     assert not MonthlyReport.objects.filter(month=date(2012, 7, 1)).exists()
     assert client.post(url, dict(data, submit="1")).status_code == 302
     assert MonthlyReport.objects.filter(

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PluginAppConfig(AppConfig):
+    """A throwaway app, installed only by tests/settings.py: it proves that an app plugs a
+    reminder rule into the core with one small module of its own (reminder_rules.py)."""
+
+    name = "tests.plugin_app"
+    label = "plugin_app"
