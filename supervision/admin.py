@@ -135,3 +135,16 @@ class InstructionAdmin(HistoryAdmin):
     list_display = ["task", "leader", "created_at", "responded_at"]
     list_select_related = ["task", "leader"]
     raw_id_fields = ["task", "leader", "responded_by"]
+
+
+@admin.register(models.DepartmentAlias)
+class DepartmentAliasAdmin(HistoryAdmin):
+    list_display = ["alias", "department"]
+    list_select_related = ["department"]
+    search_fields = ["alias", "department__name"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(models.PlanCorrection)
+class PlanCorrectionAdmin(HistoryAdmin):
+    list_display = ["__str__", "updated_at"]
