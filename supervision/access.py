@@ -7,7 +7,9 @@ also review their department's reports. Supervisors list and lift 挂牌督办, 
 confirm 办结. Leaders write 批示. Admins do everything (core.access).
 """
 
-from core.access import can, get_or_404, has_role, policy
+from django.core.exceptions import PermissionDenied
+
+from core.access import can, get_or_404, has_role, policy, require
 from core.roles import Role
 
 from .models import Task
@@ -27,6 +29,7 @@ class Action:
     LEDGER = "ledger"  # 督查台账
     DASHBOARD = "dashboard"
     IMPORT = "import"  # plan import
+    DEPARTMENT_REPORTS = "department_reports"  # the department's page and sheet of a month
 
 
 def leads(user, task):
@@ -52,7 +55,17 @@ def office_actions(user, action, obj=None):
         return has_role(user, Role.LEADER)
     if action == Action.IMPORT:
         return False
+    if action == Action.DEPARTMENT_REPORTS:
+        return has_role(user, Role.STAFF, Role.HEAD)
     return None
+
+
+def require_department_reporter(user, message):
+    """Staff and heads (and admins) of a department fill in their department's reports of a
+    month on one page or one sheet; 403 with `message` for anyone else."""
+    if not user.department_id:
+        raise PermissionDenied(message)
+    require(user, Action.DEPARTMENT_REPORTS, message=message)
 
 
 @policy(Task)

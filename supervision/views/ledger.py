@@ -5,7 +5,6 @@ import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
@@ -13,13 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.access import is_admin, require
+from core.access import require
 from core.excel import XLSX_CONTENT_TYPE
 from core.months import month_or_404
-from core.roles import Role
 
 from .. import ledger as sheets
-from ..access import Action
+from ..access import Action, require_department_reporter
 from ..choices import Light, ListingLevel
 from ..filters import filter_tasks
 from ..lights import LIGHT_CSS
@@ -29,10 +27,7 @@ PER_PAGE = 50
 SPOOL_BYTES = 4 * 1024 * 1024  # files larger than this go to disk while being built
 
 
-def _require_reporter(user):
-    """Staff and heads (and admins) with a department fill their department's sheet."""
-    if not user.department_id or not (is_admin(user) or user.has_role(Role.STAFF, Role.HEAD)):
-        raise PermissionDenied("只有承办单位的人员可以下载和上传月度进展报送表。")
+SHEET_REFUSED = "只有承办单位的人员可以下载和上传月度进展报送表。"
 
 
 def _xlsx_response(write, filename):
@@ -84,7 +79,7 @@ def ledger_xlsx(request):
 def report_sheet(request, month):
     """The department's tasks with this month's report columns, to fill in and upload."""
     month = month_or_404(month)
-    _require_reporter(request.user)
+    require_department_reporter(request.user, SHEET_REFUSED)
     if is_future(month):
         messages.error(request, f"{month.year}年{month.month}月尚未到来，不能下载该月的报送表。")
         return redirect("report_upload", month=f"{timezone.localdate():%Y-%m}")
@@ -123,7 +118,7 @@ def _submit_upload(request, form, month):
 def report_upload(request, month):
     """Upload a filled report sheet: all rows are checked, then all are submitted or none."""
     month = month_or_404(month)
-    _require_reporter(request.user)
+    require_department_reporter(request.user, SHEET_REFUSED)
     future = is_future(month)
     result = None
     status = 200

@@ -11,10 +11,9 @@ from django.views.decorators.http import require_POST
 
 from core.access import can
 from core.months import cn_month, month_or_404
-from core.roles import Role
 
 from .. import reporting
-from ..access import Action, get_task
+from ..access import Action, get_task, require_department_reporter
 from ..choices import ReportStatus
 from ..forms import (
     ReportForm,
@@ -169,8 +168,7 @@ def department_reports(request, month):
     """All the department's reports of a month on one page, for staff with many tasks."""
     user = request.user
     month = month_or_404(month)
-    if not (user.department_id and user.has_role(Role.STAFF, Role.HEAD, Role.ADMIN)):
-        raise PermissionDenied("只有承办单位的人员可以批量填报。")
+    require_department_reporter(user, "只有承办单位的人员可以批量填报。")
     if reporting.is_future(month):
         return _refused(request, month, "不能填报未来月份的进展。")
     posted = request.POST if request.method == "POST" else None
