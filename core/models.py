@@ -51,6 +51,23 @@ class Department(TrackedModel):
         return self.name
 
 
+class AboutRecord(models.Model):
+    """What a notice or a reminder item is about: any app's record (a generic relation), with
+    its page and its name stored beside it (core.notify.pointer), so a link needs no query and
+    outlives a renamed record."""
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name="对象类型", on_delete=models.CASCADE, null=True, blank=True
+    )
+    object_id = models.PositiveBigIntegerField("对象ID", null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    url = models.CharField("链接", max_length=200, blank=True)
+    label = models.CharField("对象", max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class ReminderQuerySet(ScopedQuerySet):
     def scope(self, user):
         """Supervisors see every reminder; others their own and their department's."""
@@ -62,7 +79,7 @@ class ReminderQuerySet(ScopedQuerySet):
         return self.filter(mine)
 
 
-class Reminder(models.Model):
+class Reminder(AboutRecord):
     """A reminder or notice sent to one person through one channel.
 
     `key` identifies what it is about (kind, subject, recipient, channel and the day or step);
@@ -80,13 +97,6 @@ class Reminder(models.Model):
     channel = models.CharField(
         "渠道", max_length=20, choices=ReminderChannel.choices, default=ReminderChannel.IN_APP
     )
-    content_type = models.ForeignKey(
-        ContentType, verbose_name="对象类型", on_delete=models.CASCADE, null=True, blank=True
-    )
-    object_id = models.PositiveBigIntegerField("对象ID", null=True, blank=True)
-    target = GenericForeignKey("content_type", "object_id")
-    url = models.CharField("链接", max_length=200, blank=True)
-    label = models.CharField("对象", max_length=200, blank=True)
     subject = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
@@ -94,8 +104,8 @@ class Reminder(models.Model):
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
     last_error = models.TextField("最近错误", blank=True)
-    # The reminder engine (supervision/reminders.py): the day's digest this row delivers, and
-    # the lease a worker takes before sending (supervision/delivery.py).
+    # The reminder engine (core/reminders.py): the day's digest this row delivers, and
+    # the lease a worker takes before sending (core/delivery.py).
     digest = models.ForeignKey(
         "Digest",
         verbose_name="每日汇总",
@@ -152,7 +162,7 @@ class Digest(models.Model):
         return f"{self.day:%Y-%m-%d} {self.recipient}"
 
 
-class ReminderItem(models.Model):
+class ReminderItem(AboutRecord):
     """One finding of a reminder rule for one person: why, about what, in which digest.
 
     `key` is the rule's stage key plus the recipient (e.g. `overdue:task:42:step:2:u7`);
@@ -169,13 +179,6 @@ class ReminderItem(models.Model):
         related_name="reminder_items",
         on_delete=models.CASCADE,
     )
-    content_type = models.ForeignKey(
-        ContentType, verbose_name="对象类型", on_delete=models.CASCADE, null=True, blank=True
-    )
-    object_id = models.PositiveBigIntegerField("对象ID", null=True, blank=True)
-    target = GenericForeignKey("content_type", "object_id")
-    url = models.CharField("链接", max_length=200, blank=True)
-    label = models.CharField("对象", max_length=200, blank=True)
     reason = models.CharField("提醒原因", max_length=300)
     due = models.DateField("时限", null=True, blank=True)
     digest = models.ForeignKey(

@@ -246,7 +246,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # 周期任务; supervision/schedule.py creates the daily reminder scan after migrate.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
-# The reminder engine (supervision/reminders.py). Days are counted in TIME_ZONE.
+# The reminder engine (core/reminders.py). Days are counted in TIME_ZONE.
 REMINDER_SCAN_TIME = env_str("REMINDER_SCAN_TIME", "08:30")  # first schedule only; then admin
 REMINDER_DUE_SOON_DAYS = [int(d) for d in env_list("REMINDER_DUE_SOON_DAYS", ["7", "3", "1"])]
 REMINDER_OVERDUE_EVERY = env_int("REMINDER_OVERDUE_EVERY", 3)

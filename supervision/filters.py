@@ -46,7 +46,7 @@ def task_rows(today=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    # reminders of the engine (supervision/reminders.py): distinct events, not recipients
+    # reminders of the engine (core/reminders.py): distinct events, not recipients
     reminders = (
         ReminderItem.objects.filter(task=OuterRef("pk"))
         .order_by()
