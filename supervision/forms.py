@@ -45,7 +45,8 @@ def text_field(label, required=False, rows=4, max_length=TEXT_LIMIT, help_text="
 
 def indicator_value(indicator, raw):
     """Parse `raw` as a value of `indicator`, by its unit: counts are whole numbers ≥ 0,
-    percentages lie in 0–100, anything else is a number ≥ 0. Raises ValidationError."""
+    percentages lie in 0–100, anything else is a number ≥ 0; a relative indicator's value is
+    its margin over the reference, negative when below. Raises ValidationError."""
     raw = (raw or "").strip().replace(",", "").replace("，", "")
     if raw == "":
         return None
@@ -55,7 +56,7 @@ def indicator_value(indicator, raw):
         raise forms.ValidationError(f"“{indicator.name}”请填写数字。") from None
     if not value.is_finite() or abs(value) >= Decimal("1e12"):
         raise forms.ValidationError(f"“{indicator.name}”的数值超出范围。")
-    if value < 0:
+    if value < 0 and not indicator.is_relative:  # a relative one reports its margin
         raise forms.ValidationError(f"“{indicator.name}”不能为负数。")
     if indicator.unit in COUNT_UNITS and value != value.to_integral_value():
         raise forms.ValidationError(f"“{indicator.name}”以“{indicator.unit}”计，请填写整数。")
@@ -101,9 +102,14 @@ class ReportForm(forms.Form):
         for indicator in self.indicators:
             self.fields[f"indicator_{indicator.pk}"] = forms.CharField(
                 label=f"{indicator.name}（目标 {indicator.get_comparison_display()} "
-                f"{indicator.target.normalize():f}{indicator.unit}）",
+                f"{indicator.target_display}）",
                 required=False,
                 max_length=30,
+                help_text=(
+                    f"填写高出“{indicator.reference}”的百分点数，低于时填负数。"
+                    if indicator.is_relative
+                    else ""
+                ),
             )
 
     def clean(self):

@@ -61,7 +61,9 @@ Extracted fields
   unit named in any of its notes; each measure keeps the units of its own note (or the task's).
   Section summaries and parent tasks pass their units down to tasks that name none.
 * indicators: a quantity with a comparison word: 10家以上, 不少于3次, 90%以上, 48小时内,
-  不超过N, 达到N, 控制在N以内, 最高N万元.  Bare numbers, years and ordinals are ignored.
+  不超过N, 达到N, 控制在N以内, 最高N万元.  Bare numbers, years and ordinals are ignored.  A rate
+  compared with another (A增速高于B增速) is a relative indicator: comparison ">" or "<", no
+  target, and the named `reference`.
 * due: only deadline phrases: 年内/年底/全年 → 12-31, N月底(前) → end of month, 上半年,
   一季度…, M月D日前, 2012年10月, 2023年底, 到2023年.  A quantity (5年内), a recurring date
   (每年3月底前) and 长期坚持/按进度推进 give none.  Each measure has its own deadline; the task's
@@ -231,6 +233,15 @@ GE_PREFIX_SET = set(GE_PREFIXES.split("|"))
 GE_SUFFIX_SET = set(GE_SUFFIXES.split("|"))
 INDICATOR_CLAUSE_RE = re.compile(r"[^，,。；;：:！？!?\n]+")
 NAME_CUT_RE = re.compile(r".*[等的、]")
+#: a rate compared with a named reference instead of a number: 小微企业、涉农贷款增速高于各项贷款
+#: 平均增速 → 小微企业、涉农贷款增速 > 各项贷款平均增速 (a relative target)
+RATE_WORDS = r"增速|增幅|增长率|增长速度|比重|占比|比例|水平"
+RELATIVE_RE = re.compile(
+    rf"(?P<name>[^，,。；;：:！？!?\n]{{2,30}}?(?:{RATE_WORDS}))"
+    rf"(?P<cmp>高于|快于|超过|低于|慢于)"
+    rf"(?P<ref>[^，,。；;：:！？!?\n（(]{{2,30}}?(?:{RATE_WORDS}))"
+)
+RELATIVE_GT = {"高于", "快于", "超过"}
 NAME_VERB_RE = re.compile(
     r"引进|新增|新建|建成|建设|培育|打造|完成|实现|推动|开展|组织|举办|发布|遴选|推广应用|推广|"
     r"采用|形成|编发|覆盖|办结|认定|创建|争取|确保|保持|给予|安排|吸引|招引|帮助|扶持|"
@@ -887,7 +898,30 @@ def extract_indicators(text: str) -> list[dict[str, Any]]:
                 if indicator not in indicators:
                     indicators.append(indicator)
         previous = "" if found else clause
+    for indicator in relative_indicators(text):
+        if indicator not in indicators:
+            indicators.append(indicator)
     return indicators
+
+
+def relative_indicators(text: str) -> list[dict[str, Any]]:
+    """Rates compared with a named reference: 力争A增速高于B平均增速 → A增速 > B平均增速."""
+    out = []
+    for match in RELATIVE_RE.finditer(text):
+        name = _trim_name(match["name"])
+        reference = _trim_name(match["ref"])
+        if len(name) < 2 or len(reference) < 2:
+            continue
+        out.append(
+            {
+                "name": name[-30:],
+                "target": None,
+                "unit": "",
+                "comparison": ">" if match["cmp"] in RELATIVE_GT else "<",
+                "reference": reference[:100],
+            }
+        )
+    return out
 
 
 def _indicator(match: re.Match[str], prefix: str, previous: str) -> dict[str, Any] | None:

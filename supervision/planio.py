@@ -439,9 +439,10 @@ def _sync_indicators(writer, task, nodes):
             indicator,
             {
                 "name": node["name"][:100],
-                "target": _decimal(node["target"]),
+                "target": None if node.get("target") is None else _decimal(node["target"]),
                 "unit": node.get("unit", "")[:20],
                 "comparison": node.get("comparison", ">="),
+                "reference": (node.get("reference") or "")[:100],
             },
         )
     for indicator in existing.values():
@@ -500,9 +501,10 @@ def export_plan(plan):
             "indicators": [
                 {
                     "name": i.name,
-                    "target": _number(i.target),
+                    "target": None if i.target is None else _number(i.target),
                     "unit": i.unit,
                     "comparison": i.comparison,
+                    **({"reference": i.reference} if i.reference else {}),
                 }
                 for i in task.indicators.all()
             ],

@@ -108,7 +108,7 @@ def test_edited_file_updates_in_place_and_keeps_progress(tmp_path, seed_text):
     run("import_plan", str(path), "--year", "2012")
 
     finance.refresh_from_db()
-    assert finance.indicators.get().target == 12
+    assert finance.indicators.get(name="金融机构").target == 12
     assert MonthlyReport.objects.filter(pk=report.pk).exists()
     remaining = set(Task.objects.values_list("pk", flat=True))
     assert finance.pk in remaining

@@ -209,8 +209,16 @@ def test_seed_task_titles(seed: dict[str, Any]) -> None:
 def test_seed_financing_task(seed: dict[str, Any]) -> None:
     task = seed["projects"][1]["tasks"][1]
     assert task["title"] == "提升融资环境"
+    # The seed's second indicator is relative: a rate against a named reference, no target.
     assert task["indicators"] == [
-        {"name": "金融机构", "target": 10, "unit": "家", "comparison": ">="}
+        {"name": "金融机构", "target": 10, "unit": "家", "comparison": ">="},
+        {
+            "name": "小微企业、涉农贷款增速",
+            "target": None,
+            "unit": "",
+            "comparison": ">",
+            "reference": "各项贷款平均增速",
+        },
     ]
     assert task["due"] == "2012-12-31"
     assert len(task["measures"]) == 4
@@ -222,7 +230,7 @@ def test_seed_fields(seed: dict[str, Any]) -> None:
     assert all(t["lead_department"] is None and t["partner_departments"] == [] for t in tasks)
     assert seed["projects"][0]["tasks"][1]["rhythm"] == "monthly"  # 按月公开
     assert [t["due"] for t in tasks if t["due"]] == ["2012-12-31"]
-    assert sum(len(t["indicators"]) for t in tasks) == 1
+    assert sum(len(t["indicators"]) for t in tasks) == 2  # 金融机构 ≥ 10家, 贷款增速 > 平均增速
     assert all(t["tasks"] == [] for t in tasks)
 
 
