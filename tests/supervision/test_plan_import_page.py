@@ -12,7 +12,7 @@ from core.models import Department
 from core.roles import Role
 from supervision.models import Indicator, Measure, Plan, Project, Task
 from supervision.planio import apply_plan, iter_tasks, read_plan, unplaced_tasks
-from tests.helpers import make_department, make_user
+from tests.helpers import NOT_A_PLAN, REGULATION, make_department, make_user
 
 pytestmark = pytest.mark.django_db
 URL = "/plans/import/"
@@ -274,6 +274,23 @@ def test_bad_upload_is_shown_beside_the_field(admin_client, payload, message):
     assert message in content
     assert "invalid-feedback" in content  # beside the field, crispy's error markup
     assert [t.name for t in response.templates][0] == "supervision/plan_import.html"
+    assert rows_written() == before
+
+
+@pytest.mark.parametrize("as_file", [True, False])
+def test_a_regulation_of_articles_is_refused_beside_the_field(admin_client, as_file):
+    """A regulation (第一章/第一条 articles) is not a plan: the page says so beside the file or
+    the pasted text, and writes nothing."""
+    before = rows_written()
+    if as_file:
+        response = preview(admin_client, year=2024, data=REGULATION.encode())
+    else:
+        response = preview(admin_client, year=2024, text=REGULATION)
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "supervision/plan_import.html"
+    form = response.context["form"]
+    assert form.errors == {"file" if as_file else "text": [NOT_A_PLAN]}
+    assert "invalid-feedback" in response.content.decode()
     assert rows_written() == before
 
 
