@@ -1180,3 +1180,83 @@ def parse_plan(text: str, year: int) -> dict[str, Any]:
         "preamble": "\n".join(preamble_lines),
         "projects": projects,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Tree editing (the import review page's splits and merges)
+# --------------------------------------------------------------------------------------------
+
+
+def _units_of_measures(measures: list[dict[str, Any]], lead: str | None) -> list[str]:
+    names = {m.get("lead_department") for m in measures}
+    for measure in measures:
+        names.update(measure.get("partner_departments", []))
+    names.discard(None)
+    names.discard(lead)
+    return sorted(names)
+
+
+def _renumber(nodes: list[dict[str, Any]]) -> None:
+    for number, node in enumerate(nodes, start=1):
+        node["number"] = number
+
+
+def _refresh(task: dict[str, Any], year: int) -> None:
+    """A task's text, deadline, rhythm and indicators from its (changed) measures."""
+    _renumber(task["measures"])
+    task["text"] = "".join(m["text"] for m in task["measures"])
+    task["due"] = task_due(task["text"], [m.get("due") for m in task["measures"]], year)
+    task["rhythm"] = extract_rhythm(task["text"])
+    task["indicators"] = extract_indicators(task["text"])
+
+
+def split_task(siblings: list[dict[str, Any]], index: int, at: int, year: int) -> None:
+    """Split siblings[index] before its measure `at` (2 … number of measures): the measures
+    from `at` on become a new task right after it. Its title is their first clause, its lead
+    the first of their units (else the task's), its partners every other unit they name."""
+    task = siblings[index]
+    measures = task["measures"]
+    if not 2 <= at <= len(measures):
+        raise PlanParseError(f"任务只有 {len(measures)} 条措施，无法从第 {at} 条拆分。")
+    first, second = measures[: at - 1], measures[at - 1 :]
+    lead = second[0].get("lead_department") or task.get("lead_department")
+    new = {
+        "number": 0,
+        "title": task_title("".join(m["text"] for m in second)),
+        "text": "",
+        "lead_department": lead,
+        "partner_departments": _units_of_measures(second, lead),
+        "due": None,
+        "rhythm": None,
+        "measures": second,
+        "indicators": [],
+        "tasks": [],
+    }
+    if "lead_suggested" in task:  # read_plan's key: a guess stays a guess
+        new["lead_suggested"] = bool(task["lead_suggested"]) and lead == task["lead_department"]
+    task["measures"] = first
+    task["partner_departments"] = _units_of_measures(first, task.get("lead_department"))
+    _refresh(task, year)
+    _refresh(new, year)
+    siblings.insert(index + 1, new)
+    _renumber(siblings)
+
+
+def merge_tasks(siblings: list[dict[str, Any]], index: int, year: int) -> None:
+    """Merge siblings[index + 1] into siblings[index]: its measures, units and subtasks follow
+    the first task's; the first task keeps its title and lead."""
+    if index + 1 >= len(siblings):
+        raise PlanParseError("这是本级最后一项任务，没有可合并的下一项。")
+    task, other = siblings[index], siblings.pop(index + 1)
+    lead = task.get("lead_department") or other.get("lead_department")
+    if not task.get("lead_department") and "lead_suggested" in other:  # read_plan's key
+        task["lead_suggested"] = bool(other["lead_suggested"])
+    names = set(task.get("partner_departments", [])) | set(other.get("partner_departments", []))
+    names |= {other.get("lead_department")}
+    task["lead_department"] = lead
+    task["partner_departments"] = sorted(names - {None, lead})
+    task["measures"] = task["measures"] + other["measures"]
+    task["tasks"] = task.get("tasks", []) + other.get("tasks", [])
+    _renumber(task["tasks"])
+    _refresh(task, year)
+    _renumber(siblings)
