@@ -131,7 +131,7 @@ def assert_well_formed(plan: dict[str, Any]) -> None:
                 relative = "reference" in indicator
                 assert set(indicator) == (keys | {"reference"} if relative else keys)
                 assert (indicator["target"] is None) == relative
-                assert indicator["comparison"] in (">=", "<=")
+                assert indicator["comparison"] in ((">", "<") if relative else (">=", "<="))
     json.dumps(plan, ensure_ascii=False)
 
 

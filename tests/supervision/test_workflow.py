@@ -14,6 +14,7 @@ from core.choices import ReminderKind
 from core.models import Reminder
 from core.notify import pointer
 from supervision.choices import ReportStatus, TaskStatus
+from supervision.dashboard import month_figures
 from supervision.models import (
     Indicator,
     IndicatorValue,
@@ -203,6 +204,14 @@ def test_relative_indicator_reports_its_margin_over_the_reference(client, world)
     assert "较比较对象 -0.5" in page and "未达成" in page
     indicator.actual = Decimal("1.2")
     assert indicator.is_met
+    # the dashboard: below target while the margin is not positive, met once it is
+    figures = month_figures(task.project.plan, date(2012, 7, 1), today=date(2012, 7, 10))
+    below = {i["name"]: i for i in figures["indicators_below"]}
+    assert below["小微企业、涉农贷款增速"]["target"] == "高于 各项贷款平均增速"
+    assert below["小微企业、涉农贷款增速"]["value"] == "较各项贷款平均增速 -0.5"
+    IndicatorValue.objects.filter(indicator=indicator).update(value=Decimal("1.2"))
+    figures = month_figures(task.project.plan, date(2012, 7, 1), today=date(2012, 7, 10))
+    assert "小微企业、涉农贷款增速" not in {i["name"] for i in figures["indicators_below"]}
 
 
 def test_relative_indicator_needs_its_reference():
@@ -445,7 +454,7 @@ NASTY = ["", "x" * 100_000, "<script>alert(1)</script>", "abc", "-1", "1e999", "
 )
 def test_forms_survive_nasty_values(client, world, value):
     task = world["finance"]
-    indicator = task.indicators.get()
+    indicator = task.indicators.get(name="金融机构")
     instruction = Instruction.objects.create(task=task, leader=world["users"]["leader1"], text="x")
     task.partner_departments.add(world["users"]["staff2"].department)  # staff2 partners
     posts = [
