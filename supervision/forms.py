@@ -266,7 +266,7 @@ MAX_BYTES = 2 * 1024 * 1024  # the largest plan document accepted, file or paste
 MIN_YEAR, MAX_YEAR = 2000, 2100
 SIGNATURE_SALT = "supervision.views_plans.plan_import"
 SPARE_FIELDS = 10  # the review form's fields besides the corrections (csrf, hidden, button)
-FIELDS_PER_ROW = 7  # title, lead, partners, due, confirm-the-suggestion, split, merge
+FIELDS_PER_ROW = 4  # title, lead, partners, due; see row_field_count for the others
 FIELDS_PER_MEASURE = 2  # lead, partners
 UNITS_MAX_LENGTH = 1000
 
@@ -437,6 +437,14 @@ class PlanSourceForm(forms.Form):
         return cleaned
 
 
+def row_field_count(row):
+    """The fields of a task on the review page (those of its measures aside): title, lead,
+    partners and due date; the confirmation of a guessed lead, a split (two measures or more)
+    and a merge (a next task at its level) where they apply."""
+    measures = len(row.node.get("measures", []))
+    return FIELDS_PER_ROW + bool(row.lead_suggested) + (measures >= 2) + row.has_next
+
+
 class PlanCorrectionsForm(forms.Form):
     """Step 2's visible part: for every task of the tree its title, lead department, partner
     units and due date, a split before one of its measures and a merge with the next task;
@@ -462,7 +470,7 @@ class PlanCorrectionsForm(forms.Form):
             for _pk, label in options
         } | set(self.units)
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        needed = FIELDS_PER_ROW * len(rows) + len(self.units) + SPARE_FIELDS
+        needed = sum(row_field_count(row) for row in rows) + len(self.units) + SPARE_FIELDS
         measures = sum(len(row.node.get("measures", [])) for row in rows)
         self.editable = limit is None or needed <= limit
         self.measures_editable = limit is None or needed + FIELDS_PER_MEASURE * measures <= limit

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 
-from supervision.forms import FIELDS_PER_MEASURE, FIELDS_PER_ROW, SPARE_FIELDS
+from supervision.forms import FIELDS_PER_MEASURE, SPARE_FIELDS, row_field_count
 from supervision.models import Measure, Plan, PlanCorrection, Task
 from supervision.planio import read_plan, source_sha256
 from tests.helpers import make_department
@@ -217,8 +217,11 @@ def test_a_tampered_structure_is_refused(admin_client, units, structure):
 
 def test_a_large_plan_keeps_the_task_fields_and_drops_the_measure_fields(admin_client, settings):
     text = generated_plan(2, 6)  # 12 tasks of 2 measures
-    units = len(preview(admin_client, year=2030, text=text).context["review"].units)
-    task_fields = FIELDS_PER_ROW * 12 + units + SPARE_FIELDS
+    review = preview(admin_client, year=2030, text=text).context["review"]
+    # per task: title, lead, partners, due, split (2 measures), merge (all but the last of each
+    # section); no guessed lead to confirm
+    assert [row_field_count(row) for row in review.rows] == [6] * 5 + [5] + [6] * 5 + [5]
+    task_fields = 6 * 10 + 5 * 2 + len(review.units) + SPARE_FIELDS
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = task_fields + FIELDS_PER_MEASURE * 24 - 1
     response = preview(admin_client, year=2030, text=text)
     corrections = response.context["corrections"]
