@@ -25,6 +25,7 @@ from ..access import Action
 from ..forms import PlanCorrectionsForm, PlanSourceForm, PlanUploadForm, sign_source
 from ..models import Task
 from ..planio import (
+    PlanParseError,
     build_review,
     import_reviewed,
     load_departments,
@@ -140,10 +141,7 @@ def confirm_import(request):
     """Re-parse the reviewed text, write it and the corrections in one transaction, redirect."""
     source_form = PlanSourceForm(request.POST)
     if not source_form.is_valid():
-        form = PlanUploadForm(initial={"year": timezone.localdate().year})
-        errors = source_form.non_field_errors() or ["预览内容无效，请重新上传计划文档。"]
-        context = {"form": form, "errors": errors}
-        return render(request, "supervision/plan_import.html", context, status=400)
+        return refused(request, source_form)
     tree, source = source_form.cleaned_data["tree"], source_form.cleaned_data["source"]
     departments, choices = load_departments()
     review = build_review(tree, source, departments)
@@ -154,7 +152,11 @@ def confirm_import(request):
         return render_review(request, review, source_form, corrections)
     ops = corrections.structure_changes()
     if ops or "restructure" in request.POST:
-        return restructure_review(request, source_form, ops)
+        try:
+            return restructure_review(request, source_form, ops)
+        except PlanParseError as exc:  # a split and a merge that do not fit together
+            corrections.add_error(None, str(exc))
+            return render_review(request, review, source_form, corrections)
 
     result, corrected = import_reviewed(
         tree,
@@ -167,6 +169,14 @@ def confirm_import(request):
     )
     report_result(request, result, corrected)
     return redirect("plan_import")
+
+
+def refused(request, source_form):
+    """A confirmation whose hidden part is missing, tampered or stale: back to the upload."""
+    form = PlanUploadForm(initial={"year": timezone.localdate().year})
+    errors = source_form.non_field_errors() or ["预览内容无效，请重新上传计划文档。"]
+    context = {"form": form, "errors": errors}
+    return render(request, "supervision/plan_import.html", context, status=400)
 
 
 def report_result(request, result, corrected):
