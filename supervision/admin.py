@@ -99,7 +99,16 @@ class MilestoneAdmin(HistoryAdmin):
 
 @admin.register(models.Indicator)
 class IndicatorAdmin(HistoryAdmin):
-    list_display = ["name", "task", "comparison", "target", "unit", "actual", "as_of_month"]
+    list_display = [
+        "name",
+        "task",
+        "comparison",
+        "target",
+        "reference",
+        "unit",
+        "actual",
+        "as_of_month",
+    ]
     list_select_related = ["task"]
     search_fields = ["name", "task__title"]
     raw_id_fields = ["task"]

@@ -20,6 +20,8 @@ class Comparison(models.TextChoices):
     GTE = ">=", "≥"
     LTE = "<=", "≤"
     EQ = "=", "="
+    GT = ">", "高于"  # a relative target: the indicator against its named reference
+    LT = "<", "低于"
 
 
 class ReportStatus(models.TextChoices):

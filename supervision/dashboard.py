@@ -219,8 +219,20 @@ def _met():
         When(comparison=Comparison.GTE, value__gte=F("target"), then=Value(True)),
         When(comparison=Comparison.LTE, value__lte=F("target"), then=Value(True)),
         When(comparison=Comparison.EQ, value=F("target"), then=Value(True)),
+        # relative targets (no target value): the value is the margin over the reference
+        When(comparison=Comparison.GT, value__gt=0, then=Value(True)),
+        When(comparison=Comparison.LT, value__lt=0, then=Value(True)),
         default=Value(False),
     )
+
+
+def _indicator_shown(indicator):
+    """The value as the dashboard shows it; a relative one as its margin over the reference."""
+    if indicator.value is None:
+        return None
+    if indicator.is_relative:
+        return f"较{indicator.reference} {indicator.value.normalize():+f}"
+    return f"{indicator.value.normalize():f}{indicator.unit}"
 
 
 def month_figures(plan, month, today=None, public=False):
@@ -374,8 +386,8 @@ def month_figures(plan, month, today=None, public=False):
             "code": i.task.code,
             "task": i.task.title,
             "name": i.name,
-            "target": f"{i.get_comparison_display()} {i.target.normalize():f}{i.unit}",
-            "value": None if i.value is None else f"{i.value.normalize():f}{i.unit}",
+            "target": f"{i.get_comparison_display()} {i.target_display}",
+            "value": _indicator_shown(i),
         }
         for i in indicator_rows
         if not i.met

@@ -230,7 +230,10 @@ def _load_progress(task, users):
         )
         made += 1
         for indicator in indicators:
-            value = (indicator.target * percent / 100).quantize(Decimal("1"))
+            if indicator.is_relative:  # the margin over the reference, in points
+                value = (Decimal(percent - 40) / 20).quantize(Decimal("0.1"))
+            else:
+                value = (indicator.target * percent / 100).quantize(Decimal("1"))
             IndicatorValue.objects.create(report=report, indicator=indicator, value=value)
             indicator.actual, indicator.as_of_month = value, month
     for indicator in indicators:

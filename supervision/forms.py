@@ -1,5 +1,6 @@
 """Forms of the supervision pages. Messages are Chinese; limits keep huge input out."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -45,7 +46,8 @@ def text_field(label, required=False, rows=4, max_length=TEXT_LIMIT, help_text="
 
 def indicator_value(indicator, raw):
     """Parse `raw` as a value of `indicator`, by its unit: counts are whole numbers ≥ 0,
-    percentages lie in 0–100, anything else is a number ≥ 0. Raises ValidationError."""
+    percentages lie in 0–100, anything else is a number ≥ 0; a relative indicator's value is
+    its margin over the reference, negative when below. Raises ValidationError."""
     raw = (raw or "").strip().replace(",", "").replace("，", "")
     if raw == "":
         return None
@@ -55,7 +57,7 @@ def indicator_value(indicator, raw):
         raise forms.ValidationError(f"“{indicator.name}”请填写数字。") from None
     if not value.is_finite() or abs(value) >= Decimal("1e12"):
         raise forms.ValidationError(f"“{indicator.name}”的数值超出范围。")
-    if value < 0:
+    if value < 0 and not indicator.is_relative:  # a relative one reports its margin
         raise forms.ValidationError(f"“{indicator.name}”不能为负数。")
     if indicator.unit in COUNT_UNITS and value != value.to_integral_value():
         raise forms.ValidationError(f"“{indicator.name}”以“{indicator.unit}”计，请填写整数。")
@@ -101,9 +103,14 @@ class ReportForm(forms.Form):
         for indicator in self.indicators:
             self.fields[f"indicator_{indicator.pk}"] = forms.CharField(
                 label=f"{indicator.name}（目标 {indicator.get_comparison_display()} "
-                f"{indicator.target.normalize():f}{indicator.unit}）",
+                f"{indicator.target_display}）",
                 required=False,
                 max_length=30,
+                help_text=(
+                    f"填写高出“{indicator.reference}”的百分点数，低于时填负数。"
+                    if indicator.is_relative
+                    else ""
+                ),
             )
 
     def clean(self):
@@ -259,7 +266,9 @@ MAX_BYTES = 2 * 1024 * 1024  # the largest plan document accepted, file or paste
 MIN_YEAR, MAX_YEAR = 2000, 2100
 SIGNATURE_SALT = "supervision.views_plans.plan_import"
 SPARE_FIELDS = 10  # the review form's fields besides the corrections (csrf, hidden, button)
-FIELDS_PER_ROW = 4  # title, lead, due, confirm-the-suggestion
+FIELDS_PER_ROW = 4  # title, lead, partners, due; see row_field_count for the others
+FIELDS_PER_MEASURE = 2  # lead, partners
+UNITS_MAX_LENGTH = 1000
 
 YEAR_ERRORS = {
     "required": "请填写计划年度。",
@@ -364,6 +373,35 @@ class PlanUploadForm(forms.Form):
         return decode_plan_bytes(data)
 
 
+class UnitsField(forms.CharField):
+    """Unit names separated by 、 (or ， , ；); cleans to a list without repeats."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if len(value) > UNITS_MAX_LENGTH:
+            raise forms.ValidationError(f"单位名称合计不能超过 {UNITS_MAX_LENGTH} 字。")
+        names = [n.strip() for n in re.split(r"[、，,；;\s]+", value)]
+        return list(dict.fromkeys(n for n in names if n))
+
+    def has_changed(self, initial, data):
+        return self.to_python(data) != self.to_python(initial)
+
+
+def units_field(label, names):
+    return UnitsField(
+        label=label,
+        required=False,
+        initial="、".join(n for n in names if n),
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "list": "unit-names",
+                "maxlength": UNITS_MAX_LENGTH,
+            }
+        ),
+    )
+
+
 class PlanSourceForm(forms.Form):
     """Step 2's hidden part: the reviewed text and year, with their signature.
 
@@ -375,6 +413,8 @@ class PlanSourceForm(forms.Form):
     source = forms.CharField(strip=False, widget=forms.HiddenInput)
     own_plan = forms.BooleanField(required=False, widget=forms.HiddenInput)
     signature = forms.CharField(widget=forms.HiddenInput)
+    # the splits and merges made so far (planio.restructure), applied on every re-parse
+    structure = forms.CharField(required=False, max_length=10000, widget=forms.HiddenInput)
 
     def clean_source(self):
         return normalise_newlines(self.cleaned_data["source"])
@@ -389,29 +429,51 @@ class PlanSourceForm(forms.Form):
         if not constant_time_compare(signature, sign_source(year, source, own_plan)):
             raise forms.ValidationError("预览内容已失效或被改动，请重新上传计划文档。")
         try:
-            cleaned["tree"] = read_plan(source, year, own_plan=own_plan)
+            cleaned["tree"] = read_plan(
+                source, year, own_plan=own_plan, structure=cleaned.get("structure") or ""
+            )
         except PlanParseError as exc:
             raise forms.ValidationError(str(exc)) from None
         return cleaned
 
 
+def row_field_count(row):
+    """The fields of a task on the review page (those of its measures aside): title, lead,
+    partners and due date; the confirmation of a guessed lead, a split (two measures or more)
+    and a merge (a next task at its level) where they apply."""
+    measures = len(row.node.get("measures", []))
+    return FIELDS_PER_ROW + bool(row.lead_suggested) + (measures >= 2) + row.has_next
+
+
 class PlanCorrectionsForm(forms.Form):
-    """Step 2's visible part: a lead department and a due date for every task of the tree.
+    """Step 2's visible part: for every task of the tree its title, lead department, partner
+    units and due date, a split before one of its measures and a merge with the next task;
+    for every measure its lead and partner units (names, from the page's list of units).
 
-    Fields are `lead_<code>` and `due_<code>`; their initial values are what the import will
-    write if left alone (see `Row`), so `changed_data` is exactly the admin's corrections.
+    Fields are `title_<code>`, `lead_<code>`, `partners_<code>`, `due_<code>`,
+    `split_<code>`, `merge_<code>`, `mlead_<code>_<n>` and `mpartners_<code>_<n>`; their
+    initial values are what the import will write if left alone (see `Row`), so
+    `changed_data` is exactly the admin's corrections.
 
-    A plan too large to post two fields per task within DATA_UPLOAD_MAX_NUMBER_FIELDS (Django
-    would refuse the confirmation with a bare 400) gets no fields: it is imported as parsed and
-    corrected in the admin afterwards (`editable` is False)."""
+    Django refuses a POST of more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields with a bare 400:
+    a plan too large for the measures' fields gets only the tasks' (`measures_editable` is
+    False); one too large for those gets none, and is imported as parsed and corrected in the
+    admin afterwards (`editable` is False)."""
 
     def __init__(self, *args, rows, department_choices, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
         self.units = list(units)
+        self.unit_names = {
+            label.removesuffix("（已停用）")
+            for _group, options in department_choices
+            for _pk, label in options
+        } | set(self.units)
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-        needed = FIELDS_PER_ROW * len(rows) + len(self.units) + SPARE_FIELDS
+        needed = sum(row_field_count(row) for row in rows) + len(self.units) + SPARE_FIELDS
+        measures = sum(len(row.node.get("measures", [])) for row in rows)
         self.editable = limit is None or needed <= limit
+        self.measures_editable = limit is None or needed + FIELDS_PER_MEASURE * measures <= limit
         for index, name in enumerate(self.units if self.editable else []):
             self.fields[f"unit_{index}"] = forms.ChoiceField(
                 label=name,
@@ -422,43 +484,83 @@ class PlanCorrectionsForm(forms.Form):
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
         for row in rows if self.editable else []:
-            self.fields[row.title_key] = forms.CharField(
-                label=f"{row.code} 标题",
-                max_length=200,
-                initial=row.node["title"],
-                error_messages={
-                    "required": "标题不能为空。",
-                    "max_length": "标题不能超过 200 字。",
-                },
-                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
-            )
-            if row.lead_suggested:
-                self.fields[row.confirm_key] = forms.BooleanField(
-                    label="确认推测", required=False, initial=False
+            self.add_task_fields(row, department_choices)
+            for measure, lead_key, partners_key in row.measures if self.measures_editable else []:
+                label = f"{row.code} 第{measure['number']}条措施"
+                self.fields[lead_key] = units_field(
+                    f"{label}牵头单位", [measure.get("lead_department")]
                 )
-            empty = f"新建：{row.lead_name}（按文档）" if row.lead_is_new else "— 未确定 —"
-            self.fields[row.lead_key] = forms.ChoiceField(
-                label=f"{row.code} 牵头单位",
+                self.fields[partners_key] = units_field(
+                    f"{label}配合单位", measure.get("partner_departments", [])
+                )
+
+    def add_task_fields(self, row, department_choices):
+        self.fields[row.title_key] = forms.CharField(
+            label=f"{row.code} 标题",
+            max_length=200,
+            initial=row.node["title"],
+            error_messages={
+                "required": "标题不能为空。",
+                "max_length": "标题不能超过 200 字。",
+            },
+            widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        )
+        if row.lead_suggested:
+            self.fields[row.confirm_key] = forms.BooleanField(
+                label="确认推测", required=False, initial=False
+            )
+        empty = f"新建：{row.lead_name}（按文档）" if row.lead_is_new else "— 未确定 —"
+        self.fields[row.lead_key] = forms.ChoiceField(
+            label=f"{row.code} 牵头单位",
+            required=False,
+            choices=[("", empty), *department_choices],
+            initial=str(row.lead_id) if row.lead_id else "",
+            error_messages={"invalid_choice": "所选单位不存在，请从列表中重新选择。"},
+            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        )
+        self.fields[row.partners_key] = units_field(
+            f"{row.code} 配合单位", row.node.get("partner_departments", [])
+        )
+        self.fields[row.due_key] = forms.DateField(
+            label=f"{row.code} 完成时限",
+            required=False,
+            initial=row.due,
+            input_formats=["%Y-%m-%d"],
+            error_messages={"invalid": "请填写有效日期，格式如 2012-12-31。"},
+            widget=forms.DateInput(
+                attrs={"type": "date", "class": "form-control form-control-sm"},
+                format="%Y-%m-%d",
+            ),
+        )
+        count = len(row.node.get("measures", []))
+        if count >= 2:
+            self.fields[row.split_key] = forms.TypedChoiceField(
+                label=f"{row.code} 拆分",
                 required=False,
-                choices=[("", empty), *department_choices],
-                initial=str(row.lead_id) if row.lead_id else "",
-                error_messages={"invalid_choice": "所选单位不存在，请从列表中重新选择。"},
+                coerce=int,
+                empty_value=None,
+                choices=[("", "不拆分")]
+                + [(str(n), f"从第{n}条措施起拆为新任务") for n in range(2, count + 1)],
+                error_messages={"invalid_choice": "请从列表中选择拆分位置。"},
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
-            self.fields[row.due_key] = forms.DateField(
-                label=f"{row.code} 完成时限",
-                required=False,
-                initial=row.due,
-                input_formats=["%Y-%m-%d"],
-                error_messages={"invalid": "请填写有效日期，格式如 2012-12-31。"},
-                widget=forms.DateInput(
-                    attrs={"type": "date", "class": "form-control form-control-sm"},
-                    format="%Y-%m-%d",
-                ),
+        if row.has_next:
+            self.fields[row.merge_key] = forms.BooleanField(
+                label="与下一项合并", required=False, initial=False
             )
 
     def clean(self):
         cleaned = super().clean()
+        for name in self.changed_data:
+            if name.startswith(("partners_", "mlead_", "mpartners_")) and name in cleaned:
+                unknown = [n for n in cleaned[name] if n not in self.unit_names]
+                if unknown:
+                    self.add_error(
+                        name,
+                        f"“{unknown[0]}”不是已有单位，也不是文档中写明的单位，请从列表中选择。",
+                    )
+                elif name.startswith("mlead_") and len(cleaned[name]) > 1:
+                    self.add_error(name, "牵头单位只能填写一个。")
         for row in self.rows:
             due = cleaned.get(row.due_key)
             if row.due_key in self.changed_data and due and row.start_date:
@@ -469,7 +571,8 @@ class PlanCorrectionsForm(forms.Form):
         return cleaned
 
     def corrections(self):
-        """{code: {"title", "lead_department_id", "due_date", "lead_suggested"}}, changed only."""
+        """{code: {"title", "lead_department_id", "due_date", "lead_suggested", "partners"}} and
+        {"code/n": {"lead", "partners"}} for the measures, changed only."""
         out = {}
         for row in self.rows:
             values = {}
@@ -483,9 +586,32 @@ class PlanCorrectionsForm(forms.Form):
                 values["lead_suggested"] = False
             if row.due_key in self.changed_data:
                 values["due_date"] = self.cleaned_data[row.due_key]
+            if row.partners_key in self.changed_data:
+                values["partners"] = self.cleaned_data[row.partners_key]
             if values:
                 out[row.code] = values
+            for measure, lead_key, partners_key in row.measures:
+                values = {}
+                if lead_key in self.changed_data:
+                    lead = self.cleaned_data[lead_key]
+                    values["lead"] = lead[0] if lead else None
+                if partners_key in self.changed_data:
+                    values["partners"] = self.cleaned_data[partners_key]
+                if values:
+                    out[f"{row.code}/{measure['number']}"] = values
         return out
+
+    def structure_changes(self):
+        """The splits and merges asked for, as restructure ops, in reverse document order (so
+        that each op's code is still the one shown: an op only renumbers what follows it); a
+        task's merge before its split."""
+        ops = []
+        for row in reversed(self.rows):
+            if self.cleaned_data.get(row.merge_key):
+                ops.append(("merge", row.code, None))
+            if self.cleaned_data.get(row.split_key):
+                ops.append(("split", row.code, self.cleaned_data[row.split_key]))
+        return ops
 
     def unit_mappings(self):
         """{unit name as written: department id} for the units mapped to an existing one."""

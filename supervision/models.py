@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -107,17 +108,23 @@ class DepartmentAlias(TrackedModel):
 
 class PlanCorrection(TrackedModel):
     """A correction made on the import review page, remembered for a re-import of the same
-    file (keyed by the SHA-256 of its text): a task's title, lead department or deadline."""
+    file (keyed by the SHA-256 of its text): a task's title, lead department, partners or
+    deadline, a measure's lead or partners (code "2.1/3": measure 3 of task 2.1), or the
+    splits and merges of tasks (one row, code "*", applied before the others)."""
 
     class Field(models.TextChoices):
         TITLE = "title", "标题"
         LEAD = "lead", "牵头单位"
+        PARTNERS = "partners", "配合单位"
         DUE = "due", "完成时限"
+        MEASURE_LEAD = "m_lead", "措施牵头单位"
+        MEASURE_PARTNERS = "m_partners", "措施配合单位"
+        STRUCTURE = "structure", "拆分与合并"
 
     source_sha256 = models.CharField("原文 SHA-256", max_length=64)
     code = models.CharField("任务编号", max_length=20)
     field = models.CharField("更正项", max_length=10, choices=Field.choices)
-    value = models.CharField("更正为", max_length=200, blank=True)
+    value = models.TextField("更正为", blank=True)
 
     class Meta:
         verbose_name = "导入更正"
@@ -318,7 +325,7 @@ class Measure(TrackedModel):
     )
     due_date = models.DateField("完成时限", null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[partner_departments])
 
     class Meta:
         verbose_name = "具体措施"
@@ -359,17 +366,25 @@ class Milestone(TrackedModel):
 
 
 class Indicator(TrackedModel):
-    """A quantitative target of a task, e.g. 引进金融机构 ≥ 10 家."""
+    """A quantitative target of a task, e.g. 引进金融机构 ≥ 10 家; or a relative one, e.g.
+    小微企业、涉农贷款增速 高于 各项贷款平均增速 (`reference` named, no `target`): its reported
+    value is then the margin over the reference (negative when below)."""
 
     task = models.ForeignKey(
         Task, verbose_name="任务", related_name="indicators", on_delete=models.CASCADE
     )
     number = models.PositiveIntegerField("序号")
     name = models.CharField("指标", max_length=100)
-    target = models.DecimalField("目标值", max_digits=14, decimal_places=2)
+    target = models.DecimalField("目标值", max_digits=14, decimal_places=2, null=True, blank=True)
     unit = models.CharField("单位", max_length=20, blank=True)
     comparison = models.CharField(
         "比较方式", max_length=2, choices=Comparison.choices, default=Comparison.GTE
+    )
+    reference = models.CharField(
+        "比较对象",
+        max_length=100,
+        blank=True,
+        help_text="相对目标的比较对象，如“各项贷款平均增速”；填写后不设目标值。",
     )
     actual = models.DecimalField("实际值", max_digits=14, decimal_places=2, null=True, blank=True)
     as_of_month = models.DateField("截至月份", null=True, blank=True)
@@ -389,12 +404,35 @@ class Indicator(TrackedModel):
         ]
 
     def __str__(self):
-        return f"{self.name} {self.get_comparison_display()} {self.target:g}{self.unit}"
+        return f"{self.name} {self.get_comparison_display()} {self.target_display}"
+
+    def clean(self):
+        relative = self.comparison in (Comparison.GT, Comparison.LT)
+        if relative and not self.reference:
+            raise ValidationError({"reference": "“高于”“低于”须填写比较对象。"})
+        if self.reference and not relative:
+            raise ValidationError({"comparison": "填写比较对象时，比较方式应为“高于”或“低于”。"})
+        if not relative and self.target is None:
+            raise ValidationError({"target": "请填写目标值。"})
+
+    @property
+    def is_relative(self):
+        return bool(self.reference)
+
+    @property
+    def target_display(self):
+        """“10家” or, for a relative target, the reference: “各项贷款平均增速”."""
+        if self.is_relative or self.target is None:
+            return self.reference
+        return f"{self.target.normalize():f}{self.unit}"
 
     @property
     def is_met(self):
         if self.actual is None:
             return False
+        if self.is_relative or self.target is None:
+            # the reported value is the margin over the reference
+            return self.actual < 0 if self.comparison == Comparison.LT else self.actual > 0
         if self.comparison == Comparison.GTE:
             return self.actual >= self.target
         if self.comparison == Comparison.LTE:

@@ -61,7 +61,9 @@ Extracted fields
   unit named in any of its notes; each measure keeps the units of its own note (or the task's).
   Section summaries and parent tasks pass their units down to tasks that name none.
 * indicators: a quantity with a comparison word: 10家以上, 不少于3次, 90%以上, 48小时内,
-  不超过N, 达到N, 控制在N以内, 最高N万元.  Bare numbers, years and ordinals are ignored.
+  不超过N, 达到N, 控制在N以内, 最高N万元.  Bare numbers, years and ordinals are ignored.  A rate
+  compared with another (A增速高于B增速) is a relative indicator: comparison ">" or "<", no
+  target, and the named `reference`.
 * due: only deadline phrases: 年内/年底/全年 → 12-31, N月底(前) → end of month, 上半年,
   一季度…, M月D日前, 2012年10月, 2023年底, 到2023年.  A quantity (5年内), a recurring date
   (每年3月底前) and 长期坚持/按进度推进 give none.  Each measure has its own deadline; the task's
@@ -231,6 +233,15 @@ GE_PREFIX_SET = set(GE_PREFIXES.split("|"))
 GE_SUFFIX_SET = set(GE_SUFFIXES.split("|"))
 INDICATOR_CLAUSE_RE = re.compile(r"[^，,。；;：:！？!?\n]+")
 NAME_CUT_RE = re.compile(r".*[等的、]")
+#: a rate compared with a named reference instead of a number: 小微企业、涉农贷款增速高于各项贷款
+#: 平均增速 → 小微企业、涉农贷款增速 > 各项贷款平均增速 (a relative target)
+RATE_WORDS = r"增速|增幅|增长率|增长速度|比重|占比|比例|水平"
+RELATIVE_RE = re.compile(
+    rf"(?P<name>[^，,。；;：:！？!?\n]{{2,30}}?(?:{RATE_WORDS}))"
+    rf"(?P<cmp>高于|快于|超过|低于|慢于)"
+    rf"(?P<ref>[^，,。；;：:！？!?\n（(]{{2,30}}?(?:{RATE_WORDS}))"
+)
+RELATIVE_GT = {"高于", "快于", "超过"}
 NAME_VERB_RE = re.compile(
     r"引进|新增|新建|建成|建设|培育|打造|完成|实现|推动|开展|组织|举办|发布|遴选|推广应用|推广|"
     r"采用|形成|编发|覆盖|办结|认定|创建|争取|确保|保持|给予|安排|吸引|招引|帮助|扶持|"
@@ -887,7 +898,30 @@ def extract_indicators(text: str) -> list[dict[str, Any]]:
                 if indicator not in indicators:
                     indicators.append(indicator)
         previous = "" if found else clause
+    for indicator in relative_indicators(text):
+        if indicator not in indicators:
+            indicators.append(indicator)
     return indicators
+
+
+def relative_indicators(text: str) -> list[dict[str, Any]]:
+    """Rates compared with a named reference: 力争A增速高于B平均增速 → A增速 > B平均增速."""
+    out = []
+    for match in RELATIVE_RE.finditer(text):
+        name = _trim_name(match["name"])
+        reference = _trim_name(match["ref"])
+        if len(name) < 2 or len(reference) < 2:
+            continue
+        out.append(
+            {
+                "name": name[-30:],
+                "target": None,
+                "unit": "",
+                "comparison": ">" if match["cmp"] in RELATIVE_GT else "<",
+                "reference": reference[:100],
+            }
+        )
+    return out
 
 
 def _indicator(match: re.Match[str], prefix: str, previous: str) -> dict[str, Any] | None:
@@ -1146,3 +1180,83 @@ def parse_plan(text: str, year: int) -> dict[str, Any]:
         "preamble": "\n".join(preamble_lines),
         "projects": projects,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Tree editing (the import review page's splits and merges)
+# --------------------------------------------------------------------------------------------
+
+
+def _units_of_measures(measures: list[dict[str, Any]], lead: str | None) -> list[str]:
+    names = {m.get("lead_department") for m in measures}
+    for measure in measures:
+        names.update(measure.get("partner_departments", []))
+    names.discard(None)
+    names.discard(lead)
+    return sorted(names)
+
+
+def _renumber(nodes: list[dict[str, Any]]) -> None:
+    for number, node in enumerate(nodes, start=1):
+        node["number"] = number
+
+
+def _refresh(task: dict[str, Any], year: int) -> None:
+    """A task's text, deadline, rhythm and indicators from its (changed) measures."""
+    _renumber(task["measures"])
+    task["text"] = "".join(m["text"] for m in task["measures"])
+    task["due"] = task_due(task["text"], [m.get("due") for m in task["measures"]], year)
+    task["rhythm"] = extract_rhythm(task["text"])
+    task["indicators"] = extract_indicators(task["text"])
+
+
+def split_task(siblings: list[dict[str, Any]], index: int, at: int, year: int) -> None:
+    """Split siblings[index] before its measure `at` (2 … number of measures): the measures
+    from `at` on become a new task right after it. Its title is their first clause, its lead
+    the first of their units (else the task's), its partners every other unit they name."""
+    task = siblings[index]
+    measures = task["measures"]
+    if not 2 <= at <= len(measures):
+        raise PlanParseError(f"任务只有 {len(measures)} 条措施，无法从第 {at} 条拆分。")
+    first, second = measures[: at - 1], measures[at - 1 :]
+    lead = second[0].get("lead_department") or task.get("lead_department")
+    new = {
+        "number": 0,
+        "title": task_title("".join(m["text"] for m in second)),
+        "text": "",
+        "lead_department": lead,
+        "partner_departments": _units_of_measures(second, lead),
+        "due": None,
+        "rhythm": None,
+        "measures": second,
+        "indicators": [],
+        "tasks": [],
+    }
+    if "lead_suggested" in task:  # read_plan's key: a guess stays a guess
+        new["lead_suggested"] = bool(task["lead_suggested"]) and lead == task["lead_department"]
+    task["measures"] = first
+    task["partner_departments"] = _units_of_measures(first, task.get("lead_department"))
+    _refresh(task, year)
+    _refresh(new, year)
+    siblings.insert(index + 1, new)
+    _renumber(siblings)
+
+
+def merge_tasks(siblings: list[dict[str, Any]], index: int, year: int) -> None:
+    """Merge siblings[index + 1] into siblings[index]: its measures, units and subtasks follow
+    the first task's; the first task keeps its title and lead."""
+    if index + 1 >= len(siblings):
+        raise PlanParseError("这是本级最后一项任务，没有可合并的下一项。")
+    task, other = siblings[index], siblings.pop(index + 1)
+    lead = task.get("lead_department") or other.get("lead_department")
+    if not task.get("lead_department") and "lead_suggested" in other:  # read_plan's key
+        task["lead_suggested"] = bool(other["lead_suggested"])
+    names = set(task.get("partner_departments", [])) | set(other.get("partner_departments", []))
+    names |= {other.get("lead_department")}
+    task["lead_department"] = lead
+    task["partner_departments"] = sorted(names - {None, lead})
+    task["measures"] = task["measures"] + other["measures"]
+    task["tasks"] = task.get("tasks", []) + other.get("tasks", [])
+    _renumber(task["tasks"])
+    _refresh(task, year)
+    _renumber(siblings)

@@ -29,7 +29,7 @@ from .models import (
     Task,
 )
 from .plan_files import read_plan_file
-from .plan_parser import PlanParseError, decode_plan_bytes, parse_plan
+from .plan_parser import PlanParseError, decode_plan_bytes, merge_tasks, parse_plan, split_task
 
 __all__ = [
     "ImportResult",
@@ -86,14 +86,16 @@ def source_sha256(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_plan(text, year, own_plan=False):
+def read_plan(text, year, own_plan=False, structure=None):
     """Parse `text` into the plan tree; units are given the names of existing departments
     where the alias table or the usual name forms match one.
 
     With `own_plan` (the office's own work plan), a task whose text names no unit gets the
     lead department of the keyword table as a suggestion (`lead_suggested`). Corrections made
-    on the review page for the same text are applied. Raises PlanParseError for a document
-    that is not a plan."""
+    on the review page for the same text are applied: first its splits and merges of tasks
+    (`structure`, see `restructure`; the remembered ones when None), then the corrections of
+    titles, units and deadlines. Raises PlanParseError for a document that is not a plan, or
+    a `structure` that does not fit it."""
     tree = parse_plan(text, year)
     keywords = []
     if own_plan:
@@ -117,7 +119,7 @@ def read_plan(text, year, own_plan=False):
                 if measure.get("lead_department"):
                     measure["lead_department"] = resolve.name(measure["lead_department"])
                 measure["partner_departments"] = _partners(resolve, measure)
-    apply_remembered_corrections(tree, source_sha256(text))
+    apply_remembered_corrections(tree, source_sha256(text), structure)
     return tree
 
 
@@ -161,25 +163,116 @@ class UnitResolver:
         return self.department_name(written) or written
 
 
-def apply_remembered_corrections(tree, sha):
-    """Titles, leads and deadlines corrected on the review page for this very text."""
+def apply_remembered_corrections(tree, sha, structure=None):
+    """The splits and merges (`structure`, or the remembered ones), then the titles, units and
+    deadlines corrected on the review page for this very text."""
     corrections = {}
     for code, field_name, value in PlanCorrection.objects.filter(source_sha256=sha).values_list(
         "code", "field", "value"
     ):
         corrections.setdefault(code, {})[field_name] = value
+    remembered_ops = corrections.pop(STRUCTURE_CODE, {}).get(PlanCorrection.Field.STRUCTURE, "")
+    restructure(tree, remembered_ops if structure is None else structure)
     if not corrections:
         return
     for project in tree["projects"]:
         for code, task in _coded(project["tasks"], str(project["number"])):
             for field_name, value in corrections.get(code, {}).items():
-                if field_name == "title" and value:
-                    task["title"] = value
-                elif field_name == "lead":
-                    task["lead_department"] = value or None
-                    task["lead_suggested"] = False
-                elif field_name == "due":
-                    task["due"] = value or None
+                _correct_task(task, field_name, value)
+            for measure in task.get("measures", []):
+                for field_name, value in corrections.get(f"{code}/{measure['number']}", {}).items():
+                    _correct_measure(measure, field_name, value)
+
+
+def _names(value):
+    return [name for name in value.split("、") if name]
+
+
+def _correct_task(task, field_name, value):
+    if field_name == "title" and value:
+        task["title"] = value
+    elif field_name == "lead":
+        task["lead_department"] = value or None
+        task["lead_suggested"] = False
+    elif field_name == "partners":
+        task["partner_departments"] = _names(value)
+    elif field_name == "due":
+        task["due"] = value or None
+
+
+def _correct_measure(measure, field_name, value):
+    if field_name == "m_lead":
+        measure["lead_department"] = value or None
+    elif field_name == "m_partners":
+        measure["partner_departments"] = _names(value)
+
+
+# --- splits and merges ---------------------------------------------------------------------
+
+STRUCTURE_CODE = "*"  # the PlanCorrection row that holds a text's splits and merges
+
+
+def structure_ops(structure):
+    """ "split 2.3 3;merge 1.2" → [("split", "2.3", 3), ("merge", "1.2", None)]."""
+    ops = []
+    for item in (structure or "").split(";"):
+        parts = item.split()
+        if not parts:
+            continue
+        if parts[0] == "split" and len(parts) == 3 and parts[2].isdigit():
+            ops.append(("split", parts[1], int(parts[2])))
+        elif parts[0] == "merge" and len(parts) == 2:
+            ops.append(("merge", parts[1], None))
+        else:
+            raise PlanParseError("拆分或合并的记录无法识别，请重新上传计划文档。")
+    return ops
+
+
+def structure_text(ops):
+    return ";".join(
+        f"{kind} {code} {at}" if kind == "split" else f"{kind} {code}" for kind, code, at in ops
+    )
+
+
+def restructure(tree, structure):
+    """Apply the splits and merges of `structure` to `tree`, in order; each names a task by
+    its code at that point. Raises PlanParseError for one that does not fit the tree."""
+    for kind, code, at in structure_ops(structure):
+        siblings, index = _locate(tree, code)
+        try:
+            if kind == "split":
+                split_task(siblings, index, at, tree["year"])
+            else:
+                merge_tasks(siblings, index, tree["year"])
+        except PlanParseError as exc:
+            raise PlanParseError(f"任务 {code}：{exc}请重新上传计划文档。") from None
+
+
+def _locate(tree, code):
+    """(the list holding the task `code`, its index in it)."""
+    numbers = code.split(".")
+    if len(numbers) < 2 or not all(n.isdigit() for n in numbers):
+        raise PlanParseError(f"任务编号“{code}”无效，请重新上传计划文档。")
+    projects = {str(p["number"]): p for p in tree["projects"]}
+    if numbers[0] not in projects:
+        raise PlanParseError(f"没有编号为“{code}”的任务，请重新上传计划文档。")
+    siblings = projects[numbers[0]]["tasks"]
+    for depth, number in enumerate(numbers[1:]):
+        index = int(number) - 1
+        if not 0 <= index < len(siblings):
+            raise PlanParseError(f"没有编号为“{code}”的任务，请重新上传计划文档。")
+        if depth == len(numbers) - 2:
+            return siblings, index
+        siblings = siblings[index].get("tasks", [])
+    raise PlanParseError(f"没有编号为“{code}”的任务，请重新上传计划文档。")
+
+
+def remembered_structure(sha):
+    """The splits and merges remembered for the text of this SHA-256 ("" when none)."""
+    row = PlanCorrection.objects.filter(
+        source_sha256=sha, code=STRUCTURE_CODE, field=PlanCorrection.Field.STRUCTURE
+    ).first()
+    return row.value if row else ""
 
 
 def _coded(tasks, prefix):
@@ -190,7 +283,8 @@ def _coded(tasks, prefix):
 
 
 def remember_corrections(sha, corrections):
-    """Store {code: {"title"|"lead"|"due": value}} for a re-import of the same text."""
+    """Store {code: {field: value}} (PlanCorrection.Field; a measure's code is "2.1/3") for a
+    re-import of the same text."""
     for code, values in corrections.items():
         for field_name, value in values.items():
             PlanCorrection.objects.update_or_create(
@@ -439,9 +533,10 @@ def _sync_indicators(writer, task, nodes):
             indicator,
             {
                 "name": node["name"][:100],
-                "target": _decimal(node["target"]),
+                "target": None if node.get("target") is None else _decimal(node["target"]),
                 "unit": node.get("unit", "")[:20],
                 "comparison": node.get("comparison", ">="),
+                "reference": (node.get("reference") or "")[:100],
             },
         )
     for indicator in existing.values():
@@ -500,9 +595,10 @@ def export_plan(plan):
             "indicators": [
                 {
                     "name": i.name,
-                    "target": _number(i.target),
+                    "target": None if i.target is None else _number(i.target),
                     "unit": i.unit,
                     "comparison": i.comparison,
+                    **({"reference": i.reference} if i.reference else {}),
                 }
                 for i in task.indicators.all()
             ],
@@ -548,10 +644,31 @@ class Row:
     indicators: list = field(default_factory=list)
     rhythm: str = ""
     lead_suggested: bool = False  # the lead is the keyword table's guess, not the document's
+    has_next: bool = False  # a next task at the same level, to merge this one with
 
     @property
     def title_key(self):
         return f"title_{self.code}"
+
+    @property
+    def partners_key(self):
+        return f"partners_{self.code}"
+
+    @property
+    def split_key(self):
+        return f"split_{self.code}"
+
+    @property
+    def merge_key(self):
+        return f"merge_{self.code}"
+
+    @property
+    def measures(self):
+        """(measure node, its lead field's name, its partners field's name)."""
+        return [
+            (m, f"mlead_{self.code}_{m['number']}", f"mpartners_{self.code}_{m['number']}")
+            for m in self.node.get("measures", [])
+        ]
 
     @property
     def confirm_key(self):
@@ -642,9 +759,9 @@ def build_review(tree, source, departments):
     rhythms = dict(Rhythm.choices)
 
     def walk(nodes, prefix, depth, rows):
-        for node in nodes:
+        for position, node in enumerate(nodes):
             code = f"{prefix}.{node['number']}"
-            row = Row(code=code, depth=depth, node=node)
+            row = Row(code=code, depth=depth, node=node, has_next=position + 1 < len(nodes))
             row.lead_suggested = bool(node.get("lead_suggested"))
             named = node.get("lead_department")
             due = date.fromisoformat(node["due"]) if node.get("due") else None
@@ -686,37 +803,90 @@ def build_review(tree, source, departments):
 
 
 def apply_corrections(plan, corrections):
-    """Save each corrected task through the model (so its history names the user)."""
+    """Save each corrected task and measure through its model, so that the history names the
+    user. `corrections`: {task code: {"title", "lead_department_id", "lead_suggested",
+    "due_date", "partners": [unit names]}, "code/n": {"lead": unit name, "partners": [...]}}.
+    Returns how many tasks were corrected."""
     if not corrections:
         return 0
-    tasks = Task.objects.filter(project__plan=plan, code__in=list(corrections)).select_related(
+    codes = {key.split("/")[0] for key in corrections}
+    tasks = Task.objects.filter(project__plan=plan, code__in=codes).select_related(
         "project", "parent"
     )
+    departments = _Departments()
     count = 0
     for task in tasks:
-        values = corrections[task.code]
+        values = dict(corrections.get(task.code, {}))
+        partners = values.pop("partners", None)
         changed = [key for key, value in values.items() if getattr(task, key) != value]
         if changed:
             for key in changed:
                 setattr(task, key, values[key])
             task.save()
-            count += 1
+        moved = partners is not None and _set_partners(task, departments.ids(partners))
+        measures = _correct_measures(task, corrections, departments)
+        count += bool(changed or moved or measures)
     return count
 
 
+def _set_partners(instance, ids):
+    if set(instance.partner_departments.values_list("pk", flat=True)) == set(ids):
+        return False
+    instance.partner_departments.set(ids)
+    return True
+
+
+def _correct_measures(task, corrections, departments):
+    done = 0
+    for measure in task.measures.all():
+        values = corrections.get(f"{task.code}/{measure.number}")
+        if not values:
+            continue
+        if "lead" in values:
+            lead = departments.ids([values["lead"]] if values["lead"] else [])
+            lead_id = lead[0] if lead else None
+            if measure.lead_department_id != lead_id:
+                measure.lead_department_id = lead_id
+                measure.save()
+                done += 1
+        if "partners" in values:
+            done += _set_partners(measure, departments.ids(values["partners"]))
+    return done
+
+
+class _Departments:
+    """Unit names chosen on the review page → department ids (created as apply_plan would,
+    for a unit the document names that is not yet a department)."""
+
+    def __init__(self):
+        self.writer = _Writer(ImportResult())
+
+    def ids(self, names):
+        return [self.writer.department(name).pk for name in names]
+
+
 def remembered(changes, departments, review):
-    """The corrections as PlanCorrection values (lead by department name, due as ISO date)."""
+    """The corrections as PlanCorrection values (units by name, due as ISO date)."""
     names = {d.pk: d.name for d in departments}
     rows = {row.code: row for row in review.rows}
     out = {}
     for code, values in changes.items():
         keep = {}
+        if "/" in code:  # a measure
+            if "lead" in values:
+                keep["m_lead"] = values["lead"] or ""
+            if "partners" in values:
+                keep["m_partners"] = "、".join(values["partners"])
+            out[code] = keep
+            continue
         if "title" in values:
             keep["title"] = values["title"]
         if "lead_department_id" in values:
             keep["lead"] = names.get(values["lead_department_id"], "")
         elif values.get("lead_suggested") is False and rows[code].lead_name:
             keep["lead"] = rows[code].lead_name  # a confirmed suggestion
+        if "partners" in values:
+            keep["partners"] = "、".join(values["partners"])
         if "due_date" in values:
             keep["due"] = values["due_date"].isoformat() if values["due_date"] else ""
         if keep:
@@ -724,10 +894,12 @@ def remembered(changes, departments, review):
     return out
 
 
-def import_reviewed(tree, source, unit_mappings, changes, departments, review):
-    """Import the reviewed `tree` with the admin's unit mappings (remembered as aliases) and
-    corrections (applied through Task.save, remembered for a re-import of the same text), in
-    one transaction. Returns (ImportResult, how many tasks were corrected)."""
+def import_reviewed(tree, source, unit_mappings, changes, departments, review, structure=""):
+    """Import the reviewed `tree` with the admin's unit mappings (remembered as aliases),
+    splits and merges (`structure`, already applied to the tree) and corrections (applied
+    through the models, remembered for a re-import of the same text), in one transaction.
+    Returns (ImportResult, how many tasks were corrected)."""
+    sha = source_sha256(source)
     with transaction.atomic():
         for name, department_id in unit_mappings.items():
             DepartmentAlias.objects.update_or_create(
@@ -735,5 +907,12 @@ def import_reviewed(tree, source, unit_mappings, changes, departments, review):
             )
         result = apply_plan(tree, source_text=source)
         corrected = apply_corrections(result.plan, changes)
-        remember_corrections(source_sha256(source), remembered(changes, departments, review))
+        if structure or remembered_structure(sha):
+            PlanCorrection.objects.update_or_create(
+                source_sha256=sha,
+                code=STRUCTURE_CODE,
+                field=PlanCorrection.Field.STRUCTURE,
+                defaults={"value": structure},
+            )
+        remember_corrections(sha, remembered(changes, departments, review))
     return result, corrected

@@ -141,3 +141,19 @@ def as_upload(workbook, name="报送表.xlsx"):
 
 def upload(client, file, month=SHEET_MONTH):
     return client.post(f"/reports/{month}/upload/", {"file": file})
+
+
+#: a regulation: 第一章/第一条 articles, with （一） items inside one of them; not a plan
+REGULATION = """青岛市政务服务管理办法
+第一章 总则
+第一条 为了规范政务服务工作，根据有关法律、法规，结合本市实际，制定本办法。
+第二条 政务服务应当遵循下列原则：
+（一）依法依规；
+（二）便民高效；
+（三）公开透明。
+第二章 服务事项
+第三条 市政务服务管理部门负责政务服务事项目录的编制和公布。
+第三章 附则
+第四条 本办法自2024年1月1日起施行。
+"""
+NOT_A_PLAN = "没有找到章节标题：计划正文应按“一、二、三、……”分章节，每个章节标题单独成行。"

@@ -19,6 +19,7 @@ from supervision.models import (
 )
 from supervision.planio import iter_tasks
 from tests.conftest import SEED
+from tests.helpers import NOT_A_PLAN, REGULATION
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
@@ -108,7 +109,7 @@ def test_edited_file_updates_in_place_and_keeps_progress(tmp_path, seed_text):
     run("import_plan", str(path), "--year", "2012")
 
     finance.refresh_from_db()
-    assert finance.indicators.get().target == 12
+    assert finance.indicators.get(name="金融机构").target == 12
     assert MonthlyReport.objects.filter(pk=report.pk).exists()
     remaining = set(Task.objects.values_list("pk", flat=True))
     assert finance.pk in remaining
@@ -204,3 +205,15 @@ def test_samples_import_and_round_trip(sample):
     before = history_rows()
     run("import_plan", str(sample), "--year", "2021")
     assert history_rows() == before
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_regulation_of_articles_is_refused_with_its_message(tmp_path, dry_run):
+    path = tmp_path / "regulation.txt"
+    path.write_text(REGULATION, encoding="utf-8")
+    args = ["import_plan", str(path), "--year", "2024"] + (["--dry-run"] if dry_run else [])
+    with pytest.raises(CommandError) as excinfo:
+        run(*args)
+    assert str(excinfo.value) == f"{path}：{NOT_A_PLAN}"
+    assert not Plan.objects.exists()
+    assert not Task.objects.exists()

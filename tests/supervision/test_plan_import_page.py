@@ -12,7 +12,7 @@ from core.models import Department
 from core.roles import Role
 from supervision.models import Indicator, Measure, Plan, Project, Task
 from supervision.planio import apply_plan, iter_tasks, read_plan, unplaced_tasks
-from tests.helpers import make_department, make_user
+from tests.helpers import NOT_A_PLAN, REGULATION, make_department, make_user
 
 pytestmark = pytest.mark.django_db
 URL = "/plans/import/"
@@ -49,7 +49,7 @@ def review_data(response, **changes):
     `changes` ({field name: value})."""
     source_form, corrections = response.context["source_form"], response.context["corrections"]
     data = {"confirm": "1"}
-    for name in ("year", "source", "signature"):
+    for name in ("year", "source", "signature", "structure"):
         data[name] = source_form[name].value()
     if source_form["own_plan"].value():
         data["own_plan"] = "True"
@@ -197,9 +197,10 @@ def test_preview_query_count_does_not_grow_with_tasks(admin_client, django_asser
         assert len(response.context["review"].rows) == sections * items
         counts.append(len(ctx.captured_queries))
     # Session and user; read_plan: departments and aliases (unit names), remembered
-    # corrections; the review: departments, the existing plan.
+    # corrections; the remembered splits and merges (the review's hidden field); the review:
+    # departments, the existing plan.
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 9
+    assert counts[1] <= 10
 
 
 def test_preview_query_count_with_an_existing_plan(admin_client, django_assert_max_num_queries):
@@ -274,6 +275,23 @@ def test_bad_upload_is_shown_beside_the_field(admin_client, payload, message):
     assert message in content
     assert "invalid-feedback" in content  # beside the field, crispy's error markup
     assert [t.name for t in response.templates][0] == "supervision/plan_import.html"
+    assert rows_written() == before
+
+
+@pytest.mark.parametrize("as_file", [True, False])
+def test_a_regulation_of_articles_is_refused_beside_the_field(admin_client, as_file):
+    """A regulation (第一章/第一条 articles) is not a plan: the page says so beside the file or
+    the pasted text, and writes nothing."""
+    before = rows_written()
+    if as_file:
+        response = preview(admin_client, year=2024, data=REGULATION.encode())
+    else:
+        response = preview(admin_client, year=2024, text=REGULATION)
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "supervision/plan_import.html"
+    form = response.context["form"]
+    assert form.errors == {"file" if as_file else "text": [NOT_A_PLAN]}
+    assert "invalid-feedback" in response.content.decode()
     assert rows_written() == before
 
 

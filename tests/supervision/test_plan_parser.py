@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -18,7 +19,9 @@ from supervision.plan_parser import (
     extract_indicators,
     extract_rhythm,
     extract_units,
+    merge_tasks,
     parse_plan,
+    split_task,
 )
 
 ROOT = Path(__file__).resolve().parent.parent  # tests/, where plans/ lives
@@ -123,8 +126,12 @@ def assert_well_formed(plan: dict[str, Any]) -> None:
             assert children == list(range(1, len(children) + 1))
             assert task["rhythm"] in (None, "monthly", "quarterly")
             for indicator in task["indicators"]:
-                assert set(indicator) == {"name", "target", "unit", "comparison"}
-                assert indicator["comparison"] in (">=", "<=")
+                # a relative indicator has no target and names its reference
+                keys = {"name", "target", "unit", "comparison"}
+                relative = "reference" in indicator
+                assert set(indicator) == (keys | {"reference"} if relative else keys)
+                assert (indicator["target"] is None) == relative
+                assert indicator["comparison"] in ((">", "<") if relative else (">=", "<="))
     json.dumps(plan, ensure_ascii=False)
 
 
@@ -209,8 +216,16 @@ def test_seed_task_titles(seed: dict[str, Any]) -> None:
 def test_seed_financing_task(seed: dict[str, Any]) -> None:
     task = seed["projects"][1]["tasks"][1]
     assert task["title"] == "提升融资环境"
+    # The seed's second indicator is relative: a rate against a named reference, no target.
     assert task["indicators"] == [
-        {"name": "金融机构", "target": 10, "unit": "家", "comparison": ">="}
+        {"name": "金融机构", "target": 10, "unit": "家", "comparison": ">="},
+        {
+            "name": "小微企业、涉农贷款增速",
+            "target": None,
+            "unit": "",
+            "comparison": ">",
+            "reference": "各项贷款平均增速",
+        },
     ]
     assert task["due"] == "2012-12-31"
     assert len(task["measures"]) == 4
@@ -222,7 +237,7 @@ def test_seed_fields(seed: dict[str, Any]) -> None:
     assert all(t["lead_department"] is None and t["partner_departments"] == [] for t in tasks)
     assert seed["projects"][0]["tasks"][1]["rhythm"] == "monthly"  # 按月公开
     assert [t["due"] for t in tasks if t["due"]] == ["2012-12-31"]
-    assert sum(len(t["indicators"]) for t in tasks) == 1
+    assert sum(len(t["indicators"]) for t in tasks) == 2  # 金融机构 ≥ 10家, 贷款增速 > 平均增速
     assert all(t["tasks"] == [] for t in tasks)
 
 
@@ -844,3 +859,24 @@ def test_titles_are_never_cut_inside_a_clause() -> None:
 def test_a_second_quantity_shares_the_first_ones_noun() -> None:
     found = extract_indicators("整体通关时间分别压缩至30小时和1小时以内")
     assert [i["name"] for i in found] == ["整体通关时间", "整体通关时间"]
+
+
+def test_split_then_merge_gives_the_task_back(seed: dict[str, Any]) -> None:
+    """The review page's tree edits: splitting the seed's 融资 task before its third measure
+    makes two tasks whose texts rejoin; merging them again gives the task back."""
+    tasks = copy.deepcopy(seed["projects"][1]["tasks"])
+    original = copy.deepcopy(tasks[1])
+    split_task(tasks, 1, 3, 2012)
+    assert [t["number"] for t in tasks] == list(range(1, len(tasks) + 1))
+    first, second = tasks[1], tasks[2]
+    assert first["text"] + second["text"] == original["text"]
+    assert [len(first["measures"]), len(second["measures"])] == [2, 2]
+    assert second["measures"][0]["number"] == 1
+    assert [i["name"] for i in first["indicators"]] == ["金融机构"]
+    assert [i["name"] for i in second["indicators"]] == ["小微企业、涉农贷款增速"]
+    merge_tasks(tasks, 1, 2012)
+    assert tasks[1] == original
+    with pytest.raises(PlanParseError):
+        split_task(tasks, 1, 1, 2012)
+    with pytest.raises(PlanParseError):
+        merge_tasks(tasks, len(tasks) - 1, 2012)

@@ -2,17 +2,21 @@
 notifications; who may do what; what bad input gets."""
 
 from datetime import date
+from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from freezegun import freeze_time
 
 from core.choices import ReminderKind
 from core.models import Reminder
 from core.notify import pointer
 from supervision.choices import ReportStatus, TaskStatus
+from supervision.dashboard import month_figures
 from supervision.models import (
+    Indicator,
     IndicatorValue,
     Instruction,
     Listing,
@@ -158,7 +162,7 @@ def test_percent_may_not_drop_without_an_explanation(client, world):
 @freeze_time(NOW)
 def test_indicator_values_are_validated_by_unit_and_saved(client, world):
     task = world["finance"]
-    indicator = task.indicators.get()  # 金融机构 ≥ 10 家
+    indicator = task.indicators.get(name="金融机构")  # ≥ 10 家
     field = f"indicator_{indicator.pk}"
     login(client, world, "staff1")
     for bad, message in [("abc", "请填写数字"), ("2.5", "请填写整数"), ("-1", "不能为负数")]:
@@ -171,6 +175,54 @@ def test_indicator_values_are_validated_by_unit_and_saved(client, world):
     assert july.get().value == 7
     indicator.refresh_from_db()
     assert (indicator.actual, indicator.as_of_month) == (7, date(2012, 7, 1))
+
+
+@freeze_time(NOW)
+def test_relative_indicator_reports_its_margin_over_the_reference(client, world):
+    """The seed's 贷款增速 comparison: no target value, a named reference; the report asks for
+    the margin over the reference (negative when below), and it is met only above it."""
+    task = world["finance"]
+    indicator = task.indicators.get(reference="各项贷款平均增速")
+    assert (indicator.name, indicator.comparison, indicator.target) == (
+        "小微企业、涉农贷款增速",
+        ">",
+        None,
+    )
+    assert str(indicator) == "小微企业、涉农贷款增速 高于 各项贷款平均增速"
+    field = f"indicator_{indicator.pk}"
+    login(client, world, "staff1")
+    page = client.get(report_url(task)).content.decode()
+    assert "目标 高于 各项贷款平均增速" in page and "低于时填负数" in page
+    response = client.post(report_url(task), report_data(save="1", **{field: "abc"}))
+    assert response.status_code == 400 and "请填写数字" in response.content.decode()
+    assert (
+        client.post(report_url(task), report_data(submit="1", **{field: "-0.5"})).status_code == 302
+    )
+    indicator.refresh_from_db()
+    assert indicator.actual == Decimal("-0.5") and not indicator.is_met
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "较比较对象 -0.5" in page and "未达成" in page
+    indicator.actual = Decimal("1.2")
+    assert indicator.is_met
+    # the dashboard: below target while the margin is not positive, met once it is
+    figures = month_figures(task.project.plan, date(2012, 7, 1), today=date(2012, 7, 10))
+    below = {i["name"]: i for i in figures["indicators_below"]}
+    assert below["小微企业、涉农贷款增速"]["target"] == "高于 各项贷款平均增速"
+    assert below["小微企业、涉农贷款增速"]["value"] == "较各项贷款平均增速 -0.5"
+    IndicatorValue.objects.filter(indicator=indicator).update(value=Decimal("1.2"))
+    figures = month_figures(task.project.plan, date(2012, 7, 1), today=date(2012, 7, 10))
+    assert "小微企业、涉农贷款增速" not in {i["name"] for i in figures["indicators_below"]}
+
+
+def test_relative_indicator_needs_its_reference():
+    indicator = Indicator(name="贷款增速", comparison=">", target=None)
+    with pytest.raises(ValidationError) as error:
+        indicator.clean()
+    assert "须填写比较对象" in str(error.value)
+    indicator = Indicator(name="金融机构", comparison=">=", target=None)
+    with pytest.raises(ValidationError) as error:
+        indicator.clean()
+    assert "请填写目标值" in str(error.value)
 
 
 @freeze_time(NOW)
@@ -402,7 +454,7 @@ NASTY = ["", "x" * 100_000, "<script>alert(1)</script>", "abc", "-1", "1e999", "
 )
 def test_forms_survive_nasty_values(client, world, value):
     task = world["finance"]
-    indicator = task.indicators.get()
+    indicator = task.indicators.get(name="金融机构")
     instruction = Instruction.objects.create(task=task, leader=world["users"]["leader1"], text="x")
     task.partner_departments.add(world["users"]["staff2"].department)  # staff2 partners
     posts = [
