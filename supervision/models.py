@@ -463,6 +463,12 @@ class MonthlyReport(TrackedModel):
                 condition=Q(status__in=["submitted", "approved"]),
                 name="report_reported_month",
             ),
+            # `send_reminders` (the returned rule): returned reports not resubmitted.
+            models.Index(
+                fields=["reviewed_at"],
+                condition=Q(status="returned"),
+                name="report_returned",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
