@@ -104,18 +104,22 @@ class QuickSelect(forms.Select):
     (two includes each) cost more than the fifty rows of the task list."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], flatatt(option["attrs"]), option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
-            ),
-        )
+        choices = list(self.choices)
+        if self.allow_multiple_selected or any(isinstance(c[1], list | tuple) for c in choices):
+            return super().render(name, value, attrs, renderer)  # groups: Django's own way
+        wanted = set(self.format_value(value))
+        options = []
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            chosen = text in wanted
+            if chosen:
+                wanted = set()  # one <option> selected, as Select.optgroups does
+            options.append((text, " selected" if chosen else "", label))
         return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            format_html_join("", '<option value="{}"{}>{}</option>', options),
         )
 
 
