@@ -209,6 +209,8 @@ def build_tasks(count):
 def test_query_count_does_not_grow_with_tasks(client, url, django_assert_max_num_queries):
     supervisor = build_tasks(5)
     client.force_login(supervisor)
+    # warm: the process's first lookup of the reminders' ContentType is a query, once
+    drain(client.get(url))
     small = count_queries(django_assert_max_num_queries, client, url, at_most=12)
     build_tasks(195)
     assert Task.objects.count() == 200
