@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
@@ -76,11 +77,15 @@ def task_rows(today=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    # reminders of the engine (supervision/reminders.py): distinct events, not recipients
+    # reminders of the engine (core/reminders.py): distinct events, not recipients. By
+    # content type and object id, not through the generic relation, whose join to the task
+    # kept PostgreSQL off the (content_type, object_id, event) index.
     reminders = (
-        ReminderItem.objects.filter(task=OuterRef("pk"))
+        ReminderItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Task), object_id=OuterRef("pk")
+        )
         .order_by()
-        .values("task")
+        .values("object_id")
         .annotate(n=Count("event", distinct=True))
         .values("n")
     )
