@@ -3,7 +3,8 @@
 
 A benchmark, not a test. Run `manage.py bench_data` first (the Makefile does). This script:
 
-1. reads the bench data's ids from the database DATABASE_URL points at;
+1. runs VACUUM ANALYZE and reads the bench data's ids from the database DATABASE_URL
+   points at;
 2. runs `collectstatic` into bench/data/static and starts gunicorn the way production does
    (DEBUG=false, a random SECRET_KEY, 2 workers x 4 threads; plain HTTP, so the HTTPS
    redirect and secure cookies are off) with BENCH_QUERY_HEADER=1, which adds the
@@ -12,7 +13,8 @@ A benchmark, not a test. Run `manage.py bench_data` first (the Makefile does). T
 4. for each page runs N requests one at a time and N with 8 threads: p50/p95 latency,
    requests per second, queries per request, the workers' peak RSS (VmHWM, reset before
    each page through /proc/<pid>/clear_refs);
-5. times `send_reminders` (dry run, real run, second run of the same day) in a subprocess;
+5. times the dashboard's figures computed cold (no cache: `month_figures`) and
+   `send_reminders` (dry run, real run, second run of the same day) in subprocesses;
 6. prints the table and writes it to bench/results.md with the machine's cores and memory.
 """
 
@@ -86,9 +88,15 @@ def bench_ids(year, sample=200):
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # fresh statistics and no dead rows: bench_data has just deleted the previous
+            # bench plan (and its reminders) and bulk-loaded the tables, and autovacuum may be
+            # off (or not yet run) on a fresh cluster: stale statistics and dead index entries
+            # made a 50-row page probe tens of thousands of dead reminder rows
+            cursor.execute("VACUUM ANALYZE")
             cursor.execute("SHOW server_version")
             version = f"PostgreSQL {cursor.fetchone()[0]}"
         elif connection.vendor == "sqlite":
+            cursor.execute("ANALYZE")
             cursor.execute("select sqlite_version()")
             version = f"SQLite {cursor.fetchone()[0]}"
         else:
@@ -392,6 +400,7 @@ class Page:
     expect: int = 200
     target_ms: float | None = None
     target_mb: float | None = None
+    target_rps: float | None = None  # at concurrency 8
     warmup: bool = True
     n8: int | None = None
 
@@ -439,6 +448,8 @@ def measure_page(server, clients, page, out):
     if page.target_mb is not None:
         notes.append(f"+{growth:.0f} MB RSS growth")
         mets.append(check(growth, page.target_mb))
+    if page.target_rps is not None:
+        mets.append("yes" if row.rps8 >= page.target_rps else "**no**")
     if page.name.startswith("ledger.xlsx") and keep:
         notes.append(xlsx_rows(keep[0]))
     row.met = " / ".join(mets) if mets else ""
@@ -459,6 +470,8 @@ def target_text(page):
         parts.append(f"p50 ≤ {page.target_ms:,.0f} ms")
     if page.target_mb is not None:
         parts.append(f"≤ {page.target_mb:.0f} MB")
+    if page.target_rps is not None:
+        parts.append(f"≥ {page.target_rps:.0f} rps@8")
     return ", ".join(parts)
 
 
@@ -540,6 +553,75 @@ print("BENCHRESULT " + json.dumps(
 """
 
 
+DASHBOARD_SCRIPT = r"""
+import json, os, sys, time
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingdao_office.settings")
+import django
+django.setup()
+from datetime import date
+from django.db import connection
+from supervision.dashboard import month_figures
+from supervision.management.commands.bench_data import BENCH_TITLE
+from supervision.models import Plan
+plan = Plan.objects.get(title=BENCH_TITLE, year=int(sys.argv[1]))
+month = date(plan.year, int(sys.argv[2]), 1)
+count = [0]
+def counter(execute, sql, params, many, context):
+    count[0] += 1
+    return execute(sql, params, many, context)
+month_figures(plan, month)  # connection and imports warm; the figures are never cached here
+times = []
+for _ in range(int(sys.argv[3])):
+    count[0] = 0
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        month_figures(plan, month)
+    times.append(time.perf_counter() - started)
+print("BENCHRESULT " + json.dumps({"times": times, "queries": count[0]}))
+"""
+
+
+def measure_cold_dashboard(env, year, months, runs, target_ms, out):
+    """month_figures (what a dashboard request computes on a cache miss) in a subprocess."""
+    rows = []
+    for month in months:
+        done = subprocess.run(  # noqa: S603 - our own interpreter
+            [PY, "-c", DASHBOARD_SCRIPT, str(year), str(month), str(runs)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        result = next(
+            (
+                json.loads(line[len("BENCHRESULT ") :])
+                for line in done.stdout.splitlines()
+                if line.startswith("BENCHRESULT ")
+            ),
+            None,
+        )
+        name = f"dashboard cold (month_figures {year}-{month:02d})"
+        if result is None:
+            note = (done.stderr.strip().splitlines() or ["?"])[-1]
+            out(f"  {name}: failed: {note}")
+            rows.append(Row(name, notes=f"failed: {note}", met="n/a"))
+            continue
+        times = [t * 1000 for t in result["times"]]
+        row = Row(
+            name,
+            p50=statistics.median(times),
+            p95=percentile(times, 0.95),
+            queries=str(result["queries"]),
+            target=f"p50 ≤ {target_ms:,} ms",
+            notes=f"{runs} runs in one process, no cache",
+        )
+        row.met = check(row.p50, target_ms)
+        out(f"  {name}: p50 {fmt(row.p50)} ms, queries {row.queries}")
+        rows.append(row)
+    return rows
+
+
 def run_scan(env, args):
     """(result dict, wall seconds, peak RSS MB) of one send_reminders run in a subprocess."""
     log = DATA / "send_reminders.log"
@@ -566,9 +648,9 @@ def run_scan(env, args):
     return result, wall, usage.ru_maxrss / 1024
 
 
-def measure_scans(env, day, runs, out):
+def measure_scans(env, day, runs, out, target_ms=2000):
     rows = []
-    target = "≤ 2,000 ms"
+    target = f"≤ {target_ms:,} ms"
     first, _, _ = run_scan(env, ["--dry-run", "--date", day])
     if first.get("missing") or first.get("error"):
         note = "n/a (send_reminders not available)" if first.get("missing") else first["error"]
@@ -587,7 +669,7 @@ def measure_scans(env, day, runs, out):
         target=target,
         notes=f"{dry.get('last', '')}; process wall p50 {statistics.median(walls):,.0f} ms",
     )
-    row.met = check(row.p50, 2000)
+    row.met = check(row.p50, target_ms)
     rows.append(row)
     next_day = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
     delivery = "emails queued to Redis" if env.get("REDIS_URL") else "emails sent inline"
@@ -607,7 +689,7 @@ def measure_scans(env, day, runs, out):
             notes=result.get("last") or result.get("error", ""),
         )
         row.notes += f"; process wall {wall * 1000:,.0f} ms; {delivery}"
-        row.met = check(row.p50, 2000)
+        row.met = check(row.p50, target_ms)
         rows.append(row)
     for row in rows:
         out(f"  {row.name}: {fmt(row.p50)} ms, queries {row.queries}, peak {fmt(row.peak_mb)} MB")
@@ -711,6 +793,9 @@ def main():
     parser.add_argument("--requests", type=int, default=30, help="requests per page and level")
     parser.add_argument("--xlsx-requests", type=int, default=4, help="ledger.xlsx requests")
     parser.add_argument("--scan-runs", type=int, default=3, help="dry runs of the scan")
+    parser.add_argument(
+        "--dashboard-runs", type=int, default=5, help="cold dashboard computations per month"
+    )
     parser.add_argument("--scan-date", help="send_reminders --date (default YEAR-09-26)")
     parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "demo12345"))
     parser.add_argument("--workers", type=int, default=2)
@@ -755,23 +840,30 @@ def main():
         def get(path):
             return lambda i: ("GET", path, None)
 
+        # the targets of issue 17 (5,000 tasks; 50,000 where they differ)
+        large = ids["size"]["tasks"] > 10_000
+        xlsx_ms = 10_000 if large else 1_000
+        list_rps = 120 if large else 150
         pages = [
-            Page(f"dashboard (?month={month})", "leader", get(f"/dashboard/?month={month}"), n,
-                 target_ms=80),
-            Page("task list", "supervisor", get("/tasks/"), n, target_ms=60),
+            Page(f"dashboard cached (?month={month})", "leader",
+                 get(f"/dashboard/?month={month}"), n, target_ms=80),
+            Page("task list", "supervisor", get("/tasks/"), n, target_ms=15,
+                 target_rps=list_rps),
             Page("task list ?light=red&department", "supervisor",
-                 get(f"/tasks/?light=red&department={dept}"), n, target_ms=60),
+                 get(f"/tasks/?light=red&department={dept}"), n, target_ms=15,
+                 target_rps=list_rps),
             Page("task detail", "supervisor",
-                 lambda i: ("GET", f"/tasks/{sample[i % len(sample)]}/", None), n),
+                 lambda i: ("GET", f"/tasks/{sample[i % len(sample)]}/", None), n,
+                 target_rps=120),
             Page("report form GET", "staff",
                  lambda i: ("GET", f"/tasks/{staff_tasks[i % len(staff_tasks)]}/report/"
                             f"{year}-12/", None), n),
             Page("report form POST (save draft)", "staff",
-                 lambda i: ("POST", *posts[i]), post_n, expect=302, target_ms=60,
+                 lambda i: ("POST", *posts[i]), post_n, expect=302, target_rps=150,
                  warmup=False),
             Page("ledger", "supervisor", get("/supervision/ledger/"), n),
             Page(f"ledger.xlsx ({ids['size']['tasks']:,} tasks)", "supervisor",
-                 get("/supervision/ledger.xlsx"), args.xlsx_requests, target_ms=3000,
+                 get("/supervision/ledger.xlsx"), args.xlsx_requests, target_ms=xlsx_ms,
                  target_mb=100, n8=max(8, args.xlsx_requests)),
             Page("public", None, get("/public/"), n),
             Page(f"public /public/{month}/ (a closed month)", None, get(f"/public/{month}/"), n),
@@ -785,7 +877,10 @@ def main():
         server.stop()
     scan_env = dict(env)
     scan_env.pop("BENCH_QUERY_HEADER", None)
-    rows += measure_scans(scan_env, scan_day, args.scan_runs, out)
+    rows += measure_cold_dashboard(
+        scan_env, year, (6, 12), args.dashboard_runs, 300 if large else 100, out
+    )
+    rows += measure_scans(scan_env, scan_day, args.scan_runs, out, 3000 if large else 500)
 
     info = machine()
     size = ids["size"]

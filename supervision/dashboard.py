@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
-    Avg,
     Case,
     Count,
     Exists,
@@ -29,11 +28,12 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models.functions import Cast, Coalesce, Greatest, Lead, Least
 from django.utils import timezone
 
-from .choices import Comparison, Light, TaskStatus
+from .choices import Light, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
     Indicator,
@@ -213,17 +213,52 @@ def _indicator_value(month):
     )
 
 
-def _met():
-    return Case(
-        When(value__isnull=True, then=Value(False)),
-        When(comparison=Comparison.GTE, value__gte=F("target"), then=Value(True)),
-        When(comparison=Comparison.LTE, value__lte=F("target"), then=Value(True)),
-        When(comparison=Comparison.EQ, value=F("target"), then=Value(True)),
-        # relative targets (no target value): the value is the margin over the reference
-        When(comparison=Comparison.GT, value__gt=0, then=Value(True)),
-        When(comparison=Comparison.LT, value__lt=0, then=Value(True)),
-        default=Value(False),
+INDICATOR_FIELDS = [
+    "task_id",
+    "number",
+    "name",
+    "target",
+    "unit",
+    "comparison",
+    "reference",
+    "task__code",
+    "task__title",
+    "task__path",
+]
+
+
+def _report_stats(plan, months):
+    """For each of `months` (January to the month shown), in one pass over the plan's
+    reports: `sum_M`, the sum over the tasks of the percent last reported by the end of
+    month M (a report counts from its month until the task's next report; per month and
+    task subqueries cost up to a second at 5,000 tasks), and `ontime_M`, the reports of
+    month M submitted by their deadline."""
+    reports = (
+        MonthlyReport.objects.filter(
+            task__project__plan=plan, status__in=REPORTED, month__lte=months[-1]
+        )
+        .order_by()  # not the model's ordering, which joins the plan and sorts every report
+        .values("month", "percent", "submitted_at")  # the window's rows: these columns only
+        .annotate(
+            next_month=Window(Lead("month"), partition_by=[F("task_id")], order_by=F("month").asc())
+        )
     )
+    counts = {}
+    for m in months:
+        counts[f"sum_{m.month}"] = Sum(
+            "percent",
+            filter=Q(month__lte=m) & (Q(next_month__isnull=True) | Q(next_month__gt=m)),
+            default=0,
+        )
+        counts[f"ontime_{m.month}"] = Count(
+            "pk", filter=Q(month=m, submitted_at__lte=report_deadline(m))
+        )
+    return reports.aggregate(**counts)
+
+
+def _average(total, count):
+    """The average percent as the database's AVG gave it (0 with no tasks), to 0.1."""
+    return round(total / count, 1) if count else 0
 
 
 def _indicator_shown(indicator):
@@ -275,22 +310,20 @@ def month_figures(plan, month, today=None, public=False):
     )
     by_department.sort(key=lambda r: (r["sort_order"], r["lead_department__name"] or ""))
 
-    # 2 queries: month by month, the overdue tasks, reports due and percent reported; and
-    # the tasks whose listing deadline had passed (red without being overdue)
-    trend_counts = {}
-    annotations = {}
+    # 3 queries: month by month, the overdue tasks and reports due; the percent reported
+    # and the reports on time (_report_stats); and the tasks whose listing deadline had
+    # passed (red without being overdue)
+    trend_counts = {"tasks": Count("pk")}
     for m in months:
         m_day = as_of(m, today)
-        annotations[f"pct_{m.month}"] = _percent_as_of(m)
-        trend_counts[f"avg_{m.month}"] = Avg(f"pct_{m.month}")
         trend_counts[f"overdue_{m.month}"] = Count("pk", filter=_overdue(m_day))
         trend_counts[f"due_{m.month}"] = Count(
             "pk",
             filter=~Q(status=TaskStatus.CLOSED)
             & (Q(start_date__isnull=True) | Q(start_date__lte=month_end(m))),
         )
-    per_month = Task.objects.filter(project__plan=plan).annotate(**annotations)
-    per_month = per_month.aggregate(**trend_counts)
+    per_month = Task.objects.filter(project__plan=plan).aggregate(**trend_counts)
+    report_stats = _report_stats(plan, months)
     listing_late = Listing.objects.filter(task__project__plan=plan).aggregate(
         **{
             f"late_{m.month}": Count(
@@ -300,25 +333,20 @@ def month_figures(plan, month, today=None, public=False):
         }
     )
 
-    # 1 query: indicators met and below target as of the month
+    # 1 query: indicators met and below target as of the month (the value's subquery is
+    # run once per indicator; a CASE over it in SQL ran it once per branch)
     indicators = (
         Indicator.objects.filter(task__project__plan=plan)
         .annotate(value=_indicator_value(month))
-        .annotate(met=_met())
         .select_related("task")
+        .only(*INDICATOR_FIELDS)
     )
     indicator_rows = list(indicators.order_by("task__path", "number"))
+    for indicator in indicator_rows:
+        indicator.met = indicator.met_by(indicator.value)
     headline["indicators"] = len(indicator_rows)
     headline["indicators_met"] = sum(1 for i in indicator_rows if i.met)
 
-    # 1 query: reports month by month (average percent, on time)
-    on_time = {
-        f"ontime_{m.month}": Count("pk", filter=Q(month=m, submitted_at__lte=report_deadline(m)))
-        for m in months
-    }
-    report_stats = MonthlyReport.objects.filter(
-        task__project__plan=plan, status__in=REPORTED, month__lte=month
-    ).aggregate(**on_time)
     trend = []
     for m in months:
         due = per_month[f"due_{m.month}"]
@@ -328,7 +356,7 @@ def month_figures(plan, month, today=None, public=False):
         trend.append(
             {
                 "month": m.isoformat(),
-                "avg_percent": round(per_month[f"avg_{m.month}"] or 0, 1),
+                "avg_percent": _average(report_stats[f"sum_{m.month}"], per_month["tasks"]),
                 "red": per_month[f"overdue_{m.month}"] + listing_late[f"late_{m.month}"],
                 "on_time_share": round(100 * ontime / due, 1) if judged else None,
             }
@@ -345,8 +373,9 @@ def month_figures(plan, month, today=None, public=False):
             "days": (day - t.due_date).days,
             "percent": t.pct,
         }
-        for t in tasks.filter(due_date__lt=day)
+        for t in Task.objects.filter(project__plan=plan, due_date__lt=day)
         .exclude(status__in=DONE)
+        .annotate(pct=_percent_as_of(month))
         .select_related("lead_department")
         .order_by("due_date", "path")[:LIST_LIMIT]
     ]
@@ -365,7 +394,7 @@ def month_figures(plan, month, today=None, public=False):
         )
         .filter(Q(lifted_at__isnull=True) | Q(lifted_at__gt=_end_of_day(day)))
         .select_related("task")
-        .order_by("deadline")[:LIST_LIMIT]
+        .order_by("deadline", "task__path")[:LIST_LIMIT]
     ]
     instructions = [
         {

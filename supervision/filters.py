@@ -2,9 +2,13 @@
 
 import django_filters
 from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from core.models import Department, ReminderItem
 from core.months import MONTH_RE, parse_month, validate_month
@@ -33,6 +37,33 @@ SORT_LABELS = {
 }
 
 
+def _light_rank(queryset):
+    rank = Case(
+        *[When(light=value, then=Value(i)) for i, value in enumerate(Light.values)],
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(light_rank=rank)
+
+
+def task_keys(today=None):
+    """Tasks with only what TaskFilter filters and sorts on (listed, light, light_rank):
+    cheap to build and to run over every task of a plan; `rows_page` then fetches the
+    page's rows from `task_rows`."""
+    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
+    queryset = Task.objects.annotate(listed=Exists(active))
+    return _light_rank(with_lights(queryset, today or timezone.localdate()))
+
+
+def task_view(today=None):
+    """Tasks with what the task page shows beyond its own records: light, listed and the
+    listing level (not the list's report and 催办 columns)."""
+    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
+    queryset = Task.objects.select_related("responsible_leader").annotate(
+        listed=Exists(active), listing_level=Subquery(active.values("level")[:1])
+    )
+    return with_lights(queryset, today or timezone.localdate())
+
+
 def task_rows(today=None):
     """Tasks with what every list row shows: light, listing, last report month, 催办 count.
 
@@ -46,11 +77,15 @@ def task_rows(today=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    # reminders of the engine (core/reminders.py): distinct events, not recipients
+    # reminders of the engine (core/reminders.py): distinct events, not recipients. By
+    # content type and object id, not through the generic relation, whose join to the task
+    # kept PostgreSQL off the (content_type, object_id, event) index.
     reminders = (
-        ReminderItem.objects.filter(task=OuterRef("pk"))
+        ReminderItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Task), object_id=OuterRef("pk")
+        )
         .order_by()
-        .values("task")
+        .values("object_id")
         .annotate(n=Count("event", distinct=True))
         .values("n")
     )
@@ -66,12 +101,31 @@ def task_rows(today=None):
         urging_count=Subquery(urgings, output_field=IntegerField()),
         reminder_count=Subquery(reminders, output_field=IntegerField()),
     )
-    queryset = with_lights(queryset, today or timezone.localdate())
-    rank = Case(
-        *[When(light=value, then=Value(i)) for i, value in enumerate(Light.values)],
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(light_rank=rank)
+    return _light_rank(with_lights(queryset, today or timezone.localdate()))
+
+
+class QuickSelect(forms.Select):
+    """A <select> written in Python, the same HTML as Django's: its template per <option>
+    (two includes each) cost more than the fifty rows of the task list."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(iter(self.choices))  # iter(): no COUNT query for the length
+        if self.allow_multiple_selected or any(isinstance(c[1], list | tuple) for c in choices):
+            return super().render(name, value, attrs, renderer)  # groups: Django's own way
+        wanted = set(self.format_value(value))
+        options = []
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            chosen = text in wanted
+            if chosen:
+                wanted = set()  # one <option> selected, as Select.optgroups does
+            options.append((text, " selected" if chosen else "", label))
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            format_html_join("", '<option value="{}"{}>{}</option>', options),
+        )
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -135,6 +189,10 @@ class TaskFilter(django_filters.FilterSet):
         ]
         for field in self.form.fields.values():
             is_select = isinstance(field.widget, forms.Select)
+            if type(field.widget) is forms.Select:
+                quick = QuickSelect(attrs=field.widget.attrs)
+                quick.choices = field.widget.choices
+                field.widget = quick
             css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
             field.widget.attrs["class"] = css
             if not is_select:
@@ -175,12 +233,37 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(text__icontains=value) | Q(code=value))
 
     @property
-    def qs(self):
-        queryset = super().qs
+    def ordering(self):
         sort = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
-        return queryset.order_by(*SORTS.get(sort or "code", SORTS["code"]))
+        return SORTS.get(sort or "code", SORTS["code"])
+
+    @property
+    def qs(self):
+        return super().qs.order_by(*self.ordering)
 
 
 def filter_tasks(params, today=None):
-    """The TaskFilter bound to `params` (a QueryDict) over `task_rows`."""
-    return TaskFilter(params, queryset=task_rows(today))
+    """The TaskFilter bound to `params` (a QueryDict) over `task_keys`: `.qs` is the
+    matching tasks, sorted, with light and listed only; the rows come from `rows_page` or
+    `all_rows`."""
+    return TaskFilter(params, queryset=task_keys(today))
+
+
+def rows_page(filterset, number, per_page, today=None):
+    """The page `number` of a `filter_tasks` filterset, in two queries plus the count: the
+    ids of the page (filter, sort and LIMIT over the lean `task_keys`), then the `task_rows`
+    of those ids. Selecting every row annotation over all matching tasks before the sort
+    and LIMIT cost ten times as much."""
+    page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = task_rows(today).filter(pk__in=ids).defer("text").order_by()
+    by_id = {task.pk: task for task in rows}
+    page.object_list = [by_id[pk] for pk in ids]
+    return page
+
+
+def all_rows(filterset, today=None):
+    """Every `task_rows` row matching a `filter_tasks` filterset, in its order (the ledger
+    export: one query)."""
+    ids = filterset.qs.values("pk")
+    return task_rows(today).filter(pk__in=ids).defer("text").order_by(*filterset.ordering)

@@ -1,7 +1,7 @@
 """The 督查台账 as an Excel file, and the department's monthly report sheet read back.
 
-Writing streams: an openpyxl write-only workbook fed from a queryset iterator, into a file
-the caller provides (a temporary file), so memory stays bounded whatever the number of rows.
+Writing streams (core.excel.write_sheet) from a queryset iterator into a file the caller
+provides (a temporary file), so memory stays bounded whatever the number of rows.
 
 Reading checks every row before anything is written (`check_rows`); `submit_rows` then
 submits all of them in one transaction through `reporting.save_report`, so an upload is all
@@ -14,11 +14,11 @@ from django import forms
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from openpyxl.styles import Font, PatternFill
 
 from core.access import can
 from core.excel import (
     Column,
+    Highlight,
     SheetError,
     cell_text,
     find_header,
@@ -40,10 +40,10 @@ SUBJECT_PREFIX = "月度进展报送表 "  # + YYYY-MM, in the workbook's proper
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 3000
 LIGHT_STYLE = {
-    Light.RED: (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006")),
-    Light.YELLOW: (PatternFill("solid", fgColor="FFEB9C"), Font(color="9C5700")),
-    Light.GREEN: (PatternFill("solid", fgColor="C6EFCE"), Font(color="006100")),
-    Light.GREY: (PatternFill("solid", fgColor="D9D9D9"), Font(color="404040")),
+    Light.RED: Highlight(fill="#FFC7CE", color="#9C0006"),
+    Light.YELLOW: Highlight(fill="#FFEB9C", color="#9C5700"),
+    Light.GREEN: Highlight(fill="#C6EFCE", color="#006100"),
+    Light.GREY: Highlight(fill="#D9D9D9", color="#404040"),
 }
 LIGHT_HIGHLIGHTS = {light.label: LIGHT_STYLE[light] for light in Light}
 

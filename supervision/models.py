@@ -428,16 +428,20 @@ class Indicator(TrackedModel):
 
     @property
     def is_met(self):
-        if self.actual is None:
+        return self.met_by(self.actual)
+
+    def met_by(self, value):
+        """Whether `value` (None: nothing reported) meets the target."""
+        if value is None:
             return False
         if self.is_relative or self.target is None:
             # the reported value is the margin over the reference
-            return self.actual < 0 if self.comparison == Comparison.LT else self.actual > 0
+            return value < 0 if self.comparison == Comparison.LT else value > 0
         if self.comparison == Comparison.GTE:
-            return self.actual >= self.target
+            return value >= self.target
         if self.comparison == Comparison.LTE:
-            return self.actual <= self.target
-        return self.actual == self.target
+            return value <= self.target
+        return value == self.target
 
 
 class MonthlyReport(TrackedModel):
@@ -488,6 +492,22 @@ class MonthlyReport(TrackedModel):
         verbose_name_plural = "月度进展报告"
         ordering = ["task", "-month"]
         permissions = [("review_monthlyreport", "可以审核月度进展报告")]
+        indexes = [
+            # The tasks that reported a month: the dashboard (report in / late, the light's
+            # "reported last month") and `send_reminders` (report_missing) look them up
+            # by month over every task of the plan.
+            models.Index(
+                fields=["month", "task"],
+                condition=Q(status__in=["submitted", "approved"]),
+                name="report_reported_month",
+            ),
+            # `send_reminders` (the returned rule): returned reports not resubmitted.
+            models.Index(
+                fields=["reviewed_at"],
+                condition=Q(status="returned"),
+                name="report_returned",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["task", "month"],

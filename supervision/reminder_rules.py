@@ -40,11 +40,21 @@ def _ladder(ctx, task, days_over, event, reason, due):
         yield Item(event, ReminderKind.ESCALATION, leader, why, task, due)
 
 
+TASK_FIELDS = ["code", "title", "due_date", "lead_department_id", "responsible_leader_id"]
+
+
 def _open_tasks():
     return (
         Task.objects.exclude(status__in=CLOSED)
         .filter(lead_department__isnull=False)
-        .only("pk", "code", "title", "due_date", "lead_department_id", "responsible_leader_id")
+        .only("pk", *TASK_FIELDS)
+    )
+
+
+def _with_task(queryset, *fields):
+    """`queryset` of records with their task, fetching only the columns the rules use."""
+    return queryset.select_related("task").only(
+        "task_id", *fields, *(f"task__{name}" for name in TASK_FIELDS)
     )
 
 
@@ -61,9 +71,11 @@ def due_soon(ctx):
         for user in ctx.lead_staff(task.lead_department_id):
             event = f"due_soon:task:{task.pk}:{stage}"
             yield Item(event, ReminderKind.DUE_SOON, user, reason, task, task.due_date)
-    milestones = Milestone.objects.filter(
-        completed_on=None, due_date__range=window, task__in=_open_tasks()
-    ).select_related("task")
+    milestones = _with_task(
+        Milestone.objects.filter(completed_on=None, due_date__range=window, task__in=_open_tasks()),
+        "title",
+        "due_date",
+    )
     for milestone in milestones:
         task = milestone.task
         left = (milestone.due_date - ctx.day).days
@@ -88,9 +100,11 @@ def overdue(ctx):
         reason = f"任务{_label(task)}已逾期{days}天（完成时限 {task.due_date:%Y-%m-%d}）"
         event = f"overdue:task:{task.pk}:step:{overdue_step(days)}"
         yield from _ladder(ctx, task, days, event, reason, task.due_date)
-    milestones = Milestone.objects.filter(
-        completed_on=None, due_date__lt=ctx.day, task__in=_open_tasks()
-    ).select_related("task")
+    milestones = _with_task(
+        Milestone.objects.filter(completed_on=None, due_date__lt=ctx.day, task__in=_open_tasks()),
+        "title",
+        "due_date",
+    )
     for milestone in milestones:
         task = milestone.task
         days = (ctx.day - milestone.due_date).days
@@ -138,10 +152,12 @@ def listing(ctx):
     """挂牌督办: the deadline within REMINDER_LISTING_DAYS, or passed (then every
     REMINDER_OVERDUE_EVERY days), to the listing's supervisor and the lead department."""
     horizon = max(settings.REMINDER_LISTING_DAYS)
-    listings = (
-        Listing.objects.filter(lifted_at=None, deadline__lte=ctx.day + timedelta(days=horizon))
-        .exclude(task__status=TaskStatus.CLOSED)
-        .select_related("task")
+    listings = _with_task(
+        Listing.objects.filter(
+            lifted_at=None, deadline__lte=ctx.day + timedelta(days=horizon)
+        ).exclude(task__status=TaskStatus.CLOSED),
+        "deadline",
+        "listed_by_id",
     )
     for row in listings:
         task = row.task
@@ -167,10 +183,15 @@ def returned(ctx):
     """A returned report not resubmitted within REMINDER_RETURNED_DAYS days."""
     days = settings.REMINDER_RETURNED_DAYS
     cutoff = timezone.make_aware(datetime.combine(ctx.day - timedelta(days=days - 1), time.min))
-    reports = (
-        MonthlyReport.objects.filter(status=ReportStatus.RETURNED, reviewed_at__lt=cutoff)
-        .exclude(task__status__in=CLOSED)
-        .select_related("task")
+    reports = _with_task(
+        MonthlyReport.objects.filter(status=ReportStatus.RETURNED, reviewed_at__lt=cutoff).exclude(
+            task__status__in=CLOSED
+        ),
+        "month",
+        "reviewed_at",
+        "return_reason",
+        "submitted_by_id",
+        "version",
     )
     for report in reports:
         task = report.task

@@ -5,7 +5,6 @@ import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from core.months import month_or_404
 from .. import ledger as sheets
 from ..access import Action, require_department_reporter
 from ..choices import Light, ListingLevel
-from ..filters import filter_tasks
+from ..filters import all_rows, filter_tasks, rows_page
 from ..lights import LIGHT_CSS
 from ..reporting import ReportConflict, ReportLocked, is_future, months_of_plan
 
@@ -47,8 +46,9 @@ def _xlsx_response(write, filename):
 def ledger(request):
     """督查台账: every task with its light, listing, 催办 and latest report, filtered."""
     require(request.user, Action.LEDGER)
-    filterset = filter_tasks(request.GET)
-    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    filterset = filter_tasks(request.GET, today)
+    page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today)
     for task in page.object_list:
         light = Light(task.light)
         task.light_label = light.label
@@ -67,7 +67,7 @@ def ledger_xlsx(request):
     """The 督查台账 as .xlsx, with the filters of the page."""
     require(request.user, Action.LEDGER)
     today = timezone.localdate()
-    tasks = filter_tasks(request.GET, today).qs
+    tasks = all_rows(filter_tasks(request.GET, today), today)
     return _xlsx_response(
         lambda out: sheets.write_ledger(out, tasks.iterator(chunk_size=1000), today),
         sheets.ledger_filename(today),

@@ -2,7 +2,6 @@
 notifications. Small function views; every object comes through `access`."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +11,7 @@ from core.roles import Role
 
 from .. import reporting
 from ..access import Action, get_task, task_rights
-from ..filters import filter_tasks, task_rows
+from ..filters import filter_tasks, rows_page, task_view
 from ..forms import (
     InstructionForm,
     PartnerNoteForm,
@@ -39,8 +38,9 @@ def home(request):
 @login_required
 def task_list(request):
     require(request.user, Action.VIEW)
-    tasks = filter_tasks(request.GET)
-    page = Paginator(tasks.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    tasks = filter_tasks(request.GET, today)
+    page = rows_page(tasks, request.GET.get("page"), PAGE_SIZE, today)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -58,7 +58,7 @@ def task_detail(request, pk):
 def render_detail(request, pk, forms=None, status=200):
     """The task page; `forms` replaces the blank forms with bound ones showing errors."""
     user = request.user
-    task = get_task(user, pk, queryset=task_rows())
+    task = get_task(user, pk, queryset=task_view())
     reports = list(
         task.reports.select_related("submitted_by", "reviewed_by")
         .prefetch_related("indicator_values__indicator")

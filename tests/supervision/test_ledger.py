@@ -215,6 +215,8 @@ def build_tasks(count):
 def test_query_count_does_not_grow_with_tasks(client, url, django_assert_max_num_queries):
     supervisor = build_tasks(5)
     client.force_login(supervisor)
+    # warm: the process's first lookup of the reminders' ContentType is a query, once
+    drain(client.get(url))
     small = count_queries(django_assert_max_num_queries, client, url, at_most=12)
     build_tasks(195)
     assert Task.objects.count() == 200
@@ -225,9 +227,10 @@ def test_ledger_query_count_is_pinned(client, django_assert_max_num_queries):
     supervisor = build_tasks(60)
     client.force_login(supervisor)
     # 1 session, 2 user, 3 the user's groups (roles), 4 count for the paginator,
-    # 5 the page of tasks with all annotations, 6 the navbar's unread notices count,
-    # 7-9 the filter form's choices (plans, projects, departments)
-    with django_assert_max_num_queries(9):
+    # 5 the ids of the page (filter and sort only), 6 the page's tasks with all annotations,
+    # 7 the navbar's unread notices count, 8-10 the filter form's choices (plans, projects,
+    # departments)
+    with django_assert_max_num_queries(10):
         response = client.get(LEDGER)
     assert response.content.decode().count("进展") >= 50
 

@@ -506,7 +506,7 @@ def test_task_list_queries_do_not_grow(client, world, django_assert_max_num_quer
     for n in range(6, 201):
         make_task(number=n, year=2030)
     # session, user, groups (roles), user's department (header), unread count, filter choices
-    # (plans, projects, departments), tasks count, tasks page
+    # (plans, projects, departments), tasks count, the page's ids, the page's tasks
     assert count("/tasks/?year=") == small
 
 

@@ -1,0 +1,237 @@
+"""The fast paths of issue 17 show what the slow ones showed: the task list's pages (ids
+first, then rows), the ledger export's rows, the dashboard's month trend (one window pass
+over the reports) and indicators, and the filter form's Python-written <select>s, each
+checked against a direct computation over random data; and the cold dashboard's query count
+does not grow with the plan."""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django import forms
+from django.http import QueryDict
+from django.test.html import parse_html
+from freezegun import freeze_time
+
+from core.months import month_end
+from supervision.choices import Comparison, ListingLevel, ReportStatus, TaskStatus
+from supervision.dashboard import month_figures, report_deadline
+from supervision.filters import QuickSelect, TaskFilter, all_rows, filter_tasks, rows_page
+from supervision.filters import task_rows as full_rows
+from supervision.models import (
+    Indicator,
+    IndicatorValue,
+    Listing,
+    MonthlyReport,
+    Plan,
+    Task,
+    Urging,
+)
+from tests.helpers import make_department, make_task, make_user
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+YEAR = 2030
+REPORTED = {ReportStatus.SUBMITTED, ReportStatus.APPROVED}
+
+
+def random_plan(seed, tasks=36):
+    """A plan of `tasks` random tasks: dates, statuses, percents, reports of random status
+    and punctuality, a few listings (some late), 催办 and indicators with reported values."""
+    rng = random.Random(seed)
+    departments = [make_department(f"单位{i}") for i in range(4)]
+    supervisor = make_user(f"sup{seed}", "supervisor")
+    for number in range(1, tasks + 1):
+        start = date(YEAR, 1, 1) + timedelta(days=rng.randrange(0, 200))
+        task = make_task(
+            number,
+            YEAR,
+            lead_department=rng.choice(departments + [None]),
+            start_date=rng.choice([start, None]),
+            due_date=start + timedelta(days=rng.randrange(0, 400)),
+            status=rng.choice(list(TaskStatus.values)),
+            percent=rng.randrange(0, 101),
+            title=rng.choice(["道路", "学校", "医院"]) + f"任务{number}",
+        )
+        for month in range(1, 13):
+            if rng.random() < 0.25:
+                continue
+            status = rng.choice(list(ReportStatus.values))
+            first = report_deadline(date(YEAR, month, 1)) - timedelta(days=10)
+            MonthlyReport.objects.create(
+                task=task,
+                month=date(YEAR, month, 1),
+                percent=rng.randrange(0, 101),
+                status=status,
+                progress=f"{month}月进展",
+                submitted_at=None
+                if status == ReportStatus.DRAFT
+                else first + timedelta(days=rng.randrange(0, 16), hours=rng.randrange(0, 24)),
+            )
+        if rng.random() < 0.2:
+            Listing.objects.create(
+                task=task,
+                level=rng.choice(list(ListingLevel.values)),
+                reason="挂牌",
+                deadline=date(YEAR, rng.randrange(1, 13), 15),
+                listed_by=supervisor,
+                listed_at=datetime(YEAR, 1, 5, 9, tzinfo=TZ),
+            )
+        for _ in range(rng.randrange(0, 3)):
+            Urging.objects.create(task=task, sent_by=supervisor, message="请加快推进")
+        if rng.random() < 0.4:
+            indicator = Indicator.objects.create(
+                task=task,
+                number=1,
+                name="指标",
+                target=Decimal(rng.randrange(1, 100)),
+                comparison=rng.choice(list(Comparison.values)),
+            )
+            for report in task.reports.all():
+                if rng.random() < 0.7:
+                    IndicatorValue.objects.create(
+                        report=report, indicator=indicator, value=Decimal(rng.randrange(0, 100))
+                    )
+    return Plan.objects.get(year=YEAR)
+
+
+def row_view(task):
+    return (
+        task.pk,
+        task.code,
+        task.light,
+        task.listed,
+        task.listing_level,
+        task.listing_deadline,
+        task.last_report_month,
+        task.last_progress,
+        task.last_submitted_at,
+        task.urging_count,
+        task.reminder_count,
+        task.percent,
+        task.project.title,
+        task.lead_department_id,
+    )
+
+
+PARAMS = [
+    "",
+    "light=red",
+    "light=yellow&sort=-percent",
+    "sort=light",
+    "sort=lead",
+    "listed=yes",
+    "listed=no&sort=due",
+    "q=学校&sort=-due",
+    "status=in_progress&light=green",
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_list_pages_and_ledger_rows_are_those_of_the_single_query(seed):
+    random_plan(seed)
+    for today in (date(YEAR, 3, 20), date(YEAR, 9, 1), date(YEAR + 1, 2, 1)):
+        for params in PARAMS:
+            query = QueryDict(params)
+            # before: one query, every annotation over every matching task, then LIMIT
+            before = [row_view(t) for t in TaskFilter(query, queryset=full_rows(today)).qs]
+            filterset = filter_tasks(query, today)
+            pages = []
+            number = 1
+            while True:
+                page = rows_page(filterset, number, 7, today)
+                pages += [row_view(t) for t in page.object_list]
+                if not page.has_next():
+                    break
+                number += 1
+            assert pages == before, (today, params)
+            assert [row_view(t) for t in all_rows(filterset, today)] == before, (today, params)
+
+
+def fresh_trend(plan, month):
+    """The dashboard's trend figures computed directly from the rows, in Python."""
+    tasks = list(Task.objects.filter(project__plan=plan))
+    reports = list(MonthlyReport.objects.filter(task__project__plan=plan, status__in=REPORTED))
+    trend = []
+    for m in range(1, month.month + 1):
+        first = date(YEAR, m, 1)
+        latest = {}
+        for r in sorted(reports, key=lambda r: r.month):
+            if r.month <= first:
+                latest[r.task_id] = r.percent
+        average = round(sum(latest.get(t.pk, 0) for t in tasks) / len(tasks), 1)
+        due = sum(
+            1
+            for t in tasks
+            if t.status != TaskStatus.CLOSED
+            and (t.start_date is None or t.start_date <= month_end(first))
+        )
+        on_time = sum(
+            1 for r in reports if r.month == first and r.submitted_at <= report_deadline(first)
+        )
+        # a month's reports are judged once their deadline has passed by the day shown
+        judged = due and report_deadline(first).date() <= month_end(month)
+        trend.append(
+            (first.isoformat(), average, round(100 * on_time / due, 1) if judged else None)
+        )
+    return trend
+
+
+def fresh_indicators(plan, month):
+    """(met, [ids of the indicators below target]) as of `month`, in Python."""
+    met, below = 0, []
+    indicators = Indicator.objects.filter(task__project__plan=plan).order_by("task__path")
+    for indicator in indicators:
+        values = IndicatorValue.objects.filter(
+            indicator=indicator, report__month__lte=month, report__status__in=REPORTED
+        ).order_by("-report__month")
+        value = values[0].value if values else None
+        if indicator.met_by(value):
+            met += 1
+        else:
+            below.append(indicator.task_id)
+    return met, below
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+@freeze_time("2031-02-01 10:00:00+08:00")
+def test_dashboard_trend_and_indicators_match_a_fresh_computation(seed):
+    plan = random_plan(seed)
+    for month in (date(YEAR, 1, 1), date(YEAR, 6, 1), date(YEAR, 12, 1)):
+        figures = month_figures(plan, month)
+        trend = [(p["month"], p["avg_percent"], p["on_time_share"]) for p in figures["trend"]]
+        assert trend == fresh_trend(plan, month)
+        met, below = fresh_indicators(plan, month)
+        assert figures["headline"]["indicators_met"] == met
+        assert figures["headline"]["indicators"] == Indicator.objects.count()
+        assert [i["id"] for i in figures["indicators_below"]] == below[:20]
+
+
+def test_cold_dashboard_queries_do_not_grow_with_the_plan(django_assert_max_num_queries):
+    plan = random_plan(5, tasks=4)
+    month = date(YEAR, 12, 1)
+    with django_assert_max_num_queries(8) as few:
+        month_figures(plan, month, today=date(YEAR + 1, 1, 10))
+    for number in range(5, 45):
+        task = make_task(number, YEAR, start_date=date(YEAR, 1, 1))
+        MonthlyReport.objects.create(
+            task=task,
+            month=date(YEAR, 3, 1),
+            percent=30,
+            status=ReportStatus.SUBMITTED,
+            submitted_at=datetime.combine(date(YEAR, 4, 2), time(9), tzinfo=TZ),
+        )
+    with django_assert_max_num_queries(8) as many:
+        month_figures(plan, month, today=date(YEAR + 1, 1, 10))
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("value", [None, "", "2", "x"])
+def test_quick_select_writes_what_django_select_writes(value):
+    choices = [("", "全部"), ("1", "甲 & 乙"), ("2", "<丙>"), ("3", "丁")]
+    attrs = {"class": "form-select form-select-sm", "id": "id_f", "aria-invalid": "true"}
+    django_html = forms.Select(attrs=attrs, choices=choices).render("f", value)
+    quick_html = QuickSelect(attrs=attrs, choices=choices).render("f", value)
+    assert parse_html(quick_html) == parse_html(django_html)
