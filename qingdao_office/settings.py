@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.unread",
+                "core.context_processors.broker_status",
             ],
         },
     },
@@ -212,15 +213,26 @@ if _email_url:
 # CELERY_TASK_ALWAYS_EAGER=false and runs a worker with beat on the embedded broker: kombu's
 # filesystem transport, queued messages as files under var/celery/.
 REDIS_URL = env_str("REDIS_URL")
+# Seconds a web request waits on Redis (cache or broker) before treating it as down.
+REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "0.5") or 0.5)
+BROKER_SOCKET_TIMEOUT = float(env_str("BROKER_SOCKET_TIMEOUT", "1") or 1)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
     # An unacknowledged message (its worker was killed) goes back to the queue after this long.
+    # Short socket timeouts and no publish retry: a web request that queues a task after
+    # commit gives up within about a second when Redis is down or hangs; the row waits in
+    # the outbox for the sweep (core/delivery.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+        "max_retries": 0,
     }
+    CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT
+    CELERY_TASK_PUBLISH_RETRY = False
 else:
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_URL = "filesystem://"
@@ -275,13 +287,18 @@ REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Cache: Redis (shared by every worker) with REDIS_URL, else this process's memory. The
-# dashboard keeps a month's live figures here until the plan's data changes.
+# dashboard keeps a month's live figures here until the plan's data changes. The Redis cache
+# fails soft (core/cache.py): an outage or a hang is a logged cache miss, never an error.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "qingdao_office",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:

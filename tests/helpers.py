@@ -2,6 +2,8 @@
 response, counting queries, and the reminder-test office (a department with its staff and
 head, a supervisor, a leader, an outsider and one task) with its scan helper."""
 
+import socket
+import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -100,3 +102,37 @@ def count_queries(assert_max_num_queries, client, url, at_most=30, status=200):
         drain(response)
     assert response.status_code == status
     return len(captured.captured_queries)
+
+
+def closed_port():
+    """A loopback port nothing listens on: connecting is refused at once (Redis down)."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+class HangingServer:
+    """A loopback socket that accepts connections and never answers (Redis hanging)."""
+
+    def __init__(self):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.port = self.server.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self):
+        self.server.close()
+        for conn in self.held:
+            conn.close()

@@ -66,6 +66,8 @@ def test_forbidden_page_is_chinese_403(client, rf):
 
 
 def test_healthz_reports_database_and_broker(client):
+    assert client.get(reverse("healthz")).json() == {"ok": True}  # anonymous: no details
+    client.force_login(User.objects.create_superuser("root", "root@example.gov.cn", "x"))
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     data = response.json()
@@ -77,6 +79,7 @@ def test_healthz_reports_database_and_broker(client):
 
 def test_healthz_is_503_when_broker_is_down(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    client.force_login(User.objects.create_superuser("root", "root@example.gov.cn", "x"))
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["broker"]["ok"] is False
