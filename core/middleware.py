@@ -1,4 +1,6 @@
-"""`X-Query-Count`: the number of SQL queries a request ran, for `make bench` (bench/run.py).
+"""Request middleware of the shared layer.
+
+`X-Query-Count`: the number of SQL queries a request ran, for `make bench` (bench/run.py).
 
 Only installed when the environment sets BENCH_QUERY_HEADER (qingdao_office/settings.py); it
 counts the default database's queries of the request's thread with `execute_wrapper`.
@@ -8,6 +10,7 @@ Queries run while a streaming response is iterated (after the view returned) are
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
+from django.http import HttpResponse, HttpResponseForbidden
 
 
 class _Counter:
@@ -31,3 +34,33 @@ class QueryCountHeaderMiddleware:
             response = self.get_response(request)
         response["X-Query-Count"] = str(counter.count)
         return response
+
+
+class RequestBodyGuardMiddleware:
+    """Refuses a request body before anything reads it: one larger than MAX_REQUEST_BYTES
+    (413), and any multipart upload from someone not signed in (403). Django would otherwise
+    stream an anonymous 300 MB multipart body to the temporary directory while the CSRF check
+    looks for its token. nginx refuses the same size first (deploy/nginx, client_max_body_size).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            megabytes = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+            return HttpResponse(
+                f"请求内容过大：上传的文件和表单合计不能超过 {megabytes} MB。",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        if multipart and not request.user.is_authenticated:
+            return HttpResponseForbidden(
+                "请先登录后再上传文件。", content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.RequestBodyGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -167,8 +168,15 @@ STORAGES = {
     },
 }
 
-# Pasted plan texts and uploaded sheets: 10 MB per request (files have their own limits).
+# Request bodies. A body over MAX_REQUEST_BYTES is refused before it is read, and so is any
+# multipart body from someone not signed in (core.middleware.RequestBodyGuardMiddleware;
+# nginx's client_max_body_size in deploy/ says the same). Non-file fields may hold 10 MB
+# (pasted plan texts); uploads over 2.5 MB go to a temporary file, never into memory. The
+# largest file accepted is the 5 MB report sheet (supervision/ledger.py); plans are 1 MB.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -20,6 +20,7 @@ from core.access import can
 from core.excel import (
     Column,
     SheetError,
+    bounded_rows,
     cell_text,
     find_header,
     int_or_none,
@@ -39,6 +40,9 @@ REPORT_SHEET = "月度进展报送"
 SUBJECT_PREFIX = "月度进展报送表 "  # + YYYY-MM, in the workbook's properties
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 3000
+# What the reader looks at at most, whatever the file declares (core.excel.bounded_rows).
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+MAX_COLUMNS = 40
 LIGHT_STYLE = {
     Light.RED: (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006")),
     Light.YELLOW: (PatternFill("solid", fgColor="FFEB9C"), Font(color="9C5700")),
@@ -243,7 +247,7 @@ def read_report_sheet(fileobj, month):
 
 
 def _read_rows(sheet):
-    rows = sheet.iter_rows(values_only=True)
+    rows = bounded_rows(sheet, max_rows=MAX_SHEET_ROWS, max_cols=MAX_COLUMNS)
     columns, header_row = find_header(rows, "任务ID")
     if columns is None:
         raise SheetError("未找到表头行（含“任务ID”列）。请使用系统下载的报送表，不要删除表头。")

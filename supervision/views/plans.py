@@ -36,6 +36,7 @@ from ..planio import (
     PlanParseError,
     apply_plan,
     decode_plan_bytes,
+    iter_tasks,
     read_plan,
     read_plan_file,
     remember_corrections,
@@ -44,6 +45,10 @@ from ..planio import (
 )
 
 MAX_BYTES = 2 * 1024 * 1024  # the largest plan document accepted, file or pasted text
+# The most tasks one confirmation writes from this page: measured at about 25 ms a task on
+# PostgreSQL on a busy 2-core machine, so a confirm stays well under 10 s (gunicorn's timeout
+# is 30 s). A larger plan goes through `manage.py import_plan` on the server (README).
+MAX_TASKS = 250
 MIN_YEAR, MAX_YEAR = 2000, 2100
 SIGNATURE_SALT = "supervision.views_plans.plan_import"
 LIST_LIMIT = 10  # tasks named one by one in the result messages
@@ -62,6 +67,10 @@ def sign_source(year, source, own_plan=False):
     """The HMAC that ties a reviewed text to its year and options (SECRET_KEY-keyed)."""
     message = f"{year}\n{int(bool(own_plan))}\n{source}"
     return salted_hmac(SIGNATURE_SALT, message, algorithm="sha256").hexdigest()
+
+
+def task_count(tree):
+    return sum(sum(1 for _ in iter_tasks(project["tasks"])) for project in tree["projects"])
 
 
 def normalise_newlines(text):
@@ -132,6 +141,14 @@ class PlanUploadForm(forms.Form):
             cleaned["tree"] = read_plan(source, year, own_plan=cleaned.get("own_plan", False))
         except PlanParseError as exc:
             self.add_error(where, str(exc))
+            return cleaned
+        count = task_count(cleaned["tree"])
+        if count > MAX_TASKS:
+            self.add_error(
+                where,
+                f"该计划共 {count} 项任务，网页导入一次不超过 {MAX_TASKS} 项。"
+                "请由系统管理员在服务器上用 manage.py import_plan 命令导入。",
+            )
             return cleaned
         cleaned["source"] = source
         return cleaned
