@@ -36,11 +36,16 @@ class QueryCountHeaderMiddleware:
         return response
 
 
+ANONYMOUS_MAX_BYTES = 64 * 1024  # an empty form posted by a signed-out page still redirects
+
+
 class RequestBodyGuardMiddleware:
     """Refuses a request body before anything reads it: one larger than MAX_REQUEST_BYTES
-    (413), and any multipart upload from someone not signed in (403). Django would otherwise
-    stream an anonymous 300 MB multipart body to the temporary directory while the CSRF check
-    looks for its token. nginx refuses the same size first (deploy/nginx, client_max_body_size).
+    (413), and a multipart upload from someone not signed in (403; bodies up to 64 KB, such as
+    a form posted from a page whose session expired, still go on to the sign-in redirect).
+    Django would otherwise stream an anonymous 300 MB multipart body to the temporary
+    directory while the CSRF check looks for its token. nginx refuses the same size first
+    (deploy/nginx, client_max_body_size).
     """
 
     def __init__(self, get_response):
@@ -59,7 +64,7 @@ class RequestBodyGuardMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
-        if multipart and not request.user.is_authenticated:
+        if multipart and length > ANONYMOUS_MAX_BYTES and not request.user.is_authenticated:
             return HttpResponseForbidden(
                 "请先登录后再上传文件。", content_type="text/plain; charset=utf-8"
             )

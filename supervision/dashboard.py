@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -500,7 +500,11 @@ def close_month(plan, month, user):
     close.closed_by = user
     close.closed_at = now
     close.data = data
-    close.save()
+    try:
+        with transaction.atomic():
+            close.save()
+    except IntegrityError:  # another request closed it first (both found no row to lock)
+        raise ValueError("该月份已关账。") from None
     return close
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils import timezone
 
+from core.validators import sane_date
+
 from .choices import ListingLevel
 from .models import Instruction, Listing, Milestone, PartnerNote
 from .reporting import REPORT_FIELDS, TEXT_LIMIT, report_errors
@@ -134,6 +136,13 @@ class ReturnForm(forms.Form):
     reason = text_field("退回原因", required=True, rows=3, max_length=2000)
 
 
+def listing_version(listing):
+    """The token of a listing's state a form was shown: its last change, or "" for none."""
+    if listing is None or listing.pk is None:
+        return ""
+    return listing.updated_at.isoformat()
+
+
 class ListingForm(forms.ModelForm):
     class Meta:
         model = Listing
@@ -151,6 +160,8 @@ class ListingForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = ListingLevel.choices
+        # The optimistic version check (supervision/services.py): what the editor saw.
+        self.fields["version"].initial = listing_version(self.instance)
         self.fields["reason"].max_length = 2000
 
     def clean_reason(self):
@@ -159,8 +170,11 @@ class ListingForm(forms.ModelForm):
             raise forms.ValidationError("挂牌事由不能超过 2000 字。")
         return reason
 
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
+        sane_date(deadline)
         if self.instance.pk is None and deadline < timezone.localdate():
             raise forms.ValidationError("督办时限不能早于今天。")
         return deadline
@@ -206,6 +220,7 @@ class MilestoneForm(forms.ModelForm):
 
     def clean_completed_on(self):
         day = self.cleaned_data["completed_on"]
+        sane_date(day)
         if day and day > timezone.localdate():
             raise forms.ValidationError("完成日期不能晚于今天。")
         return day

@@ -3,16 +3,13 @@ the partner departments' notes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.choices import ReminderKind
 from core.months import month_or_404
-from core.notify import notify
 
-from .. import reporting
+from .. import reporting, services
 from ..access import Action, get_task
 from ..choices import TaskStatus
 from ..forms import (
@@ -24,7 +21,7 @@ from ..forms import (
     PartnerNoteForm,
     RemindForm,
 )
-from ..models import Instruction, Milestone, PartnerNote, Urging
+from ..models import Instruction, Milestone
 from .tasks import render_detail
 
 
@@ -50,16 +47,18 @@ def task_listing(request, pk):
             status = 400
         else:
             form = ListingForm(request.POST, instance=active)
-            if form.is_valid():
-                listing = form.save(commit=False)
-                if listing.pk is None:
-                    listing.task = task
-                    listing.listed_by = user
-                    listing.listed_at = timezone.now()
-                listing.save()
-                messages.success(request, "挂牌督办信息已保存。" if active else "已挂牌督办。")
-                return redirect("task_detail", pk=task.pk)
             status = 400
+            if form.is_valid():
+                try:
+                    services.save_listing(
+                        task, user=user, data=form.cleaned_data, version=form.data.get("version")
+                    )
+                except services.Conflict as conflict:
+                    form.add_error(None, str(conflict))
+                    status = 409
+                else:
+                    messages.success(request, "挂牌督办信息已保存。" if active else "已挂牌督办。")
+                    return redirect("task_detail", pk=task.pk)
     return render(
         request,
         "supervision/task_listing.html",
@@ -91,19 +90,11 @@ def task_remind(request, pk):
         f"请抓紧推进“{task.title}”，完成时限 {task.due_date or '未定'}，"
         f"当前进度 {task.percent}%，并及时报送进展。"
     )
-    with transaction.atomic():
-        urging = Urging.objects.create(
-            task=task, sent_by=user, message=message, recipient_count=len(recipients)
-        )
-        notify(
-            recipients,
-            kind=ReminderKind.MANUAL,
-            subject=f"催办：{task.code} {task.title}",
-            body=f"{user}（督查处）催办：{message}",
-            key=f"manual:{urging.pk}",
-            about=task,
-        )
-    messages.success(request, f"已向 {len(recipients)} 人发出催办。")
+    _, created = services.urge(task, user=user, message=message, recipients=recipients)
+    if created:
+        messages.success(request, f"已向 {len(recipients)} 人发出催办。")
+    else:
+        messages.info(request, "相同内容的催办刚刚已发出，未重复发送。")
     return redirect("task_detail", pk=task.pk)
 
 
@@ -132,20 +123,11 @@ def instruction_create(request, pk):
     form = InstructionForm(request.POST)
     if not form.is_valid():
         return render_detail(request, task.pk, {"instruction_form": form}, status=400)
-    with transaction.atomic():
-        instruction = form.save(commit=False)
-        instruction.task = task
-        instruction.leader = user
-        instruction.save()
-        notify(
-            reporting.department_staff(task.lead_department),
-            kind=ReminderKind.INSTRUCTION,
-            subject=f"领导批示：{task.code} {task.title}",
-            body=f"{user}批示：{instruction.text}",
-            key=f"instruction:{instruction.pk}",
-            about=task,
-        )
-    messages.success(request, "批示已发送至牵头单位。")
+    _, created = services.instruct(task, user=user, text=form.cleaned_data["text"])
+    if created:
+        messages.success(request, "批示已发送至牵头单位。")
+    else:
+        messages.info(request, "相同内容的批示刚刚已发送，未重复提交。")
     return redirect("task_detail", pk=task.pk)
 
 
@@ -191,12 +173,16 @@ def partner_note(request, pk, month):
     if refused:
         messages.error(request, refused)
         return redirect("task_detail", pk=task.pk)
-    note = PartnerNote.objects.filter(task=task, department=user.department, month=month).first()
-    form = PartnerNoteForm(request.POST, instance=note)
+    form = PartnerNoteForm(request.POST)
+    status = 400
     if form.is_valid():
-        note = form.save(commit=False)
-        note.task, note.department, note.month, note.author = task, user.department, month, user
-        note.save()
-        messages.success(request, "配合工作情况已保存。")
-        return redirect("task_detail", pk=task.pk)
-    return render_detail(request, task.pk, {"partner_form": form}, status=400)
+        text = form.cleaned_data["text"]
+        try:
+            services.save_partner_note(task, user=user, month=month, text=text)
+        except services.Conflict as conflict:
+            form.add_error(None, str(conflict))
+            status = 409
+        else:
+            messages.success(request, "配合工作情况已保存。")
+            return redirect("task_detail", pk=task.pk)
+    return render_detail(request, task.pk, {"partner_form": form}, status=status)

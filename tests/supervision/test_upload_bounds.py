@@ -77,7 +77,7 @@ def test_row_cap_and_time_budget_are_messages():
 
 
 def test_anonymous_multipart_is_refused_before_it_is_read(client, demo):
-    upload = SimpleUploadedFile("报送表.xlsx", b"x" * 1024)
+    upload = SimpleUploadedFile("报送表.xlsx", b"x" * 100 * 1024)
     response = client.post("/reports/2012-07/upload/", {"file": upload})
     assert response.status_code == 403
     assert "请先登录" in response.content.decode()

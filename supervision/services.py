@@ -1,0 +1,115 @@
+"""The writes of a task's page that meet concurrency: 挂牌督办, the partner note, 催办 and 批示.
+
+Each takes the task's row lock first (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
+transactions serialise writers anyway), so two requests for one task take turns, and the
+second sees what the first wrote:
+
+- a listing is saved only if it is still the one the editor saw (the form's `version`), so
+  the last writer never silently wins, and two 挂牌 at once give one listing and a message;
+- a partner note that another request created meanwhile is a message, not an IntegrityError;
+- 催办 and 批示 are idempotent within DEDUP_SECONDS: the same text from the same person on the
+  same task is the double-submit of one action, and returns the first record.
+"""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.choices import ReminderKind
+from core.notify import notify
+
+from . import reporting
+from .forms import listing_version
+from .models import Instruction, Listing, PartnerNote, Task, Urging
+
+DEDUP_SECONDS = 120
+
+
+class Conflict(Exception):
+    """Someone else changed the record first; the message is for the user."""
+
+
+def _lock(task):
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+@transaction.atomic
+def save_listing(task, *, user, data, version):
+    """挂牌 or change the active listing with `data` (the form's cleaned fields). Raises
+    Conflict if the active listing is no longer the one the form was shown (`version`)."""
+    _lock(task)
+    active = Listing.objects.filter(task=task, lifted_at=None).first()
+    if listing_version(active) != (version or ""):
+        if active is None:
+            raise Conflict("该挂牌已被他人摘牌，请核对后重新挂牌。")
+        raise Conflict("挂牌信息已被他人修改（或刚由他人挂牌），请核对最新内容后再保存。")
+    listing = active or Listing(task=task, listed_by=user, listed_at=timezone.now())
+    for name in ("level", "reason", "deadline", "is_public"):
+        setattr(listing, name, data[name])
+    try:
+        with transaction.atomic():
+            listing.save()
+    except IntegrityError:
+        raise Conflict("该任务刚由他人挂牌督办，请核对后再保存。") from None
+    return listing
+
+
+@transaction.atomic
+def save_partner_note(task, *, user, month, text):
+    """The partner department's note for the month, created or updated."""
+    _lock(task)
+    note = PartnerNote.objects.filter(task=task, department=user.department, month=month).first()
+    note = note or PartnerNote(task=task, department=user.department, month=month)
+    note.text, note.author = text, user
+    try:
+        with transaction.atomic():
+            note.save()
+    except IntegrityError:
+        raise Conflict("本单位本月的配合工作情况刚由他人保存，请刷新后核对。") from None
+    return note
+
+
+def _recent(queryset):
+    return queryset.filter(created_at__gte=timezone.now() - timedelta(seconds=DEDUP_SECONDS))
+
+
+@transaction.atomic
+def urge(task, *, user, message, recipients):
+    """催办: the record and its notices. (urging, created): a double-submit returns the
+    first urging and notifies nobody again."""
+    _lock(task)
+    same = _recent(Urging.objects.filter(task=task, sent_by=user, message=message)).first()
+    if same:
+        return same, False
+    urging = Urging.objects.create(
+        task=task, sent_by=user, message=message, recipient_count=len(recipients)
+    )
+    notify(
+        recipients,
+        kind=ReminderKind.MANUAL,
+        subject=f"催办：{task.code} {task.title}",
+        body=f"{user}（督查处）催办：{message}",
+        key=f"manual:{urging.pk}",
+        about=task,
+    )
+    return urging, True
+
+
+@transaction.atomic
+def instruct(task, *, user, text):
+    """A leader's 批示 and its notice to the lead department; (instruction, created)."""
+    _lock(task)
+    same = _recent(Instruction.objects.filter(task=task, leader=user, text=text)).first()
+    if same:
+        return same, False
+    instruction = Instruction.objects.create(task=task, leader=user, text=text)
+    notify(
+        reporting.department_staff(task.lead_department),
+        kind=ReminderKind.INSTRUCTION,
+        subject=f"领导批示：{task.code} {task.title}",
+        body=f"{user}批示：{instruction.text}",
+        key=f"instruction:{instruction.pk}",
+        about=task,
+    )
+    return instruction, True
