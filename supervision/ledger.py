@@ -33,7 +33,7 @@ from .access import Action
 from .choices import Light, ListingLevel, ReportStatus, TaskStatus
 from .filters import task_rows
 from .models import MonthlyReport, Task
-from .reporting import EDITABLE, report_errors, save_report
+from .reporting import EDITABLE, refusal, report_errors, save_report
 
 LEDGER_SHEET = "督查台账"
 REPORT_SHEET = "月度进展报送"
@@ -341,6 +341,8 @@ def check_rows(user, month, rows):
             messages.append(
                 f"该任务属于{task.project.plan.year}年计划，不能报送{month:%Y-%m}的进展"
             )
+        elif refused := refusal(task, month):  # the rules every report path shares (办结 …)
+            messages.append(refused.rstrip("。"))
         if task_id is not None:
             seen.setdefault(task_id, row.excel_row)
         percent = int_or_none(row.percent) if row.percent not in (None, "") else None
