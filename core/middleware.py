@@ -69,3 +69,16 @@ class RequestBodyGuardMiddleware:
                 "请先登录后再上传文件。", content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy` on every response: the pages use no camera, microphone,
+    location or payment, so no page (or anything injected into one) may ask for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -6,6 +6,7 @@ printed to the console. DATABASE_URL and REDIS_URL point it at PostgreSQL and Re
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_celery_beat",
+    "axes",
     "core",
     "supervision",
     "services",
@@ -92,6 +94,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 # `make bench` (bench/run.py): an X-Query-Count header on every response, right after WhiteNoise.
 BENCH_QUERY_HEADER = env_bool("BENCH_QUERY_HEADER", False)
@@ -133,9 +139,62 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # for each other instead of failing with "database is locked" half-way.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
+# A killed or restarted PostgreSQL connection is noticed before a request uses it (no 500 per
+# worker after a database restart).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "supervision.User"
-AUTHENTICATION_BACKENDS = ["core.auth.Backend"]
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "core.auth.Backend"]
+# Sign-in throttling (django-axes), per account and per address: after AXES_FAILURE_LIMIT wrong
+# passwords the account (from any address) and the address (for any account) are locked for
+# AXES_COOLOFF_MINUTES; an admin unlocks at once under 管理 → Axes → 访问尝试 (delete the row)
+# or with `manage.py axes_reset_username USER`. Applies to /accounts/login/ and /admin/.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address: REMOTE_ADDR, unless the proxy in front sets a header we trust
+# (deploy/nginx sets X-Real-IP; then TRUSTED_PROXY_IP_HEADER=HTTP_X_REAL_IP). Never a header
+# a client could send straight to gunicorn.
+TRUSTED_PROXY_IP_HEADER = env_str("TRUSTED_PROXY_IP_HEADER")
+AXES_IPWARE_META_PRECEDENCE_ORDER = [
+    *([TRUSTED_PROXY_IP_HEADER] if TRUSTED_PROXY_IP_HEADER else []),
+    "REMOTE_ADDR",
+]
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (the expiry moves with each
+# request), and when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, no inline
+# script anywhere (tests/core/test_security.py checks the templates). Inline style attributes
+# (progress bar widths) are allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -323,15 +382,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Production hardening. Government intranets that serve plain HTTP behind a TLS-terminating
-# proxy set SECURE_SSL_REDIRECT=false (and accept the deploy-check warning that follows).
-if not DEBUG:
+# Production hardening. HSTS and the HTTPS redirect are sent only when the operator says the
+# site is served over HTTPS (HTTPS=true); a client's X-Forwarded-Proto alone never turns them
+# on. Behind a TLS-terminating proxy that sets X-Forwarded-Proto (deploy/nginx), also set
+# SECURE_PROXY_SSL_HEADER=true so Django knows which requests arrived over HTTPS. Government
+# intranets that serve plain HTTP leave HTTPS unset.
+HTTPS = env_bool("HTTPS", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000) if HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)

@@ -44,7 +44,7 @@ def test_every_demo_account_signs_in(client, demo, settings, username):
 
 
 def test_staff_home_is_their_department_tasks(client, demo):
-    client.login(username="staff1", password="demo12345")
+    client.force_login(User.objects.get(username="staff1"))
     response = client.get("/", follow=True)
     body = response.content.decode()
     assert response.redirect_chain[-1][0].startswith("/tasks/?department=")
@@ -53,7 +53,7 @@ def test_staff_home_is_their_department_tasks(client, demo):
 
 
 def test_logout_is_post_and_ends_session(client, demo):
-    client.login(username="staff1", password="demo12345")
+    client.force_login(User.objects.get(username="staff1"))
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/").status_code == 302
 
