@@ -7,9 +7,12 @@ counts the default database's queries of the request's thread with `execute_wrap
 Queries run while a streaming response is iterated (after the view returned) are not counted.
 """
 
+import sys
+
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import connection
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse, HttpResponseForbidden
 
 
@@ -82,3 +85,36 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class RetryReadOnDatabaseFailureMiddleware:
+    """A GET or HEAD that failed because its PostgreSQL connection died (a database restart,
+    a terminated backend, a failover) is answered by running it once more on a new
+    connection, instead of a 500. CONN_HEALTH_CHECKS catches a connection that died between
+    requests; this catches one that dies during a request. Writes (POST) are never re-run:
+    they may have committed; the user sees the error page and the form again."""
+
+    SAFE = ("GET", "HEAD")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(_mark_database_failure, dispatch_uid="retry-read-mark")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.method in self.SAFE
+            and response.status_code >= 500
+            and getattr(request, "_database_failed", False)
+        ):
+            for conn in connections.all(initialized_only=True):
+                conn.close()
+            request._database_failed = False
+            response = self.get_response(request)
+        return response
+
+
+def _mark_database_failure(sender, request=None, **kwargs):
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError | InterfaceError):
+        request._database_failed = True

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RetryReadOnDatabaseFailureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,7 +103,7 @@ MIDDLEWARE = [
 # `make bench` (bench/run.py): an X-Query-Count header on every response, right after WhiteNoise.
 BENCH_QUERY_HEADER = env_bool("BENCH_QUERY_HEADER", False)
 if BENCH_QUERY_HEADER:
-    MIDDLEWARE.insert(2, "core.middleware.QueryCountHeaderMiddleware")
+    MIDDLEWARE.insert(3, "core.middleware.QueryCountHeaderMiddleware")
 
 ROOT_URLCONF = "qingdao_office.urls"
 WSGI_APPLICATION = "qingdao_office.wsgi.application"
