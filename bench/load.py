@@ -20,6 +20,7 @@ import argparse
 import http.client
 import os
 import random
+import re
 import secrets
 import signal
 import socket
@@ -333,6 +334,22 @@ HEADER = (
 )
 
 
+def by_page(results):
+    """Lines of the per-page table: the pages by their p99, slowest first."""
+    pages = {}
+    for _, seconds, _, path in results.samples:
+        key = re.sub(r"/\d+/", "/<id>/", path)
+        pages.setdefault(key, []).append(seconds)
+    out = ["| page | requests | p50 ms | p99 ms |", "|---|---|---|---|"]
+    ranked = sorted(pages.items(), key=lambda kv: -percentile(kv[1], 0.99))
+    for key, times in ranked:
+        out.append(
+            f"| {key} | {len(times)} | {percentile(times, 0.5) * 1000:.0f} | "
+            f"{percentile(times, 0.99) * 1000:.0f} |"
+        )
+    return out
+
+
 def append_results(title, lines):
     path = ROOT / "bench" / "results.md"
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
@@ -367,6 +384,8 @@ def main():
         [
             HEADER,
             line("all requests", s),
+            "",
+            *by_page(results),
             "",
             f"Sign-in failures: {results.login_failures}. 催办 sent: {sent}. "
             f"Load average before / after (1, 5, 15 min): {before} → {after}. "
