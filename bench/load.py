@@ -284,14 +284,22 @@ def run_user(port, username, password, ids, until, results, remind_every=25):
         results.add(started, time.monotonic() - started, status, path.split("?")[0])
 
 
-def run_load(ports, ids, users, seconds, password):
+def run_load(ports, ids, users, seconds, password, remind_every=25):
     results = Results()
     names = [name for name, weight in ROLE_MIX for _ in range(weight)]
     until = time.monotonic() + seconds
     threads = [
         threading.Thread(
             target=run_user,
-            args=(ports[i % len(ports)], names[i % len(names)], password, ids, until, results),
+            args=(
+                ports[i % len(ports)],
+                names[i % len(names)],
+                password,
+                ids,
+                until,
+                results,
+                remind_every,
+            ),
             daemon=True,
         )
         for i in range(users)
