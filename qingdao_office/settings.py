@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.RequestBodyGuardMiddleware",
+    "core.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -156,6 +157,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # lockouts are still logged; no banner line at every start-up
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client address: REMOTE_ADDR, unless the proxy in front sets a header we trust
 # (deploy/nginx sets X-Real-IP; then TRUSTED_PROXY_IP_HEADER=HTTP_X_REAL_IP). Never a header
@@ -166,10 +168,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = [
     "REMOTE_ADDR",
 ]
 
-# Sessions end after SESSION_IDLE_MINUTES without a request (the expiry moves with each
-# request), and when the browser closes.
+# Sessions end after SESSION_IDLE_MINUTES without a request (core.middleware.
+# SessionActivityMiddleware moves the expiry, writing at most every 5 minutes), and when the
+# browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
