@@ -185,17 +185,23 @@ class User:
             form = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **form}
             body = urllib.parse.urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            if self.conn is not None:
-                self.conn.close()
-            self.conn = None
-            return 0, b""
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (OSError, http.client.HTTPException):
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                # A keep-alive connection the server closed while idle: as a browser does,
+                # send again on a new one. Any other failure counts as no answer.
+                if not (reused and attempt == 1):
+                    return 0, b""
         for raw in response.headers.get_all("Set-Cookie") or []:
             cookie = SimpleCookie()
             cookie.load(raw)
@@ -252,18 +258,25 @@ class Results:
         self.samples = []  # (started, seconds, status, path)
         self.urgings = []  # (message, status) of every 催办 sent
         self.login_failures = 0
+        self.started = None  # when the measured window began (after every sign-in)
 
     def add(self, started, seconds, status, path):
         with self.lock:
             self.samples.append((started, seconds, status, path))
 
 
-def run_user(port, username, password, ids, until, results, remind_every=25):
+def run_user(port, username, password, ids, window, results, remind_every=25):
+    """Sign in, wait for every user to be signed in (sign-in hashes a password on purpose:
+    50 at once would only measure PBKDF2), then browse until the window ends."""
     user = User(port, username)
-    if not user.login(password):
+    signed_in = user.login(password)
+    if not signed_in:
         with results.lock:
             results.login_failures += 1
+    window["ready"].wait()
+    if not signed_in:
         return
+    until = window["until"]
     pages = pages_for(username, ids)
     n = 0
     while time.monotonic() < until:
@@ -284,10 +297,21 @@ def run_user(port, username, password, ids, until, results, remind_every=25):
         results.add(started, time.monotonic() - started, status, path.split("?")[0])
 
 
-def run_load(ports, ids, users, seconds, password, remind_every=25):
+def run_load(ports, ids, users, seconds, password, remind_every=25, on_start=None):
+    """Run `users` users on `ports` for `seconds` after all have signed in; `on_start()` is
+    called when the measured window begins."""
     results = Results()
     names = [name for name, weight in ROLE_MIX for _ in range(weight)]
-    until = time.monotonic() + seconds
+    window = {"until": None}
+
+    def start_clock():
+        window["until"] = time.monotonic() + seconds
+        window["started"] = time.monotonic()
+        if on_start:
+            on_start()
+
+    # Sign-ins first (not measured), then every user browses for `seconds`.
+    window["ready"] = threading.Barrier(users + 1, action=start_clock)
     threads = [
         threading.Thread(
             target=run_user,
@@ -296,7 +320,7 @@ def run_load(ports, ids, users, seconds, password, remind_every=25):
                 names[i % len(names)],
                 password,
                 ids,
-                until,
+                window,
                 results,
                 remind_every,
             ),
@@ -306,6 +330,8 @@ def run_load(ports, ids, users, seconds, password, remind_every=25):
     ]
     for thread in threads:
         thread.start()
+    window["ready"].wait(600)
+    results.started = window["started"]
     for thread in threads:
         thread.join(seconds + 120)
     return results
