@@ -24,5 +24,5 @@ class Command(BaseCommand):
             manifest = restore_backup(file, database_url=database_url, media_root=media_root)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
-        rows = "，".join(f"{k} {v}" for k, v in manifest["counts"].items())
+        rows = "，".join(f"{k} {v}" for k, v in manifest["counts"].items() if v)
         self.stdout.write(f"已恢复 {manifest['created']} 的备份：{rows}")
