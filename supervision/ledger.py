@@ -43,6 +43,7 @@ MAX_ROWS = 3000
 # What the reader looks at at most, whatever the file declares (core.excel.bounded_rows).
 MAX_SHEET_ROWS = 2 * MAX_ROWS
 MAX_COLUMNS = 40
+MAX_ID = 2**63 - 1
 LIGHT_STYLE = {
     Light.RED: (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006")),
     Light.YELLOW: (PatternFill("solid", fgColor="FFEB9C"), Font(color="9C5700")),
@@ -310,7 +311,9 @@ class CheckResult:
 def check_rows(user, month, rows):
     """Check every row of an uploaded sheet for `month`; nothing is written here."""
     result = CheckResult()
-    ids = {i for i in (int_or_none(r.task_id) for r in rows) if i and i > 0}
+    # An id beyond the database's integer range (Hypothesis found 9.2e18 in a cell) is simply
+    # not a task, never an overflow in the query.
+    ids = {i for i in (int_or_none(r.task_id) for r in rows) if i and 0 < i <= MAX_ID}
     previous = (
         MonthlyReport.objects.filter(task=OuterRef("pk"), month__lt=month)
         .exclude(status=ReportStatus.DRAFT)

@@ -6,6 +6,7 @@ import io
 import re
 import time
 import zipfile
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,8 +14,8 @@ from freezegun import freeze_time
 from openpyxl import Workbook
 
 from core.excel import SheetError, bounded_rows
-from supervision.ledger import read_report_sheet
-from supervision.models import MonthlyReport, Plan, Task
+from supervision.ledger import SheetRow, check_rows, read_report_sheet
+from supervision.models import MonthlyReport, Plan, Task, User
 from supervision.views.plans import MAX_TASKS
 from tests.helpers import login, make_user
 
@@ -107,3 +108,10 @@ def test_the_import_page_refuses_a_plan_it_could_not_confirm_in_time(client, db)
     assert response.status_code in (200, 400)
     assert f"网页导入一次不超过 {MAX_TASKS} 项" in response.content.decode()
     assert not Plan.objects.exists() and not Task.objects.exists()
+
+
+def test_a_task_id_beyond_the_integer_range_is_a_message(demo):
+    staff1 = User.objects.get(username="staff1")
+    rows = [SheetRow(excel_row=3, task_id=9.223372036854776e18, progress="x", percent=50)]
+    result = check_rows(staff1, date(2012, 7, 1), rows)
+    assert [e.text for e in result.errors] == ["任务ID 9223372036854775808 不存在"]
