@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv clean bench
+.PHONY: run test lint venv clean bench backup restore slow load faults audit
 
 venv: $(STAMP)
 
@@ -39,5 +39,37 @@ bench: venv
 	$(PY) manage.py bench_data --tasks $(BENCH_TASKS) $(if $(BENCH_YEAR),--year $(BENCH_YEAR))
 	$(PY) bench/run.py $(if $(BENCH_YEAR),--year $(BENCH_YEAR)) $(BENCH_ARGS)
 
+# Backup and restore (core/backup.py): the database (pg_dump / a SQLite copy) and the uploaded
+# files in one var/backups/duban-YYYYmmdd-HHMMSS.tar.gz; `make restore FILE=…` puts one back.
+BACKUP_DIR ?= var/backups
+backup: venv
+	$(PY) manage.py backup --dir $(BACKUP_DIR)
+
+restore: venv
+	@test -n "$(FILE)" || (echo "用法：make restore FILE=var/backups/duban-….tar.gz" && exit 2)
+	$(PY) manage.py restore $(FILE) --noinput
+	$(PY) manage.py migrate --noinput
+
+# The slow property-based runs (Hypothesis, 1,000 examples per form and import), not in
+# `make test`.
+slow: venv
+	$(VENV)/bin/pytest -m slow -p no:cacheprovider
+
+# Load and faults against gunicorn on PostgreSQL (bench/load.py, bench/faults.py): loopback
+# only, bounded in time, never part of `make test`. They need DATABASE_URL=postgres://… and
+# REDIS_URL; figures go to bench/results.md.
+LOAD_USERS ?= 50
+LOAD_SECONDS ?= 60
+load: venv
+	$(PY) bench/load.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
+
+faults: venv
+	$(PY) bench/faults.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
+
+# pip-audit in its own venv (it needs the internet to read the advisory databases).
+audit:
+	test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install --quiet pip-audit)
+	.venv-audit/bin/pip-audit -r requirements.txt
+
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-audit var staticfiles .pytest_cache .ruff_cache

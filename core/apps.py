@@ -10,9 +10,12 @@ class CoreConfig(AppConfig):
     verbose_name = "公共基础"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in  # noqa: PLC0415
         from django.utils.module_loading import autodiscover_modules  # noqa: PLC0415
 
         from . import schedule  # noqa: PLC0415
+        from .middleware import mark_session_active  # noqa: PLC0415
 
         schedule.connect(self)
+        user_logged_in.connect(mark_session_active, dispatch_uid="core-session-active")
         autodiscover_modules("access", "reminder_rules", "dashboard_cards")

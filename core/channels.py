@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .choices import ReminderChannel
-from .emails import send_templated_email
+from .emails import message_id_for, send_templated_email
 
 
 class Channel:
@@ -49,12 +49,14 @@ class EmailChannel(Channel):
 
     def deliver(self, reminder):
         context = {"reminder": reminder, "user": reminder.recipient, "base_url": settings.SITE_URL}
+        to = [reminder.recipient.email]
+        message_id = message_id_for(reminder.key)
         if reminder.digest_id is None:
-            send_templated_email("notice", context, [reminder.recipient.email])
+            send_templated_email("notice", context, to, message_id)
             return
         context["digest"] = reminder.digest
         context["items"] = list(reminder.digest.items.order_by("pk"))
-        send_templated_email("digest", context, [reminder.recipient.email])
+        send_templated_email("digest", context, to, message_id)
 
 
 def channels():

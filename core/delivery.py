@@ -8,9 +8,24 @@ before sending leaves the row for the next try instead of losing it. A failure i
 
 The Celery task `deliver_reminder` and `deliver_after_commit` live here, beside the claim, so
 that notices and the reminder engine queue a message without importing core/tasks.py.
+
+The Reminder table is the outbox: a row is committed with the change that caused it, and
+publishing its task afterwards is best effort. `publish` never raises into a request: when the
+broker is down or hangs (short socket timeouts, no publish retry) it logs, trips a breaker for
+this process, and leaves the row unqueued (`queued_at` empty) for the sweep, which the worker
+runs when it starts and beat every 10 minutes. A broker outage delays messages, loses none.
+
+The guarantee. In-app notices: exactly once (the row's unique key; stored is delivered).
+Email: at most one duplicate per worker crash. A worker killed between the SMTP transaction
+and `sent_at` leaves a claim that expires after REMINDER_CLAIM_LEASE; the row is then sent
+again, with the same Message-ID (derived from the row's key, core/emails.py), so a receiving
+server or mail client that de-duplicates by Message-ID shows it once. The sweep queues each
+unsent row at most once per lease (`queued_at`), never once per scan, so a worker outage
+does not pile up copies of the same message in the broker.
 """
 
 import logging
+import time
 from datetime import timedelta
 from functools import partial
 
@@ -81,15 +96,21 @@ def deliver(reminder_id):
     return True
 
 
+def _not_queued_this_lease(now):
+    return Q(queued_at=None) | Q(queued_at__lt=_lease_start(now))
+
+
 def pending_ids(limit=5000):
-    """Unsent rows of the deferred channels that nobody holds: what a sweep re-queues
-    (a worker or Redis that died after the row was stored, a retry that was lost)."""
+    """Unsent rows of the deferred channels that nobody holds and nobody queued within the
+    lease: what a sweep re-queues (a worker or Redis that died after the row was stored, a
+    publish that failed, a retry that was lost)."""
     now = timezone.now()
     deferred = [c.name for c in channels() if c.deferred]
     claimable = Q(claimed_at=None) | Q(claimed_at__lt=_lease_start(now))
     return list(
         Reminder.objects.filter(
             claimable,
+            _not_queued_this_lease(now),
             sent_at=None,
             channel__in=deferred,
             attempts__lt=settings.REMINDER_MAX_ATTEMPTS,
@@ -121,9 +142,52 @@ def deliver_after_commit(reminder_id):
     transaction.on_commit(partial(_queue, reminder_id))
 
 
+class Breaker:
+    """This process's view of the broker: after a failed publish, skip the broker for
+    `retry_seconds` (the rows wait for the sweep) instead of waiting on it in every request."""
+
+    retry_seconds = 30.0
+
+    def __init__(self):
+        self.down_until = 0.0
+        self.last_error = ""
+
+    def is_open(self):
+        return time.monotonic() < self.down_until
+
+    def trip(self, exc):
+        self.down_until = time.monotonic() + self.retry_seconds
+        self.last_error = f"{type(exc).__name__}: {exc}"[:200]
+
+    def reset(self):
+        self.down_until = 0.0
+        self.last_error = ""
+
+
+broker = Breaker()
+
+
+def publish(task, args, countdown=None):
+    """Put `task(*args)` on the broker; False (logged, never raised) when it is unreachable."""
+    if broker.is_open():
+        return False
+    try:
+        task.apply_async(args=args, countdown=countdown, retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the outbox row waits
+        broker.trip(exc)
+        logger.warning("消息代理（Redis）不可用，任务 %s%s 留待补发：%s", task.name, args, exc)
+        return False
+    return True
+
+
+def _mark_queued(ids, now):
+    Reminder.objects.filter(pk__in=ids).update(queued_at=now)
+
+
 def _queue(reminder_id):
     if not deliver_reminder.app.conf.task_always_eager:
-        deliver_reminder.delay(reminder_id)
+        if publish(deliver_reminder, [reminder_id]):
+            _mark_queued([reminder_id], timezone.now())
         return
     # In-process, Celery would retry at once in a loop: try once, leave failures to the sweep.
     try:
@@ -137,6 +201,7 @@ def held_rows(limit=5000):
     have died mid-send: the sweep checks each again once its claim has expired."""
     now = timezone.now()
     rows = Reminder.objects.filter(
+        _not_queued_this_lease(now),
         sent_at=None,
         claimed_at__gte=_lease_start(now),
         attempts__lt=settings.REMINDER_MAX_ATTEMPTS,
@@ -146,15 +211,21 @@ def held_rows(limit=5000):
 
 
 def sweep():
-    """Queue every stored but unsent message again; delivery claims, so this is harmless
-    for rows already on their way. A row another worker holds is queued to be checked when
-    its claim expires, so a worker killed mid-send never needs the broker's redelivery
-    (Redis returns an unacknowledged message only after its visibility timeout).
+    """Queue every stored but unsent message that was not queued within the lease; delivery
+    claims, so this is harmless for rows already on their way. A row another worker holds is
+    queued to be checked when its claim expires, so a worker killed mid-send never needs the
+    broker's redelivery (Redis returns an unacknowledged message only after its visibility
+    timeout). Each row is queued at most once per lease, however often the sweep runs.
     Returns how many were queued now."""
     ids = pending_ids()
-    for reminder_id in ids:
-        deliver_after_commit(reminder_id)
-    if not deliver_reminder.app.conf.task_always_eager:
-        for reminder_id, remaining in held_rows():
-            deliver_reminder.apply_async(args=[reminder_id], countdown=int(remaining) + 1)
-    return len(ids)
+    if deliver_reminder.app.conf.task_always_eager:
+        for reminder_id in ids:
+            deliver_after_commit(reminder_id)
+        return len(ids)
+    broker.reset()  # the sweep runs in the worker: it has just reached the broker
+    queued = [pk for pk in ids if publish(deliver_reminder, [pk])]
+    _mark_queued(queued, timezone.now())
+    for reminder_id, remaining in held_rows():
+        if publish(deliver_reminder, [reminder_id], countdown=int(remaining) + 1):
+            _mark_queued([reminder_id], timezone.now())
+    return len(queued)

@@ -14,6 +14,7 @@ before openpyxl reads anything) and oversized sheets, with a message for the use
 """
 
 import re
+import time
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -170,6 +171,29 @@ def open_workbook(fileobj, max_unzipped=MAX_UNZIPPED_BYTES):
         raise SheetError("文件已损坏，无法读取其中的表格。") from None
     finally:
         workbook.close()
+
+
+def bounded_rows(sheet, *, max_rows, max_cols, blank_stretch=100, seconds=5.0):
+    """The value tuples of `sheet`, at most `max_cols` wide, read within bounds whatever the
+    file declares: its `<dimension ref="A1:G1000000">` is ignored (openpyxl would otherwise
+    pad to it), reading stops at the first `blank_stretch` consecutive blank rows, and more
+    than `max_rows` rows or more than `seconds` of parsing is a SheetError for the user."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    started = time.monotonic()
+    blank = 0
+    for number, values in enumerate(sheet.iter_rows(max_col=max_cols, values_only=True), 1):
+        if number > max_rows:
+            raise SheetError(f"文件行数过多（超过 {max_rows} 行），请只保留需要报送的内容。")
+        if time.monotonic() - started > seconds:
+            raise SheetError("文件内容过多，无法在限定时间内读取，请只保留需要报送的内容。")
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            blank += 1
+            if blank >= blank_stretch:
+                return
+        else:
+            blank = 0
+        yield values  # blank rows too, so that the caller's row numbers stay Excel's
 
 
 def find_header(rows, marker, scan=10):

@@ -1,12 +1,24 @@
 """The checks behind /healthz."""
 
+import time
 from pathlib import Path
 
 import redis
 from django.conf import settings
 from django.db import connection
 
+from .delivery import broker
 from .models import ScanRun
+
+BROKER_CHECK_SECONDS = 30
+_last_broker_check = {"at": float("-inf"), "error": None}
+
+
+def _redis():
+    timeout = settings.REDIS_SOCKET_TIMEOUT
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout
+    )
 
 
 def check_database():
@@ -23,10 +35,7 @@ def check_broker():
     if not settings.REDIS_URL:
         return {"ok": True, "url": "memory://", "note": "未配置 REDIS_URL，后台任务在进程内执行"}
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-        )
-        client.ping()
+        _redis().ping()
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": str(exc)[:200]}
     return {"ok": True}
@@ -59,12 +68,28 @@ def queue_depth():
             return 0
         return sum(1 for _ in Path(folder).iterdir())
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
-        )
-        return client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+        return _redis().llen(settings.CELERY_TASK_DEFAULT_QUEUE)
     except Exception:  # noqa: BLE001 - reported by check_broker
         return None
+
+
+def broker_problem():
+    """Why the broker cannot be reached now, or None: for the admins' banner. This process
+    pings Redis at most every BROKER_CHECK_SECONDS; a failed publish shows at once."""
+    if broker.is_open():
+        return broker.last_error or "发布任务失败"
+    if not settings.REDIS_URL:
+        return None
+    now = time.monotonic()
+    if now - _last_broker_check["at"] >= BROKER_CHECK_SECONDS:
+        result = check_broker()
+        _last_broker_check.update(at=now, error=None if result["ok"] else result["error"])
+    return _last_broker_check["error"]
+
+
+def summary(report):
+    """What anonymous callers of /healthz see: ok or not, no error strings or versions."""
+    return {"ok": report["ok"]}
 
 
 def check():

@@ -115,6 +115,9 @@ class Reminder(AboutRecord):
         blank=True,
     )
     claimed_at = models.DateTimeField("领取时间", null=True, blank=True, editable=False)
+    # The outbox (core/delivery.py): when its task was last put on the broker. Empty after a
+    # failed publish; the sweep queues a row again only once this is older than the lease.
+    queued_at = models.DateTimeField("排队时间", null=True, blank=True, editable=False)
 
     objects = ReminderQuerySet.as_manager()
 

@@ -70,8 +70,11 @@ def reminders(request):
 
 @never_cache
 def healthz(request):
-    """Liveness for operators: database and broker reachable, last scheduler run."""
+    """Liveness for operators: database and broker reachable, last scheduler run. Anyone
+    gets ok/fail; the details (errors, versions, queue depth) are for admins only."""
     report = health.check()
+    if not (request.user.is_authenticated and is_admin(request.user)):
+        report = health.summary(report)
     return JsonResponse(report, status=200 if report["ok"] else 503)
 
 

@@ -6,6 +6,7 @@ printed to the console. DATABASE_URL and REDIS_URL point it at PostgreSQL and Re
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_celery_beat",
+    "axes",
     "core",
     "supervision",
     "services",
@@ -82,20 +84,27 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RetryReadOnDatabaseFailureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.RequestBodyGuardMiddleware",
+    "core.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 # `make bench` (bench/run.py): an X-Query-Count header on every response, right after WhiteNoise.
 BENCH_QUERY_HEADER = env_bool("BENCH_QUERY_HEADER", False)
 if BENCH_QUERY_HEADER:
-    MIDDLEWARE.insert(2, "core.middleware.QueryCountHeaderMiddleware")
+    MIDDLEWARE.insert(3, "core.middleware.QueryCountHeaderMiddleware")
 
 ROOT_URLCONF = "qingdao_office.urls"
 WSGI_APPLICATION = "qingdao_office.wsgi.application"
@@ -111,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.unread",
+                "core.context_processors.broker_status",
             ],
         },
     },
@@ -136,9 +146,63 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 
+# A killed or restarted PostgreSQL connection is noticed before a request uses it (no 500 per
+# worker after a database restart).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "supervision.User"
-AUTHENTICATION_BACKENDS = ["core.auth.Backend"]
+# django-axes first: it refuses a locked-out account or address before the password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "core.auth.Backend"]
+# Sign-in throttling (django-axes), per account and per address: after AXES_FAILURE_LIMIT wrong
+# passwords the account (from any address) and the address (for any account) are locked for
+# AXES_COOLOFF_MINUTES; an admin unlocks at once under 管理 → Axes → 访问尝试 (delete the row)
+# or with `manage.py axes_reset_username USER`. Applies to /accounts/login/ and /admin/.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # lockouts are still logged; no banner line at every start-up
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address: REMOTE_ADDR, unless the proxy in front sets a header we trust
+# (deploy/nginx sets X-Real-IP; then TRUSTED_PROXY_IP_HEADER=HTTP_X_REAL_IP). Never a header
+# a client could send straight to gunicorn.
+TRUSTED_PROXY_IP_HEADER = env_str("TRUSTED_PROXY_IP_HEADER")
+AXES_IPWARE_META_PRECEDENCE_ORDER = [
+    *([TRUSTED_PROXY_IP_HEADER] if TRUSTED_PROXY_IP_HEADER else []),
+    "REMOTE_ADDR",
+]
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (core.middleware.
+# SessionActivityMiddleware moves the expiry, writing at most every 5 minutes), and when the
+# browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, no inline
+# script anywhere (tests/core/test_security.py checks the templates). Inline style attributes
+# (progress bar widths) are allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -154,6 +218,11 @@ LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded files (佐证材料 and the like): never served directly (nginx returns 404 for
+# /media/); `make backup` copies this folder with the database.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -171,8 +240,15 @@ STORAGES = {
     },
 }
 
-# Pasted plan texts and uploaded sheets: 10 MB per request (files have their own limits).
+# Request bodies. A body over MAX_REQUEST_BYTES is refused before it is read, and so is any
+# multipart body from someone not signed in (core.middleware.RequestBodyGuardMiddleware;
+# nginx's client_max_body_size in deploy/ says the same). Non-file fields may hold 10 MB
+# (pasted plan texts); uploads over 2.5 MB go to a temporary file, never into memory. The
+# largest file accepted is the 5 MB report sheet (supervision/ledger.py); plans are 1 MB.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -217,15 +293,26 @@ if _email_url:
 # CELERY_TASK_ALWAYS_EAGER=false and runs a worker with beat on the embedded broker: kombu's
 # filesystem transport, queued messages as files under var/celery/.
 REDIS_URL = env_str("REDIS_URL")
+# Seconds a web request waits on Redis (cache or broker) before treating it as down.
+REDIS_SOCKET_TIMEOUT = float(env_str("REDIS_SOCKET_TIMEOUT", "0.5") or 0.5)
+BROKER_SOCKET_TIMEOUT = float(env_str("BROKER_SOCKET_TIMEOUT", "1") or 1)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
     # An unacknowledged message (its worker was killed) goes back to the queue after this long.
+    # Short socket timeouts and no publish retry: a web request that queues a task after
+    # commit gives up within about a second when Redis is down or hangs; the row waits in
+    # the outbox for the sweep (core/delivery.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
+        "max_retries": 0,
     }
+    CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT
+    CELERY_TASK_PUBLISH_RETRY = False
 else:
     _celery_dir = VAR_DIR / "celery"
     CELERY_BROKER_URL = "filesystem://"
@@ -280,13 +367,18 @@ REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Cache: Redis (shared by every worker) with REDIS_URL, else this process's memory. The
-# dashboard keeps a month's live figures here until the plan's data changes.
+# dashboard keeps a month's live figures here until the plan's data changes. The Redis cache
+# fails soft (core/cache.py): an outage or a hang is a logged cache miss, never an error.
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "qingdao_office",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -303,15 +395,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Production hardening. Government intranets that serve plain HTTP behind a TLS-terminating
-# proxy set SECURE_SSL_REDIRECT=false (and accept the deploy-check warning that follows).
-if not DEBUG:
+# Production hardening. HSTS and the HTTPS redirect are sent only when the operator says the
+# site is served over HTTPS (HTTPS=true); a client's X-Forwarded-Proto alone never turns them
+# on. Behind a TLS-terminating proxy that sets X-Forwarded-Proto (deploy/nginx), also set
+# SECURE_PROXY_SSL_HEADER=true so Django knows which requests arrived over HTTPS. Government
+# intranets that serve plain HTTP leave HTTPS unset.
+HTTPS = env_bool("HTTPS", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000) if HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)

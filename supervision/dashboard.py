@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
     Count,
@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, Lead, Least
 from django.utils import timezone
 
-from .choices import Light, TaskStatus
+from .choices import Light, ReportStatus, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
     Indicator,
@@ -452,9 +452,14 @@ def month_figures(plan, month, today=None, public=False):
 
 def public_items(plan, month):
     """The items shown to citizens for `month`: tasks marked public (市办实事) and publicly
-    listed tasks, with the month's progress text and percent. Nothing internal: no names,
-    and 存在问题 only where the report marked it publishable."""
-    report = MonthlyReport.objects.filter(task=OuterRef("pk"), month=month, status__in=REPORTED)
+    listed tasks, with the progress text and percent of the task's latest *approved* report up
+    to `month` (this month's once its head approved it, else the last approved one). A report
+    that is submitted but not reviewed, or returned, is never published; /public/ computes
+    this when shown, so a report returned after the month was closed is withdrawn at once.
+    Nothing internal: no names, and 存在问题 only where the report marked it publishable."""
+    report = MonthlyReport.objects.filter(
+        task=OuterRef("pk"), month__lte=month, status=ReportStatus.APPROVED
+    ).order_by("-month")
     rows = (
         Task.objects.filter(project__plan=plan)
         .filter(Q(is_public=True) | Exists(_listed_at(as_of(month)).filter(is_public=True)))
@@ -462,6 +467,7 @@ def public_items(plan, month):
             progress=Subquery(report.values("progress")[:1]),
             problems=Subquery(report.filter(problems_public=True).values("problems")[:1]),
             month_percent=Subquery(report.values("percent")[:1]),
+            report_month=Subquery(report.values("month")[:1]),
         )
         .select_related("project", "lead_department")
         .order_by("path")
@@ -476,6 +482,7 @@ def public_items(plan, month):
             "progress": t.progress or "",
             "problems": t.problems or "",
             "percent": t.month_percent,
+            "as_of": t.report_month.isoformat() if t.report_month else None,
         }
         for t in rows
     ]
@@ -541,7 +548,11 @@ def close_month(plan, month, user):
     close.closed_by = user
     close.closed_at = now
     close.data = data
-    close.save()
+    try:
+        with transaction.atomic():
+            close.save()
+    except IntegrityError:  # another request closed it first (both found no row to lock)
+        raise ValueError("该月份已关账。") from None
     return close
 
 

@@ -20,6 +20,7 @@ from core.excel import (
     Column,
     Highlight,
     SheetError,
+    bounded_rows,
     cell_text,
     find_header,
     int_or_none,
@@ -32,13 +33,17 @@ from .access import Action
 from .choices import Light, ListingLevel, ReportStatus, TaskStatus
 from .filters import task_rows
 from .models import MonthlyReport, Task
-from .reporting import EDITABLE, report_errors, save_report
+from .reporting import EDITABLE, refusal, report_errors, save_report
 
 LEDGER_SHEET = "督查台账"
 REPORT_SHEET = "月度进展报送"
 SUBJECT_PREFIX = "月度进展报送表 "  # + YYYY-MM, in the workbook's properties
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 3000
+# What the reader looks at at most, whatever the file declares (core.excel.bounded_rows).
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+MAX_COLUMNS = 40
+MAX_ID = 2**63 - 1
 LIGHT_STYLE = {
     Light.RED: Highlight(fill="#FFC7CE", color="#9C0006"),
     Light.YELLOW: Highlight(fill="#FFEB9C", color="#9C5700"),
@@ -243,7 +248,7 @@ def read_report_sheet(fileobj, month):
 
 
 def _read_rows(sheet):
-    rows = sheet.iter_rows(values_only=True)
+    rows = bounded_rows(sheet, max_rows=MAX_SHEET_ROWS, max_cols=MAX_COLUMNS)
     columns, header_row = find_header(rows, "任务ID")
     if columns is None:
         raise SheetError("未找到表头行（含“任务ID”列）。请使用系统下载的报送表，不要删除表头。")
@@ -306,7 +311,9 @@ class CheckResult:
 def check_rows(user, month, rows):
     """Check every row of an uploaded sheet for `month`; nothing is written here."""
     result = CheckResult()
-    ids = {i for i in (int_or_none(r.task_id) for r in rows) if i and i > 0}
+    # An id beyond the database's integer range (Hypothesis found 9.2e18 in a cell) is simply
+    # not a task, never an overflow in the query.
+    ids = {i for i in (int_or_none(r.task_id) for r in rows) if i and 0 < i <= MAX_ID}
     previous = (
         MonthlyReport.objects.filter(task=OuterRef("pk"), month__lt=month)
         .exclude(status=ReportStatus.DRAFT)
@@ -337,6 +344,8 @@ def check_rows(user, month, rows):
             messages.append(
                 f"该任务属于{task.project.plan.year}年计划，不能报送{month:%Y-%m}的进展"
             )
+        elif refused := refusal(task, month):  # the rules every report path shares (办结 …)
+            messages.append(refused.rstrip("。"))
         if task_id is not None:
             seen.setdefault(task_id, row.excel_row)
         percent = int_or_none(row.percent) if row.percent not in (None, "") else None

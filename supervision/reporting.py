@@ -58,6 +58,12 @@ class ReportLocked(Exception):
     message = "该报告已提交，不能再修改；如需修改，请由处室负责人退回。"
 
 
+class OwnReport(Exception):
+    """Nobody approves a report they submitted themselves."""
+
+    message = "不能审核通过自己报送的报告，请由本处室其他负责人审核。"
+
+
 def report_due_date(month):
     """The day by which the report of `month` is due (REPORT_DUE_DAY of the next month)."""
     return next_month(month).replace(day=settings.REPORT_DUE_DAY)
@@ -70,6 +76,8 @@ def is_future(month, today=None):
 
 def refusal(task, month, today=None):
     """Why a report of `month` cannot be filed for `task` (a Chinese sentence), or None."""
+    if task.status == TaskStatus.CLOSED:
+        return "该任务已办结（销号），不能再填报或修改进展。"
     if is_future(month, today):
         return "不能填报未来月份的进展。"
     year = task.project.plan.year
@@ -291,6 +299,8 @@ def approve_report(report, *, user):
     report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
     if report.status != ReportStatus.SUBMITTED:
         raise ReportLocked
+    if report.submitted_by_id == user.pk:
+        raise OwnReport
     report.status = ReportStatus.APPROVED
     report.reviewed_by = user
     report.reviewed_at = timezone.now()

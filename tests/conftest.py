@@ -5,6 +5,8 @@ import pytest  # the date classes it sees at import, and freezegun swaps those c
 from django.conf import settings
 from django.core.cache import cache
 
+from core import health
+from core.delivery import broker
 from qingdao_office.celery import app
 from supervision.demo import load_demo
 from tests.helpers import make_office
@@ -64,3 +66,14 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def broker_breaker_closed():
+    """Each test starts believing the broker is reachable (core/delivery.py's breaker)."""
+
+    broker.reset()
+    health._last_broker_check.update(at=float("-inf"), error=None)
+    yield
+    broker.reset()
+    health._last_broker_check.update(at=float("-inf"), error=None)

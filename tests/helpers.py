@@ -3,6 +3,8 @@ response, counting queries, and the reminder-test office (a department with its 
 head, a supervisor, a leader, an outsider and one task) with its scan helper."""
 
 import io
+import socket
+import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -157,3 +159,37 @@ REGULATION = """青岛市政务服务管理办法
 第四条 本办法自2024年1月1日起施行。
 """
 NOT_A_PLAN = "没有找到章节标题：计划正文应按“一、二、三、……”分章节，每个章节标题单独成行。"
+
+
+def closed_port():
+    """A loopback port nothing listens on: connecting is refused at once (Redis down)."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+class HangingServer:
+    """A loopback socket that accepts connections and never answers (Redis hanging)."""
+
+    def __init__(self):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.port = self.server.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self):
+        self.server.close()
+        for conn in self.held:
+            conn.close()

@@ -35,6 +35,11 @@ class SlowJsonBackend(BaseEmailBackend):
         time.sleep(float(os.environ.get("MAIL_DELAY", "0.5")))
         with Path(os.environ["MAIL_LOG"]).open("a", encoding="utf-8") as log:
             for message in messages:
-                line = {"to": message.to, "subject": message.subject, "pid": os.getpid()}
+                line = {
+                    "to": message.to,
+                    "subject": message.subject,
+                    "pid": os.getpid(),
+                    "message_id": message.extra_headers.get("Message-ID"),
+                }
                 log.write(json.dumps(line, ensure_ascii=False) + "\n")
         return len(messages)

@@ -27,39 +27,43 @@ from .tasks import render_detail
 @login_required
 def task_listing(request, pk):
     """挂牌督办: list a task, change its listing, or lift it."""
-    user = request.user
-    task = get_task(user, pk, Action.LIST)
+    task = get_task(request.user, pk, Action.LIST)
     active = task.listings.filter(lifted_at=None).first()
-    form = ListingForm(instance=active)
-    lift_form = LiftForm()
-    status = 200
-    if request.method == "POST":
-        if request.POST.get("action") == "lift" and active:
-            lift_form = LiftForm(request.POST)
-            if lift_form.is_valid():
-                services.lift_listing(active, user, lift_form.cleaned_data["lift_reason"])
-                messages.success(request, "已摘牌。")
-                return redirect("task_detail", pk=task.pk)
-            status = 400
-        else:
-            form = ListingForm(request.POST, instance=active)
-            if form.is_valid():
-                services.save_listing(form.save(commit=False), task, user)
-                messages.success(request, "挂牌督办信息已保存。" if active else "已挂牌督办。")
-                return redirect("task_detail", pk=task.pk)
-            status = 400
-    return render(
-        request,
-        "supervision/task_listing.html",
-        {
-            "task": task,
-            "active": active,
-            "form": form,
-            "lift_form": lift_form,
-            "past": task.listings.exclude(lifted_at=None).select_related("listed_by", "lifted_by"),
-        },
-        status=status,
-    )
+    form, lift_form, status = ListingForm(instance=active), LiftForm(), 200
+    if request.method == "POST" and request.POST.get("action") == "lift" and active:
+        lift_form = LiftForm(request.POST)
+        if lift_form.is_valid():
+            services.lift_listing(active, request.user, lift_form.cleaned_data["lift_reason"])
+            messages.success(request, "已摘牌。")
+            return redirect("task_detail", pk=task.pk)
+        status = 400
+    elif request.method == "POST":
+        form = ListingForm(request.POST, instance=active)
+        status = _save_listing(request, task, form)
+        if status is None:
+            messages.success(request, "挂牌督办信息已保存。" if active else "已挂牌督办。")
+            return redirect("task_detail", pk=task.pk)
+    context = {
+        "task": task,
+        "active": active,
+        "form": form,
+        "lift_form": lift_form,
+        "past": task.listings.exclude(lifted_at=None).select_related("listed_by", "lifted_by"),
+    }
+    return render(request, "supervision/task_listing.html", context, status=status)
+
+
+def _save_listing(request, task, form):
+    """Save the listing form through the service; the HTTP status of a refusal, or None."""
+    if not form.is_valid():
+        return 400
+    try:
+        version = form.data.get("version")
+        services.save_listing(task, user=request.user, data=form.cleaned_data, version=version)
+    except services.Conflict as conflict:
+        form.add_error(None, str(conflict))
+        return 409
+    return None
 
 
 @login_required
@@ -72,11 +76,14 @@ def task_remind(request, pk):
     if not form.is_valid():
         return render_detail(request, task.pk, {"remind_form": form}, status=400)
     try:
-        urging = services.urge(task, user, form.cleaned_data["message"])
+        urging, created = services.urge(task, user=user, message=form.cleaned_data["message"])
     except services.NobodyToNotify as error:
         messages.error(request, error.message)
         return redirect("task_detail", pk=task.pk)
-    messages.success(request, f"已向 {urging.recipient_count} 人发出催办。")
+    if created:
+        messages.success(request, f"已向 {urging.recipient_count} 人发出催办。")
+    else:
+        messages.info(request, "相同内容的催办刚刚已发出，未重复发送。")
     return redirect("task_detail", pk=task.pk)
 
 
@@ -104,8 +111,11 @@ def instruction_create(request, pk):
     form = InstructionForm(request.POST)
     if not form.is_valid():
         return render_detail(request, task.pk, {"instruction_form": form}, status=400)
-    services.instruct(form.save(commit=False), task, user)
-    messages.success(request, "批示已发送至牵头单位。")
+    _, created = services.instruct(task, user=user, text=form.cleaned_data["text"])
+    if created:
+        messages.success(request, "批示已发送至牵头单位。")
+    else:
+        messages.info(request, "相同内容的批示刚刚已发送，未重复提交。")
     return redirect("task_detail", pk=task.pk)
 
 
@@ -148,10 +158,16 @@ def partner_note(request, pk, month):
     if refused:
         messages.error(request, refused)
         return redirect("task_detail", pk=task.pk)
-    note = services.partner_note_of(task, user.department, month)
-    form = PartnerNoteForm(request.POST, instance=note)
+    form = PartnerNoteForm(request.POST)
+    status = 400
     if form.is_valid():
-        services.save_partner_note(form.save(commit=False), task, user, month)
-        messages.success(request, "配合工作情况已保存。")
-        return redirect("task_detail", pk=task.pk)
-    return render_detail(request, task.pk, {"partner_form": form}, status=400)
+        text = form.cleaned_data["text"]
+        try:
+            services.save_partner_note(task, user=user, month=month, text=text)
+        except services.Conflict as conflict:
+            form.add_error(None, str(conflict))
+            status = 409
+        else:
+            messages.success(request, "配合工作情况已保存。")
+            return redirect("task_detail", pk=task.pk)
+    return render_detail(request, task.pk, {"partner_form": form}, status=status)

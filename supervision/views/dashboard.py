@@ -160,7 +160,8 @@ def _public(request, close, month):
         "supervision/public.html",
         {
             "close": close,
-            "items": (close.data.get("public_items", []) if close else []),
+            # Live, not the snapshot: only approved reports, a returned one withdrawn at once.
+            "items": dashboard.public_items(close.plan, close.month) if close else [],
             "month": close.month if close else month,
             "months": months,
         },

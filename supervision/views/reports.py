@@ -111,6 +111,8 @@ def report_review(request, pk, month):
             messages.success(request, "报告已退回，承办人员将收到通知。")
     except reporting.ReportLocked:
         messages.error(request, "只能审核已提交的报告。")
+    except reporting.OwnReport as refused:
+        messages.error(request, refused.message)
     return redirect("report_form", pk=task.pk, month=f"{month:%Y-%m}")
 
 

@@ -11,11 +11,12 @@ from django_celery_beat.models import PeriodicTask
 
 from core import delivery
 from core.models import Digest, Reminder, ReminderItem, ScanRun
+from core.roles import Role
 from core.schedule import ensure_schedule
 from core.tasks import deliver_pending, deliver_reminder, run_reminder_scan
 from supervision.models import Milestone
 from tests import mail_backends
-from tests.helpers import DUE, count_queries, make_task, only, run_on
+from tests.helpers import DUE, count_queries, make_task, make_user, only, run_on
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +166,7 @@ def test_scheduled_task_runs_the_scan(office, settings, django_capture_on_commit
 
 def test_healthz_shows_the_last_scan(office, settings, client, django_capture_on_commit_callbacks):
     only(settings, "due_soon")
+    client.force_login(make_user("root", Role.ADMIN))
     assert client.get("/healthz").json()["last_scheduler_run"] is None
     run_on(DUE - timedelta(days=3), django_capture_on_commit_callbacks, trigger="scheduler")
     body = client.get("/healthz").json()

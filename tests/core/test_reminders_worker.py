@@ -16,6 +16,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from core.emails import message_id_for
 from core.models import Reminder
 from core.roles import Role
 from core.tasks import run_reminder_scan
@@ -137,3 +138,6 @@ def test_worker_killed_mid_scan_delivers_everything_once(real_celery_worker):
     assert Reminder.objects.filter(channel="email").count() == RECIPIENTS
     assert not Reminder.objects.filter(channel="email", sent_at=None).exists()
     assert len({m["pid"] for m in mails(mail_log)}) == 2  # both workers sent some
+    # each email carries the Message-ID of its row's key: a resend would be recognisable
+    expected = {message_id_for(r.key) for r in Reminder.objects.filter(channel="email")}
+    assert {m["message_id"] for m in mails(mail_log)} == expected

@@ -44,6 +44,7 @@ def test_production_passes_deploy_check_without_warnings():
         "--fail-level",
         "WARNING",
         DEBUG="false",
+        HTTPS="true",
         SECRET_KEY="x" * 20 + "-a-long-random-production-key-0123456789",
         ALLOWED_HOSTS="duban.example.gov.cn",
     )

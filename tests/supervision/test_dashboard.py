@@ -39,10 +39,9 @@ def report(task, month, percent, submitted=None, **extra):
         task=task,
         month=date(2030, month, 1),
         percent=percent,
-        status=ReportStatus.SUBMITTED,
         submitted_at=submitted or at(2030, month + 1, 2),
         progress=f"{month}月进展",
-        **extra,
+        **{"status": ReportStatus.SUBMITTED, **extra},
     )
 
 
@@ -242,7 +241,14 @@ def test_only_supervisors_close_months(client, plan):
 @freeze_time(NOW)
 def test_public_page_shows_nothing_internal(client, plan):
     t5 = plan["tasks"][4]
-    t5_may = report(t5, 5, 35, problems="内部问题：某某科长未落实", submitted_by=plan["sup"])
+    t5_may = report(  # only approved reports are published (test_report_rules.py)
+        t5,
+        5,
+        35,
+        problems="内部问题：某某科长未落实",
+        submitted_by=plan["sup"],
+        status=ReportStatus.APPROVED,
+    )
     client.force_login(plan["sup"])
     client.post("/dashboard/close/", {"month": "2030-05"})
     client.logout()

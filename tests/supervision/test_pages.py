@@ -44,7 +44,7 @@ def test_every_demo_account_signs_in(client, demo, settings, username):
 
 
 def test_staff_home_is_their_department_tasks(client, demo):
-    client.login(username="staff1", password="demo12345")
+    client.force_login(User.objects.get(username="staff1"))
     response = client.get("/", follow=True)
     body = response.content.decode()
     assert response.redirect_chain[-1][0].startswith("/tasks/?department=")
@@ -53,7 +53,7 @@ def test_staff_home_is_their_department_tasks(client, demo):
 
 
 def test_logout_is_post_and_ends_session(client, demo):
-    client.login(username="staff1", password="demo12345")
+    client.force_login(User.objects.get(username="staff1"))
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/").status_code == 302
 
@@ -66,6 +66,8 @@ def test_forbidden_page_is_chinese_403(client, rf):
 
 
 def test_healthz_reports_database_and_broker(client):
+    assert client.get(reverse("healthz")).json() == {"ok": True}  # anonymous: no details
+    client.force_login(User.objects.create_superuser("root", "root@example.gov.cn", "x"))
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
     data = response.json()
@@ -77,6 +79,7 @@ def test_healthz_reports_database_and_broker(client):
 
 def test_healthz_is_503_when_broker_is_down(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    client.force_login(User.objects.create_superuser("root", "root@example.gov.cn", "x"))
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["broker"]["ok"] is False

@@ -282,7 +282,8 @@ def test_list_change_and_lift(client, world):
     assert client.post(url, data).status_code == 302
     listing = Listing.objects.get(task=task, lifted_at=None)
     assert listing.listed_by == world["users"]["supervisor1"] and listing.is_public
-    assert client.post(url, dict(data, deadline="2012-10-31")).status_code == 302
+    version = listing.updated_at.isoformat()  # the version the edit form was shown
+    assert client.post(url, dict(data, deadline="2012-10-31", version=version)).status_code == 302
     listing.refresh_from_db()
     assert listing.deadline == date(2012, 10, 31)
     assert client.post(url, {"action": "lift", "lift_reason": ""}).status_code == 400
