@@ -88,8 +88,18 @@ def broker_problem():
 
 
 def summary(report):
-    """What anonymous callers of /healthz see: ok or not, no error strings or versions."""
-    return {"ok": report["ok"]}
+    """What anonymous callers of /healthz see (CONTRACT.md: database and broker reachable,
+    last scheduler run): whether each is up and when the scan last ran, but no error strings,
+    versions, counts or queue depth."""
+    run = report["last_scheduler_run"]
+    return {
+        "ok": report["ok"],
+        "database": {"ok": report["database"]["ok"]},
+        "broker": {"ok": report["broker"]["ok"]},
+        "last_scheduler_run": (
+            {"started_at": run["started_at"], "finished_at": run["finished_at"]} if run else None
+        ),
+    }
 
 
 def check():
