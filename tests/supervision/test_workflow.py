@@ -17,6 +17,7 @@ from supervision.models import (
     Instruction,
     Listing,
     MonthlyReport,
+    PartnerNote,
     Task,
     Urging,
     User,
@@ -321,6 +322,40 @@ def test_milestone_tick(client, world):
     client.post(url, {"completed_on": "2012-08-09", "note": ""})  # in the future
     milestone.refresh_from_db()
     assert milestone.completed_on == date(2012, 7, 9)
+
+
+@freeze_time(NOW)
+def test_partner_department_writes_its_part_and_nobody_else(client, world):
+    food, finance = world["food"], world["finance"]
+    finance_dept = world["users"]["staff1"].department
+    food.partner_departments.add(finance_dept)  # 金融工作办公室 partners on food safety
+    url = f"/tasks/{food.pk}/partner/{MONTH}/"
+    notes = PartnerNote.objects.filter(task=food, month=date(2012, 7, 1))
+    for name in ["staff2", "supervisor1", "leader1"]:  # the lead unit and the office
+        login(client, world, name)
+        assert client.post(url, {"text": f"{name}冒名填写"}).status_code == 403, name
+    assert not notes.exists() and not PartnerNote.history.exists()
+
+    login(client, world, "staff1")
+    response = client.post(url, {"text": "配合开展金融支持食品企业调研。"})
+    assert response.status_code == 302
+    note = notes.get()
+    assert (note.department, note.author, note.text) == (
+        finance_dept,
+        world["users"]["staff1"],
+        "配合开展金融支持食品企业调研。",
+    )
+    assert "配合开展金融支持食品企业调研" in client.get(f"/tasks/{food.pk}/").content.decode()
+    login(client, world, "head1")  # the partner's head corrects the same note
+    assert client.post(url, {"text": "已完成调研。"}).status_code == 302
+    note.refresh_from_db()
+    assert (note.text, note.author) == ("已完成调研。", world["users"]["head1"])
+    assert note.history.count() == 2
+    # a lead unit is not its own partner
+    login(client, world, "staff1")
+    own = f"/tasks/{finance.pk}/partner/{MONTH}/"
+    assert client.post(own, {"text": "自己配合自己"}).status_code == 403
+    assert PartnerNote.objects.count() == 1
 
 
 # --- history -------------------------------------------------------------------------------
