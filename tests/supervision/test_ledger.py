@@ -274,6 +274,30 @@ def test_xlsx_reads_back(client, demo):
     assert row[header.index("灯号")] in {"红灯", "黄灯", "绿灯", "已办结"}
 
 
+@freeze_time("2012-07-10 09:00:00")
+def test_a_remind_shows_in_the_ledgers_urging_column(client, demo):
+    task = Task.objects.get(code="2.2")
+    login(client, "supervisor1")
+
+    def urged():
+        sheet = workbook_of(client.get(LEDGER_XLSX)).active
+        header = [c.value for c in sheet[2]]
+        row = next(r for r in data_rows(sheet) if r[0] == task.pk)
+        return row[header.index("催办次数")]
+
+    before = urged()
+    assert before == Urging.objects.filter(task=task).count()
+    response = client.post(f"/tasks/{task.pk}/remind/", {"message": "请于本周内报送。"})
+    assert response.status_code == 302
+    urging = Urging.objects.filter(task=task).latest("pk")
+    assert urging.message == "请于本周内报送。" and urging.sent_by.username == "supervisor1"
+    assert urged() == before + 1
+    login(client, "staff1")  # staff may not urge: nothing is added
+    assert client.post(f"/tasks/{task.pk}/remind/", {"message": "x"}).status_code == 403
+    login(client, "supervisor1")
+    assert urged() == before + 1
+
+
 def test_xlsx_respects_filters(client, demo):
     login(client, "leader1")
     params = {"q": "食品安全"}
