@@ -29,6 +29,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = "2030-06-20 10:00:00+08:00"
 
 
+def at_now():
+    return datetime.fromisoformat(NOW)
+
+
 def at(y, m, d):
     return datetime(y, m, d, 9, 0, tzinfo=TZ)
 
@@ -205,6 +209,8 @@ def test_closing_a_month_twice_keeps_the_first_snapshot(client, plan):
     client.force_login(plan["sup"])
     client.post("/dashboard/close/", {"month": "2030-05"})
     close = MonthClose.objects.get(month=date(2030, 5, 1))
+    assert (close.is_closed, close.closed_by, close.closed_at) == (True, plan["sup"], at_now())
+    assert close.data == month_figures(plan["plan"], date(2030, 5, 1), public=True)
     first = (close.data, close.closed_at, close.history.count())
     t3 = plan["tasks"][2]
     t3.status = TaskStatus.CLOSED  # the live figures move on
@@ -235,6 +241,7 @@ def test_month_close_and_reopen_refusals_change_nothing(client, plan):
     client.post("/dashboard/close/", {"month": "2030-05"})
     client.post("/dashboard/reopen/", {"month": "2030-05", "reason": "补报数据"})
     close = MonthClose.objects.get(month=date(2030, 5, 1))
+    assert (close.is_closed, close.reopened_by, close.reopened_at) == (False, plan["sup"], at_now())
     before = (close.is_closed, close.reopen_reason, close.reopened_at, close.history.count())
     with freeze_time("2030-06-21 10:00:00+08:00"):
         response = client.post(
