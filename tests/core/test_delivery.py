@@ -20,7 +20,7 @@ NOW = datetime(2030, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 @pytest.fixture
 def rows(settings):
-    """Email rows 1-6 and one in-app row, in the states the sweep tells apart."""
+    """Email rows and one in-app row, in the states the sweep tells apart."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.REMINDER_CLAIM_LEASE = 600
     settings.REMINDER_MAX_ATTEMPTS = 3
@@ -37,6 +37,7 @@ def rows(settings):
         "expired": row("expired", claimed_at=NOW - lease - timedelta(seconds=1), attempts=1),
         "held": row("held", claimed_at=NOW - timedelta(seconds=100), attempts=1),
         "sent": row("sent", sent_at=NOW, claimed_at=NOW - lease * 2, attempts=1),
+        "just_sent": row("just_sent", sent_at=NOW, claimed_at=NOW - timedelta(seconds=5)),
         "worn": row("worn", attempts=3),  # REMINDER_MAX_ATTEMPTS failures: left alone
         "held_worn": row("held_worn", claimed_at=NOW - timedelta(seconds=10), attempts=3),
         "in_app": row("in_app", channel="in_app"),
@@ -104,6 +105,52 @@ def test_a_failure_is_recorded_and_the_claim_released(rows, settings):
     assert delivery.pending_ids()[0] == fresh.pk  # the sweep will try again
 
 
+class BrokenChannel:
+    """A channel that fails with a long message, after `meanwhile()` (another worker)."""
+
+    def __init__(self, meanwhile=None):
+        self.meanwhile = meanwhile
+
+    def deliver(self, reminder):
+        if self.meanwhile:
+            self.meanwhile()
+        raise ConnectionError("网关超时" * 200)
+
+
+@freeze_time(NOW)
+def test_a_failure_releases_only_its_own_claim(rows, monkeypatch):
+    other = Reminder.objects.filter(pk=rows["held"].pk)
+    other.update(claimed_at=NOW)  # another worker claimed another row at the same instant
+    monkeypatch.setattr(delivery, "channel_for", lambda name: BrokenChannel())
+    with pytest.raises(delivery.DeliveryFailed):
+        delivery.deliver(rows["fresh"].pk)
+    fresh = Reminder.objects.get(pk=rows["fresh"].pk)
+    assert fresh.claimed_at is None
+    full = "2030-06-01 01:00:00 ConnectionError: " + "网关超时" * 200  # UTC
+    assert fresh.last_error == full[:500]
+    assert other.get().claimed_at == NOW and other.get().last_error == ""
+
+
+@freeze_time(NOW)
+def test_a_failure_after_the_lease_leaves_the_new_claim(rows, monkeypatch):
+    """The send took longer than the lease and another worker claimed the row meanwhile: the
+    failure is not recorded over that worker's claim."""
+    later = NOW + timedelta(seconds=700)
+    fresh = Reminder.objects.filter(pk=rows["fresh"].pk)
+    channel = BrokenChannel(meanwhile=lambda: fresh.update(claimed_at=later))
+    monkeypatch.setattr(delivery, "channel_for", lambda name: channel)
+    with pytest.raises(delivery.DeliveryFailed):
+        delivery.deliver(rows["fresh"].pk)
+    assert (fresh.get().claimed_at, fresh.get().last_error) == (later, "")
+
+
+@freeze_time(NOW)
+def test_sending_takes_three_queries(rows, django_assert_num_queries):
+    # claim (UPDATE), the row with its recipient and digest (one SELECT), mark sent (UPDATE)
+    with django_assert_num_queries(3):
+        assert delivery.deliver(rows["fresh"].pk) is True
+
+
 @freeze_time(NOW)
 def test_in_process_a_failed_send_is_left_to_the_sweep(
     rows, settings, caplog, django_capture_on_commit_callbacks
@@ -111,9 +158,9 @@ def test_in_process_a_failed_send_is_left_to_the_sweep(
     settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
     with django_capture_on_commit_callbacks(execute=True):
         assert delivery.sweep() == 2  # fresh and expired, each tried once, neither raises
-    assert {r.getMessage().split("：")[0] for r in caplog.records} == {
-        f"提醒 {rows['fresh'].pk} 未能发送，稍后重试",
-        f"提醒 {rows['expired'].pk} 未能发送，稍后重试",
+    assert {r.getMessage() for r in caplog.records} == {
+        f"提醒 {rows['fresh'].pk} 未能发送，稍后重试：邮件服务器断开连接",
+        f"提醒 {rows['expired'].pk} 未能发送，稍后重试：邮件服务器断开连接",
     }
     assert Reminder.objects.get(pk=rows["expired"].pk).attempts == 2
 
