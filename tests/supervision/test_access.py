@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from core.access import can
-from core.roles import Role
+from core.roles import Role, roles_of
 from supervision.access import Action, get_task, leads, partners
 from supervision.models import Task
 from tests.helpers import make_department, make_task, make_user
@@ -95,12 +95,23 @@ def test_leads_and_partners_need_a_department(world):
     assert partners(people["partner_staff"], task) and not partners(people["lead_staff"], task)
 
 
+def test_get_task_loads_what_the_rules_and_pages_read(world, django_assert_num_queries):
+    task, people = world
+    user = people["partner_staff"]
+    roles_of(user)  # read once per request, cached on the user
+    # the task with its plan and lead department (one SELECT), its partners (one prefetch)
+    with django_assert_num_queries(2):
+        found = get_task(user, task.pk, Action.PARTNER)
+        assert (found.project.plan.year, found.lead_department.name) == (2030, "牵头处")
+        assert can(user, Action.PARTNER, found) and not can(user, Action.REPORT, found)
+
+
 def test_get_task_is_404_for_missing_and_403_for_forbidden(world):
     task, people = world
     assert get_task(people["lead_staff"], task.pk, Action.REPORT) == task
     with pytest.raises(PermissionDenied, match="只有牵头单位"):
         get_task(people["partner_staff"], task.pk, Action.REPORT, message="只有牵头单位")
-    with pytest.raises(PermissionDenied, match="无权执行此操作"):
+    with pytest.raises(PermissionDenied, match="^无权执行此操作。$"):
         get_task(people["other_staff"], task.pk, Action.PARTNER)
     with pytest.raises(Http404):
         get_task(people["lead_staff"], task.pk + 1000)

@@ -221,7 +221,7 @@ def test_closing_a_month_twice_keeps_the_first_snapshot(client, plan):
     assert "该月份已关账" in response.content.decode()
     close.refresh_from_db()
     assert (close.data, close.closed_at, close.history.count()) == first
-    with pytest.raises(ValueError, match="该月份已关账"):
+    with pytest.raises(ValueError, match="^该月份已关账。$"):
         close_month(plan["plan"], date(2030, 5, 1), plan["sup"])
 
 
@@ -251,7 +251,7 @@ def test_month_close_and_reopen_refusals_change_nothing(client, plan):
     close.refresh_from_db()
     assert (close.is_closed, close.reopen_reason, close.reopened_at) == before[:3]
     assert close.history.count() == before[3]
-    with pytest.raises(ValueError, match="该月份未关账"):
+    with pytest.raises(ValueError, match="^该月份未关账。$"):
         reopen_month(close, plan["sup"], "再次重开")
 
 
