@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv clean bench backup restore slow load faults audit
+.PHONY: run test lint venv clean bench backup restore slow load faults audit mutants
 
 venv: $(STAMP)
 
@@ -71,5 +71,20 @@ audit:
 	test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install --quiet pip-audit)
 	.venv-audit/bin/pip-audit -r requirements.txt
 
+
+# Mutation testing of the guard modules (not part of `make test` or CI; takes a while):
+# mutmut 3 (requirements-mutants.txt, config in pyproject's [tool.mutmut]) mutates the access
+# rules, the reporting service, delivery, the upload check/submit and the month close/reopen
+# in a copy of the project (bin/mutants says why), runs the tests that cover each mutated
+# function, and prints the score and the survivors. Results are reused by the next run;
+# `make clean` drops them. MUTANTS narrows a run (mutant names or globs).
+MUTANTS ?= core.access.* supervision.access.* supervision.reporting.* core.delivery.* \
+	supervision.ledger.x_check_rows* supervision.ledger.x_submit_rows* \
+	supervision.dashboard.x_close_month* supervision.dashboard.x_reopen_month*
+MUTANT_JOBS ?= 2
+mutants: venv
+	$(PY) -m pip install --quiet -r requirements-mutants.txt
+	$(PY) bin/mutants --jobs $(MUTANT_JOBS) $(foreach m,$(MUTANTS),"$(m)")
+
 clean:
-	rm -rf $(VENV) .venv-audit var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-audit var staticfiles .pytest_cache .ruff_cache mutants

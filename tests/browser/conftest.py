@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import skip_or_fail
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 ARGS = [
@@ -37,9 +39,7 @@ def _missing():
 def browser():
     reason = _missing()
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run under CI: {reason}")
-        pytest.skip(reason)
+        skip_or_fail(reason)
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are

@@ -141,6 +141,27 @@ def test_a_claim_held_by_a_dead_worker_expires(
     assert delivery.deliver(email.pk) is True and len(mail.outbox) == 1
 
 
+def test_an_expired_lease_on_a_sent_row_sends_nothing(
+    office, settings, django_capture_on_commit_callbacks
+):
+    only(settings, "due_soon")
+    run_on(DUE - timedelta(days=1), django_capture_on_commit_callbacks)
+    email = Reminder.objects.get(channel="email")
+    assert email.sent_at is not None and len(mail.outbox) == 1
+    # the worker that sent it kept its claim; the lease has long expired since
+    expired = timezone.now() - timedelta(seconds=settings.REMINDER_CLAIM_LEASE + 60)
+    Reminder.objects.filter(pk=email.pk).update(claimed_at=expired)
+    assert delivery.claim(email.pk, timezone.now()) is False
+    assert delivery.deliver(email.pk) is False
+    assert delivery.pending_ids() == [] and delivery.held_rows() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver_pending() == 0
+    assert deliver_reminder.apply(args=[email.pk]).get() is False
+    assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert (email.claimed_at, email.attempts) == (expired, 1)
+
+
 # --- the schedule and /healthz -------------------------------------------------------------------
 
 

@@ -10,12 +10,15 @@ from django.db import connection
 from core.models import Digest, Reminder, ReminderItem
 from core.reminders import scan
 from core.roles import Role
-from tests.helpers import make_department, make_task, make_user
+from tests.helpers import make_department, make_task, make_user, skip_or_fail
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite serializes writers; concurrent scans are proven on PostgreSQL (DATABASE_URL)",
-)
+
+@pytest.fixture(autouse=True)
+def needs_postgresql():
+    if connection.vendor != "postgresql":
+        skip_or_fail(
+            "SQLite serializes writers; concurrent scans are proven on PostgreSQL (DATABASE_URL)"
+        )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -20,21 +20,19 @@ from core.emails import message_id_for
 from core.models import Reminder
 from core.roles import Role
 from core.tasks import run_reminder_scan
-from tests.helpers import make_department, make_task, make_user
+from tests.helpers import make_department, make_task, make_user, skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
 RECIPIENTS = 6
 
-pytestmark = [
-    pytest.mark.skipif(
-        not settings.REDIS_URL, reason="needs a real Redis: set REDIS_URL (CI sets it)"
-    ),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker process must share the test database: needs DATABASE_URL=postgres",
-    ),
-]
+
+@pytest.fixture(autouse=True)
+def needs_redis_and_postgresql():
+    if not settings.REDIS_URL:
+        skip_or_fail("needs a real Redis: set REDIS_URL (CI sets it)")
+    if connection.vendor != "postgresql":
+        skip_or_fail("the worker process must share the test database: needs DATABASE_URL=postgres")
 
 
 def database_url():

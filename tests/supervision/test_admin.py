@@ -23,12 +23,23 @@ def test_admin_pages_open(admin_client, model):
 
 
 def test_task_change_and_history_pages(admin_client):
-    task = make_task()
+    task = make_task(title="原来的标题")
+    task.title = "改过的标题"
+    task.save()
     change = admin_client.get(reverse("admin:supervision_task_change", args=[task.pk]))
     assert change.status_code == 200
     assert "牵头单位" in change.content.decode()
+    assert 'value="改过的标题"' in change.content.decode()
     history = admin_client.get(reverse("admin:supervision_task_history", args=[task.pk]))
     assert history.status_code == 200
+    body = history.content.decode()
+    versions = task.history.all()
+    assert versions.count() == 2
+    # one line per version, each linking to that version's page
+    for version in versions:
+        url = reverse("admin:supervision_task_simple_history", args=[task.pk, version.pk])
+        assert url in body
+    assert "原来的标题" in body and "改过的标题" in body
 
 
 def test_admin_edit_is_recorded_with_the_user(admin_client, admin_user):
@@ -48,9 +59,14 @@ def test_admin_edit_is_recorded_with_the_user(admin_client, admin_user):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    task.refresh_from_db()
+    assert (task.title, task.percent) == ("改过的标题", 30)
     latest = task.history.latest()
     assert latest.title == "改过的标题"
     assert latest.history_user == admin_user
+    assert task.history.count() == 2
+    history = admin_client.get(reverse("admin:supervision_task_history", args=[task.pk]))
+    assert admin_user.username in history.content.decode()
 
 
 def test_role_groups_carry_permissions():

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from core.roles import Role
 from supervision.choices import ListingLevel, ReportStatus, TaskStatus
-from supervision.dashboard import month_figures
+from supervision.dashboard import close_month, month_figures, reopen_month
 from supervision.models import (
     Indicator,
     IndicatorValue,
@@ -28,6 +28,10 @@ from tests.helpers import count_queries, make_department, make_user
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = "2030-06-20 10:00:00+08:00"
+
+
+def at_now():
+    return datetime.fromisoformat(NOW)
 
 
 def at(y, m, d):
@@ -213,6 +217,57 @@ def test_the_registered_cards_show_the_month(client, plan):
         "人工催办：<strong>0</strong> 次"
         in client.get("/dashboard/?month=2030-05").content.decode()
     )
+
+
+@freeze_time(NOW)
+def test_closing_a_month_twice_keeps_the_first_snapshot(client, plan):
+    client.force_login(plan["sup"])
+    client.post("/dashboard/close/", {"month": "2030-05"})
+    close = MonthClose.objects.get(month=date(2030, 5, 1))
+    assert (close.is_closed, close.closed_by, close.closed_at) == (True, plan["sup"], at_now())
+    assert close.data == month_figures(plan["plan"], date(2030, 5, 1), public=True)
+    first = (close.data, close.closed_at, close.history.count())
+    t3 = plan["tasks"][2]
+    t3.status = TaskStatus.CLOSED  # the live figures move on
+    t3.save()
+    assert month_figures(plan["plan"], date(2030, 5, 1), public=True) != close.data
+    with freeze_time("2030-06-20 10:10:00+08:00"):  # later, within the idle timeout
+        response = client.post("/dashboard/close/", {"month": "2030-05"}, follow=True)
+    assert "该月份已关账" in response.content.decode()
+    close.refresh_from_db()
+    assert (close.data, close.closed_at, close.history.count()) == first
+    with pytest.raises(ValueError, match="^该月份已关账。$"):
+        close_month(plan["plan"], date(2030, 5, 1), plan["sup"])
+
+
+@freeze_time(NOW)
+def test_month_close_and_reopen_refusals_change_nothing(client, plan):
+    client.force_login(plan["sup"])
+    # a month that has not begun cannot be closed
+    response = client.post("/dashboard/close/", {"month": "2030-08"}, follow=True)
+    assert "只能关账已经开始的月份" in response.content.decode()
+    assert not MonthClose.objects.exists()
+    # nothing to reopen: 404, and a garbage month is 404 too
+    assert client.post("/dashboard/reopen/", {"month": "2030-05", "reason": "x"}).status_code == 404
+    assert client.post("/dashboard/reopen/", {"month": "garbage", "reason": "x"}).status_code == 404
+    assert client.post("/dashboard/close/", {"month": "2099-01"}).status_code == 404
+    assert not MonthClose.objects.exists()
+    # a month reopened already cannot be reopened again: the first reason stays
+    client.post("/dashboard/close/", {"month": "2030-05"})
+    client.post("/dashboard/reopen/", {"month": "2030-05", "reason": "补报数据"})
+    close = MonthClose.objects.get(month=date(2030, 5, 1))
+    assert (close.is_closed, close.reopened_by, close.reopened_at) == (False, plan["sup"], at_now())
+    before = (close.is_closed, close.reopen_reason, close.reopened_at, close.history.count())
+    with freeze_time("2030-06-20 10:10:00+08:00"):  # later, within the idle timeout
+        response = client.post(
+            "/dashboard/reopen/", {"month": "2030-05", "reason": "再次重开"}, follow=True
+        )
+    assert "该月份未关账" in response.content.decode()
+    close.refresh_from_db()
+    assert (close.is_closed, close.reopen_reason, close.reopened_at) == before[:3]
+    assert close.history.count() == before[3]
+    with pytest.raises(ValueError, match="^该月份未关账。$"):
+        reopen_month(close, plan["sup"], "再次重开")
 
 
 @freeze_time(NOW)

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 
 from core.models import Department
 from core.roles import Role
+from supervision import ledger as sheets
+from supervision import reporting
 from supervision.choices import ListingLevel, ReportStatus
 from supervision.filters import filter_tasks
 from supervision.ledger import MAX_UPLOAD_BYTES, REPORT_COLUMNS
@@ -281,6 +283,30 @@ def test_xlsx_reads_back(client, demo):
     assert row[header.index("灯号")] in {"红灯", "黄灯", "绿灯", "已办结"}
 
 
+@freeze_time("2012-07-10 09:00:00")
+def test_a_remind_shows_in_the_ledgers_urging_column(client, demo):
+    task = Task.objects.get(code="2.2")
+    login(client, "supervisor1")
+
+    def urged():
+        sheet = workbook_of(client.get(LEDGER_XLSX)).active
+        header = [c.value for c in sheet[2]]
+        row = next(r for r in data_rows(sheet) if r[0] == task.pk)
+        return row[header.index("催办次数")]
+
+    before = urged()
+    assert before == Urging.objects.filter(task=task).count()
+    response = client.post(f"/tasks/{task.pk}/remind/", {"message": "请于本周内报送。"})
+    assert response.status_code == 302
+    urging = Urging.objects.filter(task=task).latest("pk")
+    assert urging.message == "请于本周内报送。" and urging.sent_by.username == "supervisor1"
+    assert urged() == before + 1
+    login(client, "staff1")  # staff may not urge: nothing is added
+    assert client.post(f"/tasks/{task.pk}/remind/", {"message": "x"}).status_code == 403
+    login(client, "supervisor1")
+    assert urged() == before + 1
+
+
 def test_xlsx_respects_filters(client, demo):
     login(client, "leader1")
     params = {"q": "食品安全"}
@@ -517,6 +543,90 @@ def test_submitted_report_cannot_be_changed_by_upload(client, demo):
     assert response.status_code == 400
     assert "本月报告已提交，不能再修改" in response.content.decode()
     assert Task.objects.get(code="2.2").reports.get(month=date(2012, 5, 1)).progress != "改写"
+
+
+def someone_else_saves(task, month=date(2012, 7, 1), **data):
+    """head1 saves a draft of `task`'s report in the meantime (between check and submit)."""
+    report = reporting.report_for(task, month)
+    values = {"progress": "负责人的草稿", "percent": report.percent, **data}
+    head1 = User.objects.get(username="head1")
+    return reporting.save_report(report, user=head1, data=values, version=report.version)
+
+
+def history_rows():
+    return MonthlyReport.history.count(), Task.history.count()
+
+
+@freeze_time("2012-07-10 09:00:00")
+def test_a_conflict_in_the_middle_of_an_upload_writes_nothing(client, demo, monkeypatch):
+    """The second row's report is created by someone else after the check: the first row,
+    already saved by then, is rolled back with it (the submit is one transaction)."""
+    second_finance_task()
+    login(client, "staff1")
+    file = fill(
+        sheet_for(client),
+        {
+            "2.2": {"本月进展": "七月进展", "月末进度（%）": 70},
+            "1.90": {"本月进展": "启动", "月末进度（%）": 20},
+        },
+    )
+    check_rows = sheets.check_rows
+    planned = []
+
+    def check_then_conflict(user, month, rows):
+        result = check_rows(user, month, rows)
+        planned.extend(item.task for item in result.planned)
+        someone_else_saves(result.planned[-1].task)
+        return result
+
+    monkeypatch.setattr(sheets, "check_rows", check_then_conflict)
+    percents = {t.pk: t.percent for t in Task.objects.all()}
+    before = history_rows()
+    response = upload(client, file)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "已被他人修改" in body and "本次上传未写入任何内容" in body
+    first, last = planned
+    july = MonthlyReport.objects.filter(month=date(2012, 7, 1))
+    assert not july.filter(task=first).exists()
+    assert july.get().task == last and july.get().progress == "负责人的草稿"
+    assert {t.pk: t.percent for t in Task.objects.all()} == percents
+    assert history_rows() == (before[0] + 1, before[1])  # only head1's draft
+
+
+@freeze_time("2012-07-10 09:00:00")
+@pytest.mark.parametrize("meanwhile", ["saved", "submitted"])
+def test_submit_rows_is_all_or_nothing(demo, meanwhile):
+    """A stale version (ReportConflict) or a report submitted meanwhile (ReportLocked) on the
+    last row rolls back the rows before it."""
+    other = second_finance_task()
+    drafts = [someone_else_saves(t) for t in (Task.objects.get(code="2.2"), other)]
+    staff1 = User.objects.get(username="staff1")
+    rows = [
+        sheets.SheetRow(excel_row=3 + n, task_id=d.task_id, progress="报送", percent=80)
+        for n, d in enumerate(drafts)
+    ]
+    result = sheets.check_rows(staff1, date(2012, 7, 1), rows)
+    assert not result.errors and len(result.planned) == 2
+    last = MonthlyReport.objects.get(pk=result.planned[-1].report.pk)
+    if meanwhile == "saved":
+        someone_else_saves(last.task)
+        expected = reporting.ReportConflict
+    else:  # e.g. set in the admin, which keeps the version
+        last.status = ReportStatus.SUBMITTED
+        last.save()
+        expected = reporting.ReportLocked
+    first = MonthlyReport.objects.get(pk=result.planned[0].report.pk)
+    before = history_rows()
+    with pytest.raises(expected):
+        sheets.submit_rows(staff1, result.planned)
+    after = MonthlyReport.objects.get(pk=first.pk)
+    assert (after.status, after.version, after.progress) == (
+        ReportStatus.DRAFT,
+        first.version,
+        "负责人的草稿",
+    )
+    assert history_rows() == before
 
 
 @freeze_time("2012-07-10 09:00:00")

@@ -124,7 +124,12 @@ def test_report_missing_from_the_25th_and_on_the_1st(
 ):
     only(settings, "report_missing")
     pk = office["task"].pk
-    assert not run_on(date(2030, 5, 24), django_capture_on_commit_callbacks).items or True
+    # before the 25th: nothing about May yet, only April's report, late since the 1st
+    early = run_on(date(2030, 5, 24), django_capture_on_commit_callbacks)
+    assert sent(early) == {
+        ("staff", ReminderKind.REPORT_MISSING, f"report_missing:task:{pk}:2030-04:late"),
+        ("head", ReminderKind.REPORT_MISSING, f"report_missing:task:{pk}:2030-04:late"),
+    }
     ReminderItem.objects.all().delete()
     result = run_on(date(2030, 5, 25), django_capture_on_commit_callbacks)
     assert sent(result) == {

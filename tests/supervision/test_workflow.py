@@ -6,8 +6,10 @@ from decimal import Decimal
 from functools import partial
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from freezegun import freeze_time
 
 from core.choices import ReminderKind
@@ -21,6 +23,7 @@ from supervision.models import (
     Instruction,
     Listing,
     MonthlyReport,
+    PartnerNote,
     Task,
     Urging,
     User,
@@ -97,7 +100,13 @@ def test_draft_submit_return_resubmit_approve(client, world):
     assert task.percent == 60
 
     # a submitted report is read-only for staff
-    assert client.post(url, report_data(save="1", version="2")).status_code == 403
+    assert client.post(url, report_data(save="1", version="2", progress="改写")).status_code == 403
+    report.refresh_from_db()
+    assert (report.status, report.version, report.progress) == (
+        ReportStatus.SUBMITTED,
+        2,
+        "本月引进金融机构2家。",
+    )
     assert "审核通过" not in client.get(url).content.decode()  # staff cannot review
 
     login(client, world, "head1")
@@ -376,6 +385,40 @@ def test_milestone_tick(client, world):
     assert milestone.completed_on == date(2012, 7, 9)
 
 
+@freeze_time(NOW)
+def test_partner_department_writes_its_part_and_nobody_else(client, world):
+    food, finance = world["food"], world["finance"]
+    finance_dept = world["users"]["staff1"].department
+    food.partner_departments.add(finance_dept)  # 金融工作办公室 partners on food safety
+    url = f"/tasks/{food.pk}/partner/{MONTH}/"
+    notes = PartnerNote.objects.filter(task=food, month=date(2012, 7, 1))
+    for name in ["staff2", "supervisor1", "leader1"]:  # the lead unit and the office
+        login(client, world, name)
+        assert client.post(url, {"text": f"{name}冒名填写"}).status_code == 403, name
+    assert not notes.exists() and not PartnerNote.history.exists()
+
+    login(client, world, "staff1")
+    response = client.post(url, {"text": "配合开展金融支持食品企业调研。"})
+    assert response.status_code == 302
+    note = notes.get()
+    assert (note.department, note.author, note.text) == (
+        finance_dept,
+        world["users"]["staff1"],
+        "配合开展金融支持食品企业调研。",
+    )
+    assert "配合开展金融支持食品企业调研" in client.get(f"/tasks/{food.pk}/").content.decode()
+    login(client, world, "head1")  # the partner's head corrects the same note
+    assert client.post(url, {"text": "已完成调研。"}).status_code == 302
+    note.refresh_from_db()
+    assert (note.text, note.author) == ("已完成调研。", world["users"]["head1"])
+    assert note.history.count() == 2
+    # a lead unit is not its own partner
+    login(client, world, "staff1")
+    own = f"/tasks/{finance.pk}/partner/{MONTH}/"
+    assert client.post(own, {"text": "自己配合自己"}).status_code == 403
+    assert PartnerNote.objects.count() == 1
+
+
 # --- history -------------------------------------------------------------------------------
 
 
@@ -397,51 +440,122 @@ def test_history_shows_who_when_and_old_to_new_with_chinese_labels(client, world
 # --- who may do what -----------------------------------------------------------------------
 
 ROLES = ["anonymous", "admin", "leader1", "supervisor1", "head1", "staff1", "staff2"]
-# (method, url template, expected statuses by role in ROLES order)
+# (method, url template, expected statuses by role in ROLES order). In the matrix, staff1's
+# and head1's department (金融工作办公室) partners on the food task.
 MATRIX = [
     ("get", "/tasks/", [302, 200, 200, 200, 200, 200, 200]),
     ("get", "/tasks/{finance}/", [302, 200, 200, 200, 200, 200, 200]),
     ("get", "/tasks/{finance}/history/", [302, 200, 200, 200, 200, 200, 200]),
     ("get", "/tasks/{finance}/report/2012-07/", [302, 200, 403, 403, 200, 200, 403]),
     ("get", "/tasks/{food}/report/2012-07/", [302, 200, 403, 403, 403, 403, 200]),
+    ("post", "/tasks/{finance}/report/2012-07/", [302, 302, 403, 403, 302, 302, 403]),
     ("post", "/tasks/{finance}/report/{last}/review/", [302, 302, 403, 403, 302, 403, 403]),
     ("get", "/tasks/{finance}/listing/", [302, 200, 403, 200, 403, 403, 403]),
+    ("post", "/tasks/{finance}/listing/", [302, 302, 403, 302, 403, 403, 403]),
     ("post", "/tasks/{finance}/remind/", [302, 302, 403, 302, 403, 403, 403]),
     ("post", "/tasks/{finance}/close/", [302, 302, 403, 302, 403, 403, 403]),
     ("post", "/tasks/{finance}/instructions/", [302, 302, 302, 403, 403, 403, 403]),
+    (
+        "post",
+        "/tasks/{finance}/instructions/{instruction}/answer/",
+        [302, 302, 403, 403, 302, 302, 403],
+    ),
     ("get", "/reports/2012-07/", [302, 200, 403, 403, 200, 200, 200]),
     ("get", "/reports/2012-07/sheet.xlsx", [302, 200, 403, 403, 200, 200, 200]),
     ("get", "/reports/2012-07/upload/", [302, 200, 403, 403, 200, 200, 200]),
     ("get", "/supervision/ledger/", [302, 200, 200, 200, 403, 403, 403]),
     ("get", "/supervision/ledger.xlsx", [302, 200, 200, 200, 403, 403, 403]),
     ("get", "/plans/import/", [302, 200, 403, 403, 403, 403, 403]),
-    ("post", "/tasks/{food}/partner/2012-07/", [302, 302, 403, 403, 403, 403, 403]),
+    ("post", "/tasks/{food}/partner/2012-07/", [302, 302, 403, 403, 302, 302, 403]),
     ("post", "/tasks/{finance}/milestones/{milestone}/", [302, 302, 403, 403, 302, 302, 403]),
     ("get", "/notifications/", [302, 200, 200, 200, 200, 200, 200]),
     ("get", "/admin/", [302, 200, 302, 302, 302, 302, 302]),
 ]
+# What each write posts, and what it changes: probe(world) before != after when allowed.
+WRITES = {
+    "/tasks/{finance}/report/2012-07/": (
+        {**report_data(), "save": "1"},
+        lambda w: list(MonthlyReport.objects.filter(month=date(2012, 7, 1)).values()),
+    ),
+    "/tasks/{finance}/report/{last}/review/": (
+        {"action": "approve"},
+        lambda w: w["finance"].reports.latest("month").status,
+    ),
+    "/tasks/{finance}/listing/": (
+        {"level": "city", "reason": "滞后", "deadline": "2012-09-30"},
+        lambda w: list(Listing.objects.values()),
+    ),
+    "/tasks/{finance}/remind/": (
+        {"message": "请于本周内报送。"},
+        lambda w: list(Urging.objects.values()),
+    ),
+    "/tasks/{finance}/close/": ({}, lambda w: Task.objects.get(pk=w["finance"].pk).status),
+    "/tasks/{finance}/instructions/": (
+        {"text": "请抓紧推进。"},
+        lambda w: list(Instruction.objects.values()),
+    ),
+    "/tasks/{finance}/instructions/{instruction}/answer/": (
+        {"response": "已落实。"},
+        lambda w: list(Instruction.objects.values("response", "responded_by")),
+    ),
+    "/tasks/{food}/partner/2012-07/": (
+        {"text": "配合开展调研。"},
+        lambda w: list(PartnerNote.objects.values()),
+    ),
+    "/tasks/{finance}/milestones/{milestone}/": (
+        {"completed_on": "2012-07-09", "note": "提前完成"},
+        lambda w: list(w["finance"].milestones.values("completed_on", "note")),
+    ),
+}
+
+
+def footprint():
+    """How many rows of history there are, and of the records a request may add."""
+    history = [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+    counted = [Reminder, Urging, Instruction, Listing, PartnerNote, MonthlyReport, Task]
+    return {m.__name__: m.objects.count() for m in history + counted}
 
 
 @freeze_time(NOW)
 @pytest.mark.parametrize("method,template,expected", MATRIX, ids=[m[1] for m in MATRIX])
 def test_permission_matrix(client, world, method, template, expected):
-    last = MonthlyReport.objects.filter(task=world["finance"]).latest("month").month
+    """Each role's request runs in a transaction rolled back afterwards: a refused one (403,
+    or the login page) wrote nothing, not even history; an allowed write did its change."""
+    world["food"].partner_departments.add(world["users"]["staff1"].department)
+    instruction = Instruction.objects.create(
+        task=world["finance"], leader=world["users"]["leader1"], text="批示"
+    )
+    last = MonthlyReport.objects.filter(task=world["finance"]).latest("month")
+    last.status = ReportStatus.SUBMITTED
+    last.save()
     url = template.format(
         finance=world["finance"].pk,
         food=world["food"].pk,
-        last=f"{last:%Y-%m}",
-        milestone=world["finance"].milestones.first().pk,
+        last=f"{last.month:%Y-%m}",
+        milestone=world["finance"].milestones.filter(completed_on=None).first().pk,
+        instruction=instruction.pk,
     )
+    data, probe = WRITES.get(template, (None, lambda w: None)) if method == "post" else (None, None)
     for role, status in zip(ROLES, expected, strict=True):
-        client.logout()
-        if role != "anonymous":
-            login(client, world, role)
-        data = {"text": "批示", "action": "approve"} if method == "post" else None
-        response = getattr(client, method)(url, data)
-        drain(response)
-        assert response.status_code == status, f"{role} {method.upper()} {url}"
-        if status == 403:
-            assert "无权访问" in response.content.decode()
+        with transaction.atomic():
+            client.logout()
+            if role != "anonymous":
+                login(client, world, role)
+            before, state = footprint(), probe and probe(world)
+            response = getattr(client, method)(url, data)
+            drain(response)
+            where = f"{role} {method.upper()} {url}"
+            assert response.status_code == status, where
+            refused = status == 403 or response.get("Location", "").startswith("/accounts/login/")
+            if status == 403:
+                assert "无权访问" in response.content.decode()
+            if refused or method == "get":
+                assert footprint() == before, where
+                assert probe is None or probe(world) == state, where
+            else:
+                assert probe(world) != state, f"{where} changed nothing"
+                assert sum(footprint().values()) > sum(before.values()), f"{where}: no history"
+            transaction.set_rollback(True)
 
 
 # --- bad input never gives a 500 ------------------------------------------------------------
