@@ -14,6 +14,7 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse, HttpResponseForbidden
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 
@@ -93,7 +94,8 @@ class RetryReadOnDatabaseFailureMiddleware:
     a terminated backend, a failover) is answered by running it once more on a new
     connection, instead of a 500. CONN_HEALTH_CHECKS catches a connection that died between
     requests; this catches one that dies during a request. Writes (POST) are never re-run:
-    they may have committed; the user sees the error page and the form again."""
+    they may have committed. What still fails (or any failed write) gets a 503 page in Chinese
+    that says the database connection broke and whether the write may not have been saved."""
 
     SAFE = ("GET", "HEAD")
 
@@ -103,16 +105,20 @@ class RetryReadOnDatabaseFailureMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (
-            request.method in self.SAFE
-            and response.status_code >= 500
-            and getattr(request, "_database_failed", False)
-        ):
-            for conn in connections.all(initialized_only=True):
-                conn.close()
+        if not (response.status_code >= 500 and getattr(request, "_database_failed", False)):
+            return response
+        for conn in connections.all(initialized_only=True):
+            conn.close()
+        if request.method in self.SAFE:
             request._database_failed = False
             response = self.get_response(request)
-        return response
+            if not (response.status_code >= 500 and request._database_failed):
+                return response
+        # Still no database, or a write that may have committed: a page that says so (it
+        # needs no database to render), never a bare 500.
+        write = request.method not in self.SAFE
+        page = render_to_string("503_database.html", {"write": write})
+        return HttpResponse(page, status=503, headers={"Retry-After": "10"})
 
 
 def _mark_database_failure(sender, request=None, **kwargs):
