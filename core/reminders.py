@@ -31,7 +31,7 @@ from .choices import ReminderKind
 from .delivery import deliver_after_commit, sweep
 from .models import Digest, Reminder, ReminderItem, ScanRun
 from .notify import pointer
-from .roles import LABELS, Role
+from .roles import Role, roles_of
 
 # Most urgent first: a digest is filed under the most urgent kind among its items.
 URGENCY = [
@@ -81,7 +81,7 @@ class Context:
         ctx = cls(day=day)
         users = get_user_model().objects.filter(is_active=True)
         for user in users.prefetch_related("groups").order_by("pk"):
-            roles = {LABELS[g.name] for g in user.groups.all() if g.name in LABELS}
+            roles = roles_of(user)  # from the prefetched groups: no query
             ctx.users[user.pk] = user
             ctx.roles[user.pk] = roles
             if user.department_id:

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.choices import ReminderKind
-from core.months import next_month
+from core.months import months_between, next_month
 from core.notify import notify
 from core.roles import Role
 
@@ -321,10 +321,4 @@ def months_of_plan(task_or_year, today=None):
     """The months a report may be filed for: from January of the plan's year to this month."""
     today = today or timezone.localdate()
     year = task_or_year if isinstance(task_or_year, int) else task_or_year.project.plan.year
-    month = date(year, 1, 1)
-    last = min(today.replace(day=1), date(year, 12, 1))
-    months = []
-    while month <= last:
-        months.append(month)
-        month = next_month(month)
-    return months
+    return months_between(date(year, 1, 1), min(today.replace(day=1), date(year, 12, 1)))

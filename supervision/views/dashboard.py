@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core import cards
 from core.access import can, require
-from core.months import cn_month, parse_month
+from core.months import cn_month, month_or_404, parse_month
 
 from .. import dashboard
 from ..access import Action
@@ -77,9 +77,7 @@ def _render(request, plans, plan, month, reopen_form, status=200):
 
 
 def _month_from_post(request):
-    month = parse_month(request.POST.get("month", ""))
-    if month is None:
-        raise Http404("月份格式不正确")
+    month = month_or_404(request.POST.get("month", ""))
     plan = get_object_or_404(Plan, year=month.year)
     return plan, month
 
