@@ -3,8 +3,8 @@ from django.apps import AppConfig
 
 class CoreConfig(AppConfig):
     """The shared layer. On start it finds every installed app's `access.py` (who may do
-    what), `reminder_rules.py` and `dashboard_cards.py`, the way the admin finds `admin.py`;
-    it imports no app by name."""
+    what), `reminder_rules.py`, `dashboard_cards.py` and `scoring_criteria.py`, the way the
+    admin finds `admin.py`; it imports no app by name."""
 
     name = "core"
     verbose_name = "公共基础"
@@ -18,4 +18,4 @@ class CoreConfig(AppConfig):
 
         schedule.connect(self)
         user_logged_in.connect(mark_session_active, dispatch_uid="core-session-active")
-        autodiscover_modules("access", "reminder_rules", "dashboard_cards")
+        autodiscover_modules("access", "reminder_rules", "dashboard_cards", "scoring_criteria")
