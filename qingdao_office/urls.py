@@ -9,6 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
     path("", include("supervision.urls")),
+    path("emergency/", include("emergency.urls")),
+    path("foodsafety/", include("foodsafety.urls")),
 ]
 
 handler400 = "core.views.bad_request"
