@@ -6,6 +6,8 @@ card, in order, for the month it shows. A card's context function returns None t
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import CharField, Count, Value
+
 CARDS = {}
 
 
@@ -36,3 +38,20 @@ def cards_for(user, month):
         if context is not None:
             shown.append((card, context))
     return shown
+
+
+def counts(**querysets):
+    """{name: number of rows} of each queryset, in one query (a UNION ALL of counts), so a
+    card with several figures costs one query."""
+    parts = [
+        queryset.order_by()
+        .annotate(_name=Value(name, output_field=CharField()))
+        .values("_name")
+        .annotate(_n=Count("pk"))
+        .values_list("_name", "_n")
+        for name, queryset in querysets.items()
+    ]
+    found = dict.fromkeys(querysets, 0)
+    if parts:
+        found.update(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
+    return found

@@ -6,15 +6,15 @@ without the task's app naming any of them.
 
 A source's `records()` is a queryset of the app's model; `task_path` is its lookup to the task
 ("task", or "drill__task" for a record that belongs to the task through its parent); `late`,
-if given, is `late(today) -> Q` on that model. Summaries are one query per source for any
-number of tasks; the light is one EXISTS per source inside the task query (no query at all).
+if given, is `late(today) -> Q` on that model. Summaries are one query for any number of tasks
+and sources; the light is one EXISTS per source inside the task query (no query at all).
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
 from django.urls import reverse
 
 SOURCES = {}
@@ -71,18 +71,29 @@ def late_condition(today, task=None):
 
 
 def summaries(task_ids, today):
-    """{task_id: [Summary]} of the tasks `task_ids` (an iterable of ids or a queryset of
-    ids), one query per source; tasks without records are left out."""
-    found = defaultdict(list)
+    """{task_id: [Summary]} of the tasks `task_ids` (a list of ids or a queryset of ids): one
+    query (a UNION ALL of one grouped SELECT per source), whatever the number of tasks;
+    tasks without records are left out."""
+    parts = []
     for source in sources():
         late = source.late(today) if source.late else Q(pk__in=[])
-        rows = (
+        parts.append(
             source.records()
             .filter(**{f"{source.task_path}__in": task_ids})
             .order_by()
-            .values(source.task_path)
-            .annotate(total=Count("pk"), late=Count("pk", filter=late))
+            .annotate(
+                _source=Value(source.key, output_field=CharField()), _task=F(source.task_path)
+            )
+            .values("_source", "_task")
+            .annotate(_total=Count("pk"), _late=Count("pk", filter=late))
+            .values_list("_source", "_task", "_total", "_late")
         )
-        for row in rows:
-            found[row[source.task_path]].append(Summary(source, row["total"], row["late"]))
+    if not parts:
+        return {}
+    found = defaultdict(list)
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for key, task_id, total, late in rows:
+        found[task_id].append(Summary(SOURCES[key], total, late))
+    for summaries_of_task in found.values():
+        summaries_of_task.sort(key=lambda s: (s.source.order, s.source.key))
     return dict(found)

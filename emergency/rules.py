@@ -3,7 +3,7 @@ reminder rules) and for one record (for its row on the list page)."""
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import report_minutes
@@ -30,4 +30,13 @@ def incident_late(today=None):
     minutes = report_minutes()
     return Q(phoned_at__isnull=True, occurred_at__lt=now - timedelta(minutes=minutes["phone"])) | Q(
         written_at__isnull=True, occurred_at__lt=now - timedelta(minutes=minutes["written"])
+    )
+
+
+def incident_on_time():
+    """A 信息报告 phoned and written within their time limits."""
+    minutes = report_minutes()
+    return Q(
+        phoned_at__lte=F("occurred_at") + timedelta(minutes=minutes["phone"]),
+        written_at__lte=F("occurred_at") + timedelta(minutes=minutes["written"]),
     )
