@@ -47,6 +47,7 @@ class RectifyForm(forms.Form):
     rectified_on = forms.DateField(
         label="整改完成日期",
         validators=[sane_date],
+        error_messages={"required": "请填写整改完成日期。"},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     proof = forms.CharField(
@@ -54,6 +55,7 @@ class RectifyForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="复查情况、整改前后照片说明或文书编号；必填。",
+        error_messages={"required": "请填写整改佐证。"},
     )
 
     def __init__(self, *args, inspection=None, **kwargs):
