@@ -141,7 +141,7 @@ def deadline_items(ctx, *, about, due, department_id, event, what, thresholds=No
     `thresholds` days before it (default REMINDER_DUE_SOON_DAYS) to the department's staff;
     the day after and every REMINDER_OVERDUE_EVERY days to its staff and head, and from
     REMINDER_ESCALATE_SUPERVISOR_DAYS overdue also to 督查人员. `event` names the deadline
-    ("emergency:problem:7"); `what` says it in Chinese (“演练问题“…”的整改”)."""
+    ("inspection:7"); `what` says it in Chinese (“检查发现问题的整改”)."""
     thresholds = thresholds or settings.REMINDER_DUE_SOON_DAYS
     left = (due - ctx.day).days
     if 0 <= left <= max(thresholds):
