@@ -141,15 +141,17 @@ def record_fields(record, skip=("id", "created_at", "updated_at")):
     ]
 
 
-def record_changes(record):
-    """The record's history as core.history Changes, related rows by name."""
-    model = type(record)
-    named = {f.related_model for f in model._meta.concrete_fields if f.is_relation}
-    return changes(
-        [(model, record.history.all())],
-        label=lambda m, r: str(m._meta.verbose_name),
-        named=named,
-    )
+def record_changes(record, also=()):
+    """The record's history as core.history Changes, related rows by name; `also` adds the
+    history of the rows hanging on it, as [(model, historical queryset)]."""
+    sources = [(type(record), record.history.all()), *also]
+    named = {
+        f.related_model
+        for model, _rows in sources
+        for f in model._meta.concrete_fields
+        if f.is_relation
+    }
+    return changes(sources, label=lambda m, r: str(m._meta.verbose_name), named=named)
 
 
 @dataclass

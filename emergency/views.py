@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import can, get_or_404, require
 from core.imports import Importer, import_page
-from core.records import Action, Column, RecordPages
+from core.records import Action, Column, RecordPages, record_changes
 
 from . import services
 from .filters import DrillFilter, IncidentFilter, PlanFilter, SupplyFilter
@@ -49,7 +49,8 @@ def _drill_context(request, drill):
         problem.may_close = problem.done_on is None and can(request.user, Action.CHANGE, problem)
         problem.form = bound[1] if bound and bound[0] == problem.pk else ProblemCloseForm()
         problems.append(problem)
-    return {"problems": problems}
+    also = [(DrillProblem, DrillProblem.history.filter(drill_id=drill.pk))]
+    return {"problems": problems, "changes": record_changes(drill, also)}
 
 
 PLANS = RecordPages(

@@ -256,6 +256,8 @@ def test_a_drill_with_a_problem_followed_up_through_the_pages(world, client):
         page = client.get(drill.get_absolute_url()).content.decode()
         assert "已整改 2030-06-09" in page and "增设疏散指示牌" in page
         assert page.count('class="mt-2 problem-close"') == 1
+        history = page[page.index('id="record-history"') :]
+        assert "演练问题整改" in history and "→ 增设疏散指示牌" in history
     closed = DrillProblem.objects.get(pk=problems[0].pk)
     assert (
         closed.done_on == date(2030, 6, 9) and closed.history.first().history_user == world["staff"]
