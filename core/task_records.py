@@ -70,6 +70,13 @@ def late_condition(today, task=None):
     return condition
 
 
+def has_records(task_id):
+    """Whether any source has a record for the task (a plan re-import keeps such a task)."""
+    return any(
+        source.records().filter(**{source.task_path: task_id}).exists() for source in sources()
+    )
+
+
 def summaries(task_ids, today):
     """{task_id: [Summary]} of the tasks `task_ids` (a list of ids or a queryset of ids): one
     query (a UNION ALL of one grouped SELECT per source), whatever the number of tasks;

@@ -4,8 +4,10 @@ district and by category; the 整改 criterion."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from freezegun import freeze_time
 
 from core.choices import ReminderKind
@@ -15,7 +17,8 @@ from foodsafety.models import Inspection
 from supervision.choices import Light
 from supervision.lights import with_lights
 from supervision.models import Task
-from tests.helpers import make_office, only, run_on, sent
+from tests.conftest import SEED
+from tests.helpers import make_department, make_office, only, run_on, sent
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2030, 3, 10)  # the office task is far from due
@@ -155,3 +158,22 @@ def test_the_rectification_criterion(office):
     assert list(measure) == [office["dept"].pk]
     assert measure[office["dept"].pk].value == Decimal(1) / 3
     assert measure[office["dept"].pk].detail == "按期整改 1/3"
+
+
+def test_a_plan_reimport_keeps_a_task_that_records_serve(tmp_path, seed_text):
+    """A task dropped from the plan text is deleted on re-import unless something hangs on it:
+    another app's records count too (core/task_records.has_records), so no ProtectedError."""
+    call_command("import_plan", str(SEED), "--year", "2012", stdout=StringIO())
+    expo = Task.objects.get(title="提升会展环境")
+    expo.lead_department = make_department("市商务局")
+    expo.save()
+    office = {"task": expo, "dept": expo.lead_department}
+    inspect(office, rectify_by=None, findings="")
+    start = seed_text.index("第四是提升会展环境")
+    end = seed_text.index("三、大力实施政民互动增效工程")
+    path = tmp_path / "edited.txt"
+    path.write_text(seed_text[:start] + seed_text[end:], encoding="utf-8")
+    out = StringIO()
+    call_command("import_plan", str(path), "--year", "2012", stdout=out)
+    assert Task.objects.filter(pk=expo.pk).exists()
+    assert "保留" in out.getvalue() and "提升会展环境" in out.getvalue()
