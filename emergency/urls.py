@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="emergency_home"),
+    path("plans/import/", views.plan_import, name="emergency_plans_import"),
     path("supplies/import/", views.supply_import, name="emergency_supplies_import"),
     path(
         "drills/<int:pk>/problems/<int:problem_id>/close/",

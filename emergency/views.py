@@ -72,6 +72,7 @@ PLANS = RecordPages(
         Column("状态", lambda r: r.get_status_display()),
     ],
     row_class=lambda r: "table-danger" if r.next_revision_due < timezone.localdate() else "",
+    actions=[("导入", "/emergency/plans/import/")],
 )
 DRILLS = RecordPages(
     app=APP,
@@ -145,6 +146,24 @@ INCIDENTS = RecordPages(
 )
 PAGES = [PLANS, DRILLS, SUPPLIES, INCIDENTS]
 
+plan_import = import_page(
+    Importer(
+        app=APP,
+        title="应急预案",
+        columns={
+            "预案名称": "name",
+            "预案类别": "level",
+            "上次修订": "last_revised",
+            "下次修订期限": "next_revision_due",
+            "状态": "status",
+            "备注": "note",
+        },
+        form=PlanForm,
+        save=_save_plain,
+        back="emergency_plans",
+        required=("预案名称", "预案类别", "下次修订期限", "状态"),
+    )
+)
 supply_import = import_page(
     Importer(
         app=APP,

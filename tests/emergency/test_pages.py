@@ -121,6 +121,7 @@ def urls(w):
         ]
     table += [
         ("GET", "/emergency/supplies/import/", ADD),
+        ("GET", "/emergency/plans/import/", ADD),
         ("GET", "/foodsafety/inspections/import/", ADD),
         ("POST", f"/emergency/drills/{w['drill'].pk}/problems/{w['problem'].pk}/close/", ACT),
         ("POST", f"/foodsafety/inspections/{w['inspection'].pk}/rectify/", ACT),
@@ -131,7 +132,7 @@ def urls(w):
 def test_the_permission_matrix_of_the_new_urls(world, client):
     wrong = []
     table = urls(world)
-    assert len(table) == 42  # every new URL, each for eight kinds of visitor
+    assert len(table) == 43  # every new URL, each for eight kinds of visitor
     with freeze_time(NOW):
         for method, url, expected in table:
             for person, status in zip(PEOPLE, expected.split(), strict=True):

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from freezegun import freeze_time
 
-from emergency.models import Supply
+from emergency.models import EmergencyPlan, Supply
 from foodsafety.models import Inspection
 from tests.helpers import make_office, table_upload
 
@@ -97,3 +97,25 @@ def test_stocks_import_and_a_bad_file_writes_nothing(client, office):
     tent = Supply.objects.get(item="帐篷")
     assert tent.low_since == date(2030, 6, 10)  # the service's rule ran: below its minimum
     assert Supply.objects.get(item="救生衣").low_since is None
+
+
+def test_plans_import_by_their_labels(client, office):
+    url = "/emergency/plans/import/"
+    header = ["预案名称", "预案类别", "上次修订", "下次修订期限", "状态"]
+    rows = [
+        header,
+        ["青岛市防汛抗旱应急预案", "专项应急预案", "2029-06-01", "2031-06-01", "已发布"],
+        ["青岛市地震应急预案", "专项应急预案", "", "2030-12-31", "修编中"],
+    ]
+    assert post(client, office, rows, "预案.xlsx", url).status_code == 302
+    assert set(EmergencyPlan.objects.values_list("level", "status")) == {
+        ("special", "published"),
+        ("special", "revising"),
+    }
+    bad = [header, ["预案", "总体预案", "2030-01-01", "2029-01-01", "已发布"]]
+    body = post(client, office, bad, "预案.csv", url).content.decode()
+    assert (
+        "第 2 行：预案类别：" in body
+        and "第 2 行：下次修订期限：下次修订期限不能早于上次修订日期" in body
+    )
+    assert EmergencyPlan.objects.count() == 2
