@@ -19,3 +19,16 @@ def register(name, order=100):
 def load_all(out=print):
     for _order, loader in sorted(LOADERS.values(), key=lambda pair: pair[0]):
         loader(out)
+
+
+def task_for(model, keyword):
+    """The newest plan's task about `keyword` (in its title) that has a lead department, for
+    the records of `model` (found through its `task` foreign key, so an app names no other
+    app), or None."""
+    tasks = model._meta.get_field("task").related_model.objects
+    return (
+        tasks.filter(title__contains=keyword, lead_department__isnull=False)
+        .select_related("project__plan", "lead_department")
+        .order_by("-project__plan__year", "path")
+        .first()
+    )

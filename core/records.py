@@ -16,7 +16,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import models, transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -31,6 +31,21 @@ from .validators import sane_date
 class Action:
     VIEW = "view"
     CHANGE = "change"
+
+
+def task_field(to, related_name):
+    """The record's plan task (`to`: the task model's "app.Model" name, which the app knows
+    and the core does not); PROTECT: a task with records is never deleted under them."""
+    return models.ForeignKey(
+        to, verbose_name="所属任务", related_name=related_name, on_delete=models.PROTECT
+    )
+
+
+def department_field(related_name, label):
+    """The department that keeps the record: who may see and change it."""
+    return models.ForeignKey(
+        Department, verbose_name=label, related_name=related_name, on_delete=models.PROTECT
+    )
 
 
 class DepartmentQuerySet(ScopedQuerySet):
@@ -103,6 +118,13 @@ class RecordFilter(django_filters.FilterSet):
             form_field.widget.attrs["class"] = (
                 "form-select form-select-sm" if is_select else "form-control form-control-sm"
             )
+
+
+def department_filter():
+    """The department filter of a list page (shown to those who see every department)."""
+    return django_filters.ModelChoiceFilter(
+        label="单位", queryset=Department.objects.filter(is_active=True), empty_label="全部单位"
+    )
 
 
 def sees_all(user):

@@ -14,25 +14,13 @@ from .models import Drill, DrillProblem, EmergencyPlan, IncidentReport, Supply
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def find_task(model, keyword):
-    """The newest plan's task about `keyword` with a lead department (the FK's model: this app
-    never imports the task's app), or None."""
-    tasks = model._meta.get_field("task").related_model.objects
-    return (
-        tasks.filter(title__contains=keyword, lead_department__isnull=False)
-        .select_related("project__plan", "lead_department")
-        .order_by("-project__plan__year", "path")
-        .first()
-    )
-
-
 def _at(day, hour, minute=0):
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
 
 
 @demo.register("emergency", order=60)
 def load(out):
-    task = find_task(EmergencyPlan, "应急")
+    task = demo.task_for(EmergencyPlan, "应急")
     if task is None or EmergencyPlan.objects.exists():
         return
     year, dept = task.project.plan.year, task.lead_department

@@ -4,8 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from core.models import Department
-from core.records import RecordFilter
+from core.records import RecordFilter, department_filter
 
 from .choices import IncidentLevel, PlanLevel, PlanStatus
 from .models import Drill, EmergencyPlan, IncidentReport, Supply
@@ -14,18 +13,12 @@ from .rules import drill_late, incident_late, plan_late
 YES_NO = [("yes", "是"), ("no", "否")]
 
 
-def _department():
-    return django_filters.ModelChoiceFilter(
-        label="单位", queryset=Department.objects.filter(is_active=True), empty_label="全部单位"
-    )
-
-
 def _flag(queryset, condition, value):
     return queryset.filter(condition) if value == "yes" else queryset.exclude(condition)
 
 
 class PlanFilter(RecordFilter):
-    department = _department()
+    department = department_filter()
     level = django_filters.ChoiceFilter(label="类别", choices=PlanLevel.choices, empty_label="全部")
     status = django_filters.ChoiceFilter(
         label="状态", choices=PlanStatus.choices, empty_label="全部"
@@ -44,7 +37,7 @@ class PlanFilter(RecordFilter):
 
 
 class DrillFilter(RecordFilter):
-    department = _department()
+    department = department_filter()
     late = django_filters.ChoiceFilter(
         label="逾期未演练", choices=YES_NO, method="filter_late", empty_label="不限"
     )
@@ -59,7 +52,7 @@ class DrillFilter(RecordFilter):
 
 
 class SupplyFilter(RecordFilter):
-    department = _department()
+    department = department_filter()
     low = django_filters.ChoiceFilter(
         label="低于最低储备", choices=YES_NO, method="filter_low", empty_label="不限"
     )
@@ -77,7 +70,7 @@ class SupplyFilter(RecordFilter):
 
 
 class IncidentFilter(RecordFilter):
-    department = _department()
+    department = department_filter()
     level = django_filters.ChoiceFilter(
         label="级别", choices=IncidentLevel.choices, empty_label="全部"
     )

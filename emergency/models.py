@@ -12,8 +12,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.models import Department, TrackedModel
-from core.records import DepartmentQuerySet
+from core.models import TrackedModel
+from core.records import DepartmentQuerySet, department_field, task_field
 
 from .choices import IncidentLevel, PlanLevel, PlanStatus
 
@@ -26,25 +26,13 @@ def report_minutes():
     return {**DEFAULT_REPORT_MINUTES, **getattr(settings, "EMERGENCY_REPORT_MINUTES", {})}
 
 
-def _task(related_name):
-    return models.ForeignKey(
-        TASK, verbose_name="所属任务", related_name=related_name, on_delete=models.PROTECT
-    )
-
-
-def _department(related_name, label="责任单位"):
-    return models.ForeignKey(
-        Department, verbose_name=label, related_name=related_name, on_delete=models.PROTECT
-    )
-
-
 class EmergencyPlan(TrackedModel):
     """应急预案: a plan that is revised on a cycle; its next revision is chased."""
 
-    task = _task("emergency_plans")
+    task = task_field(TASK, "emergency_plans")
     name = models.CharField("预案名称", max_length=200)
     level = models.CharField("预案类别", max_length=20, choices=PlanLevel.choices)
-    department = _department("emergency_plans", "编制单位")
+    department = department_field("emergency_plans", "编制单位")
     last_revised = models.DateField("上次修订", null=True, blank=True)
     next_revision_due = models.DateField("下次修订期限")
     status = models.CharField(
@@ -70,7 +58,7 @@ class EmergencyPlan(TrackedModel):
 class Drill(TrackedModel):
     """演练: planned for a date, held (or not) with its participants and evaluation."""
 
-    task = _task("emergency_drills")
+    task = task_field(TASK, "emergency_drills")
     plan = models.ForeignKey(
         EmergencyPlan,
         verbose_name="演练预案",
@@ -80,7 +68,7 @@ class Drill(TrackedModel):
         blank=True,
     )
     title = models.CharField("演练名称", max_length=200)
-    department = _department("emergency_drills", "组织单位")
+    department = department_field("emergency_drills", "组织单位")
     planned_on = models.DateField("计划日期")
     held_on = models.DateField("实际日期", null=True, blank=True, help_text="演练举行后填写。")
     participants = models.TextField("参演单位和人员", blank=True)
@@ -108,7 +96,7 @@ class DrillProblem(TrackedModel):
         Drill, verbose_name="演练", related_name="problems", on_delete=models.PROTECT
     )
     description = models.CharField("发现的问题", max_length=300)
-    department = _department("drill_problems", "整改单位")
+    department = department_field("drill_problems", "整改单位")
     deadline = models.DateField("整改期限")
     done_on = models.DateField("整改完成日期", null=True, blank=True)
     result = models.TextField("整改情况", blank=True)
@@ -131,13 +119,13 @@ class DrillProblem(TrackedModel):
 class Supply(TrackedModel):
     """应急物资储备: an item stored at a place; below its minimum the owner is warned."""
 
-    task = _task("emergency_supplies")
+    task = task_field(TASK, "emergency_supplies")
     item = models.CharField("物资名称", max_length=100)
     location = models.CharField("储备地点", max_length=200)
     quantity = models.PositiveIntegerField("现有数量")
     minimum = models.PositiveIntegerField("最低储备")
     unit = models.CharField("单位", max_length=20, blank=True)
-    department = _department("emergency_supplies", "管理单位")
+    department = department_field("emergency_supplies", "管理单位")
     # Set by services.save_supply when the quantity falls below the minimum, cleared when
     # restocked: the reminder rule warns once per fall (its event key holds this date).
     low_since = models.DateField("低于最低储备日期", null=True, blank=True, editable=False)
@@ -165,12 +153,12 @@ class IncidentReport(TrackedModel):
     """突发事件信息报告: when the event happened and when it was reported by phone and in
     writing, judged against the reporting rule (report_minutes())."""
 
-    task = _task("emergency_incidents")
+    task = task_field(TASK, "emergency_incidents")
     title = models.CharField("事件名称", max_length=200)
     level = models.CharField(
         "事件级别", max_length=2, choices=IncidentLevel.choices, default=IncidentLevel.IV
     )
-    department = _department("emergency_incidents", "报告单位")
+    department = department_field("emergency_incidents", "报告单位")
     occurred_at = models.DateTimeField("事发时间")
     phoned_at = models.DateTimeField("电话报告时间", null=True, blank=True)
     written_at = models.DateTimeField("书面报告时间", null=True, blank=True)

@@ -24,21 +24,9 @@ PLACES = {
 FINDINGS = ["从业人员健康证过期", "生熟食品未分开存放", "进货台账不全", "餐具消毒不到位"]
 
 
-def find_task(model, keyword):
-    """The newest plan's task about `keyword` with a lead department (through the FK's model:
-    this app never imports the task's app), or None."""
-    tasks = model._meta.get_field("task").related_model.objects
-    return (
-        tasks.filter(title__contains=keyword, lead_department__isnull=False)
-        .select_related("project__plan", "lead_department")
-        .order_by("-project__plan__year", "path")
-        .first()
-    )
-
-
 @demo.register("foodsafety", order=61)
 def load(out):
-    task = find_task(Inspection, "食品安全")
+    task = demo.task_for(Inspection, "食品安全")
     if task is None or Campaign.objects.exists():
         return
     year, dept = task.project.plan.year, task.lead_department

@@ -4,22 +4,15 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from core.models import Department
-from core.records import RecordFilter
+from core.records import RecordFilter, department_filter
 
 from .choices import AccidentLevel, CampaignKind, District, PlaceCategory
 from .models import Accident, Campaign, Inspection
 from .rules import rectification_late, rectification_open
 
 
-def _department():
-    return django_filters.ModelChoiceFilter(
-        label="单位", queryset=Department.objects.filter(is_active=True), empty_label="全部单位"
-    )
-
-
 class CampaignFilter(RecordFilter):
-    department = _department()
+    department = department_filter()
     kind = django_filters.ChoiceFilter(
         label="类别", choices=CampaignKind.choices, empty_label="全部"
     )
@@ -39,7 +32,7 @@ RECTIFICATION = [
 
 
 class InspectionFilter(RecordFilter):
-    department = _department()
+    department = department_filter()
     district = django_filters.ChoiceFilter(
         label="区市", choices=District.choices, empty_label="全部区市"
     )
@@ -67,7 +60,7 @@ class InspectionFilter(RecordFilter):
 
 
 class AccidentFilter(RecordFilter):
-    department = _department()
+    department = department_filter()
     level = django_filters.ChoiceFilter(
         label="级别", choices=AccidentLevel.choices, empty_label="全部"
     )

@@ -9,33 +9,21 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from core.models import Department, TrackedModel
-from core.records import DepartmentQuerySet
+from core.models import TrackedModel
+from core.records import DepartmentQuerySet, department_field, task_field
 
 from .choices import AccidentLevel, CampaignKind, District, PlaceCategory
 
 TASK = "supervision.Task"
 
 
-def _task(related_name):
-    return models.ForeignKey(
-        TASK, verbose_name="所属任务", related_name=related_name, on_delete=models.PROTECT
-    )
-
-
-def _department(related_name, label):
-    return models.ForeignKey(
-        Department, verbose_name=label, related_name=related_name, on_delete=models.PROTECT
-    )
-
-
 class Campaign(TrackedModel):
     """专项整治: a campaign over a period (重点场所专项治理, “五小”整顿规范)."""
 
-    task = _task("food_campaigns")
+    task = task_field(TASK, "food_campaigns")
     name = models.CharField("整治名称", max_length=200)
     kind = models.CharField("类别", max_length=20, choices=CampaignKind.choices)
-    department = _department("food_campaigns", "牵头单位")
+    department = department_field("food_campaigns", "牵头单位")
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     goal = models.TextField("整治目标", blank=True)
@@ -60,7 +48,7 @@ class Inspection(TrackedModel):
     """检查: a place inspected, what was found, and its 整改 by a deadline, closed with proof.
     An open 整改 past its deadline is late: red on the list, and its task turns red."""
 
-    task = _task("food_inspections")
+    task = task_field(TASK, "food_inspections")
     campaign = models.ForeignKey(
         Campaign,
         verbose_name="专项整治",
@@ -72,7 +60,7 @@ class Inspection(TrackedModel):
     place = models.CharField("检查场所", max_length=200)
     category = models.CharField("业态类别", max_length=20, choices=PlaceCategory.choices)
     district = models.CharField("区市", max_length=20, choices=District.choices)
-    department = _department("food_inspections", "检查单位")
+    department = department_field("food_inspections", "检查单位")
     inspected_on = models.DateField("检查日期")
     findings = models.TextField("发现问题", blank=True)
     rectify_by = models.DateField("整改期限", null=True, blank=True, help_text="无需整改的留空。")
@@ -115,14 +103,14 @@ class Inspection(TrackedModel):
 class Accident(TrackedModel):
     """食品安全事故: its level, when, how it was handled, and 责任追究."""
 
-    task = _task("food_accidents")
+    task = task_field(TASK, "food_accidents")
     title = models.CharField("事故名称", max_length=200)
     level = models.CharField(
         "事故级别", max_length=2, choices=AccidentLevel.choices, default=AccidentLevel.IV
     )
     occurred_at = models.DateTimeField("发生时间")
     district = models.CharField("区市", max_length=20, choices=District.choices, blank=True)
-    department = _department("food_accidents", "处置单位")
+    department = department_field("food_accidents", "处置单位")
     casualties = models.PositiveIntegerField("涉及人数", default=0)
     handling = models.TextField("处置情况", blank=True)
     accountability = models.TextField("责任追究", blank=True)
