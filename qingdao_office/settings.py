@@ -363,6 +363,12 @@ LIGHT_BEHIND_POINTS = env_int("LIGHT_BEHIND_POINTS", 20)
 # The day of the month by which last month's report is due (reports after it are late).
 REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
 
+# 12345 hotline (services/): a work order is late when not replied within this many days of
+# its receipt; a browser upload of a hotline export may hold this many bytes (a month of a
+# city's work orders; a year's file goes through `manage.py import_workorders`).
+HOTLINE_REPLY_DAYS = env_int("HOTLINE_REPLY_DAYS", 5)
+HOTLINE_UPLOAD_MAX_BYTES = env_int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
 # The address people reach the app at, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

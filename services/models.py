@@ -1,1 +1,176 @@
-"""Models of the 政务服务 module arrive with its own issue."""
+"""政民互动增效: 12345 hotline work orders and their monthly roll-ups.
+
+Work orders come from the hotline system's exports (services.hotline.import_orders) and are
+never edited here, so they carry no history of their own; each import is a record with its
+history (who loaded which file, how many rows). No caller data is stored, ever: no name, no
+number, no address, no text of the call.
+"""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.access import ScopedQuerySet
+from core.models import Department, TrackedModel
+from core.roles import Role, roles_of
+
+from .choices import Satisfaction
+
+OFFICE_WIDE = (Role.SUPERVISOR, Role.LEADER)
+
+
+def unit_scope(queryset, user, path):
+    """Rows of `queryset` whose hotline unit (at `path`) is mapped to the user's department,
+    for staff and heads; every row for supervisors and leaders."""
+    if roles_of(user).intersection(OFFICE_WIDE):
+        return queryset
+    if not user.department_id:
+        return queryset.none()
+    return queryset.filter(**{f"{path}department_id": user.department_id})
+
+
+class HotlineUnit(TrackedModel):
+    """A 网络单位: a unit the hotline hands work orders to, as its exports name it, and the
+    department it is (set by name on import where the names match, or by an admin)."""
+
+    name = models.CharField("网络单位", max_length=100, unique=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="对应单位",
+        related_name="hotline_units",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    history = HistoricalRecords()
+
+    class UnitQuerySet(ScopedQuerySet):
+        def scope(self, user):
+            return unit_scope(self, user, "")
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "12345网络单位"
+        verbose_name_plural = "12345网络单位"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkOrderQuerySet(ScopedQuerySet):
+    def scope(self, user):
+        return unit_scope(self, user, "unit__")
+
+
+class WorkOrder(models.Model):
+    """One 12345 work order (工单), as the hotline system exported it."""
+
+    number = models.CharField("工单编号", max_length=40)
+    received_at = models.DateTimeField("受理时间")
+    month = models.DateField("受理月份", help_text="受理时间所在月的第一天（北京时间）")
+    channel = models.CharField("来源渠道", max_length=20, blank=True)
+    category = models.CharField("诉求分类", max_length=50, blank=True)
+    unit = models.ForeignKey(
+        HotlineUnit,
+        verbose_name="网络单位",
+        related_name="orders",
+        on_delete=models.PROTECT,
+        # Imports write a million rows at a time: the unit ids come from the same
+        # transaction (services.hotline._unit_ids) and Django's PROTECT guards deletes, so the
+        # database's per-row foreign-key check, half the insert time, is left out; the index
+        # services_wo_unit_received leads with the unit.
+        db_index=False,
+        db_constraint=False,
+    )
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
+    implemented_at = models.DateTimeField("落实时间", null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        "回访满意度", choices=Satisfaction.choices, null=True, blank=True
+    )
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    reply_due = models.DateTimeField("回复时限")
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "12345工单"
+        verbose_name_plural = "12345工单"
+        ordering = ["-received_at", "-id"]
+        constraints = [  # a constraint, not unique=True: no second (LIKE) index on PostgreSQL
+            models.UniqueConstraint(fields=["number"], name="services_wo_number_unique")
+        ]
+        indexes = [
+            models.Index(fields=["month", "unit"], name="services_wo_month_unit"),
+            models.Index(fields=["unit", "-received_at"], name="services_wo_unit_received"),
+            models.Index(fields=["-received_at", "-id"], name="services_wo_received"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def late_at(self, now):
+        """Whether, at `now`, the order was replied after its deadline or is still unreplied
+        past it."""
+        return (self.replied_at or now) > self.reply_due
+
+
+class WorkOrderMonth(models.Model):
+    """The monthly roll-up of work orders per unit and category, rebuilt for the months an
+    import touches (services.hotline.roll_up): the KPI page reads only this table."""
+
+    month = models.DateField("月份")
+    unit = models.ForeignKey(
+        HotlineUnit, verbose_name="网络单位", related_name="months", on_delete=models.CASCADE
+    )
+    category = models.CharField("诉求分类", max_length=50, blank=True)
+    received = models.PositiveIntegerField("接话量", default=0)
+    replied = models.PositiveIntegerField("已回复", default=0)
+    replied_late = models.PositiveIntegerField("超期回复或超期未回复", default=0)
+    implemented = models.PositiveIntegerField("已落实", default=0)
+    surveyed = models.PositiveIntegerField("已回访", default=0)
+    satisfied = models.PositiveIntegerField("满意", default=0)
+    fair = models.PositiveIntegerField("基本满意", default=0)
+    closed = models.PositiveIntegerField("已办结", default=0)
+
+    class Meta:
+        verbose_name = "12345工单月度汇总"
+        verbose_name_plural = "12345工单月度汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit", "category"], name="services_wom_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.unit_id} {self.category}"
+
+
+class WorkOrderImport(TrackedModel):
+    """One import of a hotline export: who loaded which file, and what it did."""
+
+    file_name = models.CharField("文件名", max_length=200)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    rows = models.PositiveIntegerField("行数", default=0)
+    created = models.PositiveIntegerField("新增", default=0)
+    updated = models.PositiveIntegerField("更新", default=0)
+    first_month = models.DateField("起始月份", null=True, blank=True)
+    last_month = models.DateField("截止月份", null=True, blank=True)
+    seconds = models.FloatField("用时（秒）", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "12345工单导入"
+        verbose_name_plural = "12345工单导入"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name}（{self.rows} 行）"

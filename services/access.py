@@ -1,0 +1,36 @@
+"""Who may do what in 政民互动增效 (core/access.py asks these rules)."""
+
+from django.db import models
+
+from core.access import has_role, is_admin, policy
+from core.roles import Role
+
+from .models import WorkOrder
+
+
+class Action(models.TextChoices):
+    HOTLINE = "services.hotline", "查看12345工单"
+    HOTLINE_IMPORT = "services.hotline_import", "导入12345工单"
+
+
+def sees_every_unit(user):
+    """Whether `user` sees every unit's work orders (else those of their department's)."""
+    return is_admin(user) or has_role(user, Role.SUPERVISOR, Role.LEADER)
+
+
+@policy(None)
+def services_actions(user, action, obj=None):
+    """Supervisors and leaders see every unit's work orders and KPIs; staff and heads those
+    of the units mapped to their department (the querysets' scope). Supervisors import."""
+    if action == Action.HOTLINE:
+        return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD, Role.STAFF)
+    if action == Action.HOTLINE_IMPORT:
+        return has_role(user, Role.SUPERVISOR)
+    return None
+
+
+@policy(WorkOrder)
+def work_order_actions(user, action, order):
+    if action == Action.HOTLINE:
+        return True  # fetched through visible_to: the scope already decided
+    return None

@@ -1,0 +1,63 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from core.months import parse_month
+
+from .choices import Kpi, OrderState
+from .models import HotlineUnit
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="工单导出文件",
+        help_text="12345 系统导出的 CSV 或 Excel（.xlsx）文件，第一行为列名。",
+        error_messages={"required": "请选择要导入的文件。", "empty": "上传的文件是空的。"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("只能导入 CSV（.csv）或 Excel（.xlsx）格式的文件。")
+        limit = settings.HOTLINE_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"文件过大（{filesizeformat(upload.size)}），网页导入限 {filesizeformat(limit)}；"
+                "全年的工单请由管理员用 import_workorders 命令导入。"
+            )
+        return upload
+
+
+class MonthField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError("月份格式应为 YYYY-MM，例如 2026-03。")
+        return month
+
+
+class OrderFilter(forms.Form):
+    """The work-order list's filters (GET)."""
+
+    month = MonthField(label="受理月份", required=False)
+    unit = forms.ModelChoiceField(
+        label="网络单位", queryset=HotlineUnit.objects.none(), required=False, empty_label="全部"
+    )
+    category = forms.CharField(label="诉求分类", required=False, max_length=50)
+    state = forms.ChoiceField(
+        label="办理情况", choices=[("", "全部"), *OrderState.choices], required=False
+    )
+    number = forms.CharField(label="工单编号", required=False, max_length=40)
+
+    def __init__(self, data, *, units):
+        super().__init__(data)
+        self.fields["unit"].queryset = units
+
+
+class KpiForm(forms.Form):
+    month = MonthField(label="月份", required=False)
+    rank = forms.ChoiceField(label="排名依据", choices=Kpi.choices, required=False)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "services"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("hotline/", views.order_list, name="hotline"),
+    path("hotline/import/", views.order_import, name="hotline_import"),
+    path("hotline/kpi/", views.kpi, name="hotline_kpi"),
+    path("hotline/<int:pk>/", views.order_detail, name="hotline_order"),
+]

@@ -1,0 +1,226 @@
+"""政民互动增效 pages: the app's home, the 12345 work orders (list, import, detail) and their
+monthly KPIs per unit. Every record comes through core.access; lists are scoped."""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, Max, Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from core.access import can, get_or_404, require
+from core.months import cn_month
+
+from . import hotline
+from .access import Action, sees_every_unit
+from .choices import Kpi, OrderState
+from .forms import ImportForm, KpiForm, OrderFilter
+from .models import HotlineUnit, WorkOrder, WorkOrderImport, WorkOrderMonth
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request):
+    require(request.user, Action.HOTLINE)
+    latest = WorkOrderMonth.objects.aggregate(month=Max("month"))["month"]
+    return render(
+        request,
+        "services/home.html",
+        {
+            "latest": latest,
+            "may_import": _may_import(request.user),
+            "imports": WorkOrderImport.objects.select_related("imported_by")[:5],
+        },
+    )
+
+
+def _may_import(user):
+    return can(user, Action.HOTLINE_IMPORT)
+
+
+def _state_filter(state, now):
+    return {
+        OrderState.UNREPLIED: Q(replied_at__isnull=True),
+        OrderState.OVERDUE: Q(replied_at__isnull=True, reply_due__lt=now),
+        OrderState.LATE: Q(replied_at__gt=F("reply_due")),
+        OrderState.UNIMPLEMENTED: Q(implemented_at__isnull=True),
+        OrderState.UNSATISFIED: Q(satisfaction=1),
+        OrderState.OPEN: Q(closed_at__isnull=True),
+    }[state]
+
+
+@login_required
+def order_list(request):
+    """The work orders the user may see, filtered, 50 a page: the count, the page's ids and
+    its rows with their units (a constant number of queries)."""
+    user = request.user
+    require(user, Action.HOTLINE)
+    units = HotlineUnit.objects.visible_to(user)
+    form = OrderFilter(request.GET or None, units=units)
+    orders = WorkOrder.objects.visible_to(user).select_related("unit")
+    now = timezone.now()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["month"]:
+            orders = orders.filter(month=data["month"])
+        if data["unit"]:
+            orders = orders.filter(unit=data["unit"])
+        if data["category"]:
+            orders = orders.filter(category=data["category"])
+        if data["state"]:
+            orders = orders.filter(_state_filter(data["state"], now))
+        if data["number"]:
+            orders = orders.filter(number=data["number"].strip())
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    for order in page.object_list:
+        order.late = order.late_at(now)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "services/order_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "may_import": _may_import(user),
+        },
+    )
+
+
+@login_required
+def order_detail(request, pk):
+    order = get_or_404(
+        request.user, WorkOrder.objects.select_related("unit__department"), Action.HOTLINE, pk=pk
+    )
+    order.late = order.late_at(timezone.now())
+    return render(request, "services/order_detail.html", {"order": order})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_import(request):
+    """Upload a hotline export: every row is checked first; a file with bad rows writes
+    nothing and the page names them."""
+    require(request.user, Action.HOTLINE_IMPORT, message="只有督查人员可以导入12345工单。")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                context["result"] = hotline.import_orders(upload, upload.name, request.user)
+            except hotline.ImportRefused as error:
+                form.add_error("file", str(error))
+            except hotline.RowsInvalid as invalid:
+                context["invalid"] = invalid.checked
+                form.add_error(
+                    "file",
+                    f"文件中有 {invalid.checked.bad_rows} 行有误，全部工单均未导入。"
+                    "请改正下列各行后重新上传。",
+                )
+        if "result" not in context:
+            status = 400
+    return render(request, "services/order_import.html", context, status=status)
+
+
+def _percent(rate):
+    return None if rate is None else float(rate) * 100
+
+
+def _trend_chart(points, width=640, height=220, pad=32):
+    """The SVG polylines of the three rates over the months of `points` (month, Figures),
+    drawn server-side: no chart library to vendor."""
+    series = (
+        ("回复率", "reply_rate", "#0d6efd"),
+        ("落实率", "implement_rate", "#198754"),
+        ("满意度", "satisfaction", "#b35900"),
+    )
+    count = len(points)
+    if not count:
+        return None
+    step = (width - 2 * pad) / max(count - 1, 1)
+
+    def xy(index, percent):
+        return pad + index * step, height - pad - (height - 2 * pad) * percent / 100
+
+    lines = []
+    for label, name, colour in series:
+        coords = []
+        for index, (_month, figures) in enumerate(points):
+            percent = _percent(getattr(figures, name))
+            if percent is not None:
+                coords.append("{:.1f},{:.1f}".format(*xy(index, percent)))
+        lines.append({"label": label, "colour": colour, "points": " ".join(coords)})
+    ticks = [
+        {"x": xy(index, 0)[0], "label": f"{month.month}月"}
+        for index, (month, _figures) in enumerate(points)
+    ]
+    grid = [{"y": xy(0, p)[1], "label": f"{p}%"} for p in (0, 50, 100)]
+    return {
+        "width": width,
+        "height": height,
+        "lines": lines,
+        "ticks": ticks,
+        "grid": grid,
+        "left": pad,
+        "right": width - pad,
+        "bottom": height - pad + 16,
+    }
+
+
+RANK_KEYS = {
+    Kpi.RECEIVED: lambda f: f.received,
+    Kpi.REPLY_RATE: lambda f: f.reply_rate,
+    Kpi.IMPLEMENT_RATE: lambda f: f.implement_rate,
+    Kpi.SATISFACTION: lambda f: f.satisfaction,
+}
+
+
+@login_required
+def kpi(request):
+    """The month's four KPIs per unit with their ranking, by category, and the year's trend:
+    all read from the monthly roll-ups (four queries whatever the number of work orders)."""
+    user = request.user
+    require(user, Action.HOTLINE)
+    form = KpiForm(request.GET or None)
+    month = rank = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            month = form.cleaned_data["month"]
+            rank = form.cleaned_data["rank"] or None
+        else:
+            status = 400
+    units = HotlineUnit.objects.visible_to(user)
+    scoped = None if sees_every_unit(user) else units
+    if month is None:
+        latest = WorkOrderMonth.objects.filter(unit__in=units).aggregate(m=Max("month"))["m"]
+        month = latest or timezone.localdate().replace(day=1)
+    rank = Kpi(rank or Kpi.SATISFACTION)
+    rows = hotline.unit_figures(month, scoped)
+    key = RANK_KEYS[rank]
+    ranked = sorted(rows, key=lambda row: (key(row[3]) is None, -(key(row[3]) or 0), row[1]))
+    total = hotline.Figures(*(sum(getattr(row[3], name) for row in rows) for name in hotline.SUMS))
+    points = hotline.trend(date(month.year, 1, 1), date(month.year, 12, 1), scoped)
+    return render(
+        request,
+        "services/kpi.html",
+        {
+            "form": form,
+            "month": month,
+            "month_label": cn_month(month),
+            "rank": rank,
+            "kpis": Kpi.choices,
+            "ranked": [(place, row) for place, row in enumerate(ranked, start=1)],
+            "total": total,
+            "categories": hotline.category_figures(month, scoped)[:20],
+            "trend": points,
+            "chart": _trend_chart(points),
+        },
+        status=status,
+    )
