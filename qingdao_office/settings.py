@@ -368,6 +368,8 @@ REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
 # city's work orders; a year's file goes through `manage.py import_workorders`).
 HOTLINE_REPLY_DAYS = env_int("HOTLINE_REPLY_DAYS", 5)
 HOTLINE_UPLOAD_MAX_BYTES = env_int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# 网络在线问政: days a department has to answer, when the inquiry gives no deadline.
+INQUIRY_REPLY_DAYS = env_int("INQUIRY_REPLY_DAYS", 5)
 
 # The address people reach the app at, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

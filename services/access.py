@@ -5,12 +5,15 @@ from django.db import models
 from core.access import has_role, is_admin, policy
 from core.roles import Role
 
-from .models import WorkOrder
+from .models import Inquiry, WorkOrder
 
 
 class Action(models.TextChoices):
     HOTLINE = "services.hotline", "查看12345工单"
     HOTLINE_IMPORT = "services.hotline_import", "导入12345工单"
+    INQUIRIES = "services.inquiries", "查看网络问政"
+    INQUIRY_CREATE = "services.inquiry_create", "登记网络问政"
+    INQUIRY_ANSWER = "services.inquiry_answer", "答复网络问政"
 
 
 def sees_every_unit(user):
@@ -24,8 +27,10 @@ def services_actions(user, action, obj=None):
     of the units mapped to their department (the querysets' scope). Supervisors import."""
     if action == Action.HOTLINE:
         return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD, Role.STAFF)
-    if action == Action.HOTLINE_IMPORT:
+    if action in (Action.HOTLINE_IMPORT, Action.INQUIRY_CREATE):
         return has_role(user, Role.SUPERVISOR)
+    if action == Action.INQUIRIES:
+        return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD, Role.STAFF)
     return None
 
 
@@ -33,4 +38,17 @@ def services_actions(user, action, obj=None):
 def work_order_actions(user, action, order):
     if action == Action.HOTLINE:
         return True  # fetched through visible_to: the scope already decided
+    return None
+
+
+@policy(Inquiry)
+def inquiry_actions(user, action, inquiry):
+    """Everyone who may list an inquiry may read it; its department's staff and heads answer
+    it; supervisors register and correct it."""
+    if action == Action.INQUIRIES:
+        return True  # fetched through visible_to: the scope already decided
+    if action == Action.INQUIRY_ANSWER:
+        return has_role(user, Role.STAFF, Role.HEAD) and user.department_id == inquiry.department_id
+    if action == Action.INQUIRY_CREATE:
+        return has_role(user, Role.SUPERVISOR)
     return None

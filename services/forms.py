@@ -1,11 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
+from core.models import Department
 from core.months import parse_month
 
 from .choices import Kpi, OrderState
-from .models import HotlineUnit
+from .models import HotlineUnit, Inquiry
 
 
 class ImportForm(forms.Form):
@@ -61,3 +63,54 @@ class OrderFilter(forms.Form):
 class KpiForm(forms.Form):
     month = MonthField(label="月份", required=False)
     rank = forms.ChoiceField(label="排名依据", choices=Kpi.choices, required=False)
+
+
+class InquiryForm(forms.ModelForm):
+    class Meta:
+        model = Inquiry
+        fields = ["number", "title", "channel", "asked_at", "department", "due_date", "task"]
+        widgets = {
+            "asked_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        error_messages = {
+            "number": {"unique": "这个编号已经登记过。", "required": "请填写编号。"},
+            "title": {"required": "请填写问题。"},
+            "asked_at": {"required": "请填写提问时间。", "invalid": "请填写有效的日期时间。"},
+            "department": {"required": "请选择答复单位。"},
+            "due_date": {"invalid": "请填写有效的日期，例如 2026-03-05。"},
+        }
+        help_texts = {"due_date": "不填则为提问后 5 天。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(is_active=True)
+        self.fields["due_date"].required = False
+        self.fields["task"].queryset = self.fields["task"].queryset.select_related("project")
+
+    def clean(self):
+        data = super().clean()
+        asked, due = data.get("asked_at"), data.get("due_date")
+        if asked and due and due < timezone.localdate(asked):
+            self.add_error("due_date", "答复时限不能早于提问时间。")
+        if asked and asked > timezone.now():
+            self.add_error("asked_at", "提问时间不能晚于现在。")
+        return data
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="答复内容",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "请填写答复内容。",
+            "max_length": "答复内容不能超过 %(limit_value)d 个字（现有 %(show_value)d 个字）。",
+        },
+    )
+
+    def clean_answer(self):
+        answer = self.cleaned_data["answer"].strip()
+        if not answer:
+            raise forms.ValidationError("请填写答复内容。")
+        return answer

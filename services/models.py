@@ -8,6 +8,7 @@ number, no address, no text of the call.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.access import ScopedQuerySet
@@ -174,3 +175,71 @@ class WorkOrderImport(TrackedModel):
 
     def __str__(self):
         return f"{self.file_name}（{self.rows} 行）"
+
+
+class InquiryQuerySet(ScopedQuerySet):
+    def scope(self, user):
+        if roles_of(user).intersection(OFFICE_WIDE):
+            return self
+        if not user.department_id:
+            return self.none()
+        return self.filter(department_id=user.department_id)
+
+
+class Inquiry(TrackedModel):
+    """A 网络在线问政 question handed to a department, which answers it by a deadline."""
+
+    number = models.CharField("编号", max_length=40, unique=True)
+    title = models.CharField("问题", max_length=200)
+    channel = models.CharField("平台", max_length=30, default="网络问政平台")
+    asked_at = models.DateTimeField("提问时间")
+    department = models.ForeignKey(
+        Department, verbose_name="答复单位", related_name="inquiries", on_delete=models.PROTECT
+    )
+    due_date = models.DateField("答复时限")
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    answer = models.TextField("答复内容", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="答复人",
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    task = models.ForeignKey(
+        "supervision.Task",
+        verbose_name="所属任务",
+        related_name="inquiries",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text="这项问政所服务的计划任务，例如“网络在线问政”任务。",
+    )
+    history = HistoricalRecords()
+
+    objects = InquiryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "网络问政"
+        verbose_name_plural = "网络问政"
+        ordering = ["-asked_at", "-id"]
+        indexes = [models.Index(fields=["department", "due_date"], name="services_inq_dept_due")]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return f"/services/inquiries/{self.pk}/"
+
+    def late_on(self, day):
+        """Answered after its deadline, or unanswered and past it on `day`."""
+        if self.answered_at is not None:
+            return timezone.localdate(self.answered_at) > self.due_date
+        return day > self.due_date
+
+    @property
+    def days_taken(self):
+        if self.answered_at is None:
+            return None
+        return (timezone.localdate(self.answered_at) - timezone.localdate(self.asked_at)).days

@@ -10,4 +10,7 @@ urlpatterns = [
     path("hotline/import/", views.order_import, name="hotline_import"),
     path("hotline/kpi/", views.kpi, name="hotline_kpi"),
     path("hotline/<int:pk>/", views.order_detail, name="hotline_order"),
+    path("inquiries/", views.inquiry_list, name="inquiries"),
+    path("inquiries/new/", views.inquiry_create, name="inquiry_create"),
+    path("inquiries/<int:pk>/", views.inquiry_detail, name="inquiry"),
 ]

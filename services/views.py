@@ -3,21 +3,22 @@ monthly KPIs per unit. Every record comes through core.access; lists are scoped.
 
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Max, Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.access import can, get_or_404, require
 from core.months import cn_month
 
-from . import hotline
+from . import hotline, inquiries
 from .access import Action, sees_every_unit
 from .choices import Kpi, OrderState
-from .forms import ImportForm, KpiForm, OrderFilter
-from .models import HotlineUnit, WorkOrder, WorkOrderImport, WorkOrderMonth
+from .forms import AnswerForm, ImportForm, InquiryForm, KpiForm, OrderFilter
+from .models import HotlineUnit, Inquiry, WorkOrder, WorkOrderImport, WorkOrderMonth
 
 PAGE_SIZE = 50
 
@@ -222,5 +223,98 @@ def kpi(request):
             "trend": points,
             "chart": _trend_chart(points),
         },
+        status=status,
+    )
+
+
+# --- 网络在线问政 ----------------------------------------------------------------------------
+
+INQUIRY_STATES = {
+    "open": ("未答复", Q(answered_at__isnull=True)),
+    "answered": ("已答复", Q(answered_at__isnull=False)),
+}
+
+
+@login_required
+def inquiry_list(request):
+    """The inquiries the user may see, late ones marked: three queries whatever their
+    number (the count, the page with departments, and nothing per row)."""
+    user = request.user
+    require(user, Action.INQUIRIES)
+    today = timezone.localdate()
+    inquiries = Inquiry.objects.visible_to(user).select_related("department")
+    state = request.GET.get("state", "")
+    if state == "late":
+        inquiries = inquiries.filter(
+            Q(answered_at__isnull=True, due_date__lt=today) | Q(answered_at__date__gt=F("due_date"))
+        )
+    elif state in INQUIRY_STATES:
+        inquiries = inquiries.filter(INQUIRY_STATES[state][1])
+    department = request.GET.get("department", "")
+    if department.isdigit():
+        inquiries = inquiries.filter(department_id=int(department))
+    page = Paginator(inquiries, PAGE_SIZE).get_page(request.GET.get("page"))
+    for inquiry in page.object_list:
+        inquiry.late = inquiry.late_on(today)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "services/inquiry_list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "state": state,
+            "states": [("open", "未答复"), ("late", "超期"), ("answered", "已答复")],
+            "may_create": can(user, Action.INQUIRY_CREATE),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inquiry_create(request):
+    require(request.user, Action.INQUIRY_CREATE, message="只有督查人员可以登记网络问政。")
+    form = InquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        inquiry = inquiries.save_inquiry(form)
+        messages.success(request, f"已登记网络问政 {inquiry.number}，答复时限 {inquiry.due_date}。")
+        return redirect(inquiry.get_absolute_url())
+    status = 400 if form.is_bound else 200
+    return render(request, "services/inquiry_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inquiry_detail(request, pk):
+    user = request.user
+    inquiry = get_or_404(
+        user,
+        Inquiry.objects.select_related("department", "answered_by", "task"),
+        Action.INQUIRIES,
+        pk=pk,
+    )
+    may_answer = inquiry.answered_at is None and can(user, Action.INQUIRY_ANSWER, inquiry)
+    form = AnswerForm(request.POST or None) if may_answer else None
+    status = 200
+    if request.method == "POST":
+        require(user, Action.INQUIRY_ANSWER, inquiry, message="只有答复单位的承办人员可以答复。")
+        if form is None:
+            messages.error(request, "这项问政已经答复，未重复保存。")
+            return redirect(inquiry.get_absolute_url())
+        if form.is_valid():
+            try:
+                inquiries.answer_inquiry(inquiry, user, form.cleaned_data["answer"])
+            except inquiries.AlreadyAnswered as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "答复已保存。")
+            return redirect(inquiry.get_absolute_url())
+        status = 400
+    inquiry.late = inquiry.late_on(timezone.localdate())
+    return render(
+        request,
+        "services/inquiry_detail.html",
+        {"inquiry": inquiry, "form": form},
         status=status,
     )

@@ -7,145 +7,304 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_reminder_queued_at'),
+        ("core", "0003_reminder_queued_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalHotlineUnit',
+            name="HistoricalHotlineUnit",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='网络单位')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('department', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.department', verbose_name='对应单位')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="网络单位")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.department",
+                        verbose_name="对应单位",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 12345网络单位',
-                'verbose_name_plural': 'historical 12345网络单位',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 12345网络单位",
+                "verbose_name_plural": "historical 12345网络单位",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalWorkOrderImport',
+            name="HistoricalWorkOrderImport",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('file_name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('created', models.PositiveIntegerField(default=0, verbose_name='新增')),
-                ('updated', models.PositiveIntegerField(default=0, verbose_name='更新')),
-                ('first_month', models.DateField(blank=True, null=True, verbose_name='起始月份')),
-                ('last_month', models.DateField(blank=True, null=True, verbose_name='截止月份')),
-                ('seconds', models.FloatField(default=0, verbose_name='用时（秒）')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('imported_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='导入人')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("file_name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="行数")),
+                ("created", models.PositiveIntegerField(default=0, verbose_name="新增")),
+                ("updated", models.PositiveIntegerField(default=0, verbose_name="更新")),
+                ("first_month", models.DateField(blank=True, null=True, verbose_name="起始月份")),
+                ("last_month", models.DateField(blank=True, null=True, verbose_name="截止月份")),
+                ("seconds", models.FloatField(default=0, verbose_name="用时（秒）")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="导入人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 12345工单导入',
-                'verbose_name_plural': 'historical 12345工单导入',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 12345工单导入",
+                "verbose_name_plural": "historical 12345工单导入",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HotlineUnit',
+            name="HotlineUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='网络单位')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='hotline_units', to='core.department', verbose_name='对应单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="网络单位")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="hotline_units",
+                        to="core.department",
+                        verbose_name="对应单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '12345网络单位',
-                'verbose_name_plural': '12345网络单位',
-                'ordering': ['name'],
+                "verbose_name": "12345网络单位",
+                "verbose_name_plural": "12345网络单位",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='WorkOrderImport',
+            name="WorkOrderImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('file_name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('created', models.PositiveIntegerField(default=0, verbose_name='新增')),
-                ('updated', models.PositiveIntegerField(default=0, verbose_name='更新')),
-                ('first_month', models.DateField(blank=True, null=True, verbose_name='起始月份')),
-                ('last_month', models.DateField(blank=True, null=True, verbose_name='截止月份')),
-                ('seconds', models.FloatField(default=0, verbose_name='用时（秒）')),
-                ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='导入人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("file_name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="行数")),
+                ("created", models.PositiveIntegerField(default=0, verbose_name="新增")),
+                ("updated", models.PositiveIntegerField(default=0, verbose_name="更新")),
+                ("first_month", models.DateField(blank=True, null=True, verbose_name="起始月份")),
+                ("last_month", models.DateField(blank=True, null=True, verbose_name="截止月份")),
+                ("seconds", models.FloatField(default=0, verbose_name="用时（秒）")),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="导入人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '12345工单导入',
-                'verbose_name_plural': '12345工单导入',
-                'ordering': ['-created_at'],
+                "verbose_name": "12345工单导入",
+                "verbose_name_plural": "12345工单导入",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='WorkOrder',
+            name="WorkOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, verbose_name='工单编号')),
-                ('received_at', models.DateTimeField(verbose_name='受理时间')),
-                ('month', models.DateField(help_text='受理时间所在月的第一天（北京时间）', verbose_name='受理月份')),
-                ('channel', models.CharField(blank=True, max_length=20, verbose_name='来源渠道')),
-                ('category', models.CharField(blank=True, max_length=50, verbose_name='诉求分类')),
-                ('replied_at', models.DateTimeField(blank=True, null=True, verbose_name='回复时间')),
-                ('implemented_at', models.DateTimeField(blank=True, null=True, verbose_name='落实时间')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, choices=[(3, '满意'), (2, '基本满意'), (1, '不满意')], null=True, verbose_name='回访满意度')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
-                ('reply_due', models.DateTimeField(verbose_name='回复时限')),
-                ('unit', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='services.hotlineunit', verbose_name='网络单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=40, verbose_name="工单编号")),
+                ("received_at", models.DateTimeField(verbose_name="受理时间")),
+                (
+                    "month",
+                    models.DateField(
+                        help_text="受理时间所在月的第一天（北京时间）", verbose_name="受理月份"
+                    ),
+                ),
+                ("channel", models.CharField(blank=True, max_length=20, verbose_name="来源渠道")),
+                ("category", models.CharField(blank=True, max_length=50, verbose_name="诉求分类")),
+                (
+                    "replied_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="回复时间"),
+                ),
+                (
+                    "implemented_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="落实时间"),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(3, "满意"), (2, "基本满意"), (1, "不满意")],
+                        null=True,
+                        verbose_name="回访满意度",
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="办结时间")),
+                ("reply_due", models.DateTimeField(verbose_name="回复时限")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="services.hotlineunit",
+                        verbose_name="网络单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '12345工单',
-                'verbose_name_plural': '12345工单',
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['month', 'unit'], name='services_wo_month_unit'), models.Index(fields=['unit', '-received_at'], name='services_wo_unit_received'), models.Index(fields=['-received_at', '-id'], name='services_wo_received')],
-                'constraints': [models.UniqueConstraint(fields=('number',), name='services_wo_number_unique')],
+                "verbose_name": "12345工单",
+                "verbose_name_plural": "12345工单",
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["month", "unit"], name="services_wo_month_unit"),
+                    models.Index(fields=["unit", "-received_at"], name="services_wo_unit_received"),
+                    models.Index(fields=["-received_at", "-id"], name="services_wo_received"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("number",), name="services_wo_number_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WorkOrderMonth',
+            name="WorkOrderMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='月份')),
-                ('category', models.CharField(blank=True, max_length=50, verbose_name='诉求分类')),
-                ('received', models.PositiveIntegerField(default=0, verbose_name='接话量')),
-                ('replied', models.PositiveIntegerField(default=0, verbose_name='已回复')),
-                ('replied_late', models.PositiveIntegerField(default=0, verbose_name='超期回复或超期未回复')),
-                ('implemented', models.PositiveIntegerField(default=0, verbose_name='已落实')),
-                ('surveyed', models.PositiveIntegerField(default=0, verbose_name='已回访')),
-                ('satisfied', models.PositiveIntegerField(default=0, verbose_name='满意')),
-                ('fair', models.PositiveIntegerField(default=0, verbose_name='基本满意')),
-                ('closed', models.PositiveIntegerField(default=0, verbose_name='已办结')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='months', to='services.hotlineunit', verbose_name='网络单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="月份")),
+                ("category", models.CharField(blank=True, max_length=50, verbose_name="诉求分类")),
+                ("received", models.PositiveIntegerField(default=0, verbose_name="接话量")),
+                ("replied", models.PositiveIntegerField(default=0, verbose_name="已回复")),
+                (
+                    "replied_late",
+                    models.PositiveIntegerField(default=0, verbose_name="超期回复或超期未回复"),
+                ),
+                ("implemented", models.PositiveIntegerField(default=0, verbose_name="已落实")),
+                ("surveyed", models.PositiveIntegerField(default=0, verbose_name="已回访")),
+                ("satisfied", models.PositiveIntegerField(default=0, verbose_name="满意")),
+                ("fair", models.PositiveIntegerField(default=0, verbose_name="基本满意")),
+                ("closed", models.PositiveIntegerField(default=0, verbose_name="已办结")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="months",
+                        to="services.hotlineunit",
+                        verbose_name="网络单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '12345工单月度汇总',
-                'verbose_name_plural': '12345工单月度汇总',
-                'constraints': [models.UniqueConstraint(fields=('month', 'unit', 'category'), name='services_wom_unique')],
+                "verbose_name": "12345工单月度汇总",
+                "verbose_name_plural": "12345工单月度汇总",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("month", "unit", "category"), name="services_wom_unique"
+                    )
+                ],
             },
         ),
     ]
