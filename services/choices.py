@@ -27,3 +27,24 @@ class Kpi(models.TextChoices):
     REPLY_RATE = "reply_rate", "回复率"
     IMPLEMENT_RATE = "implement_rate", "落实率"
     SATISFACTION = "satisfaction", "满意度"
+
+
+class ProposalKind(models.TextChoices):
+    DEPUTY = "deputy", "人大代表建议"
+    MEMBER = "member", "政协委员提案"
+
+
+class ProposalStatus(models.TextChoices):
+    ASSIGNED = "assigned", "交办"
+    HANDLING = "handling", "办理中"
+    REPLIED = "replied", "已答复"
+    SECOND = "second", "二次办理"
+    CLOSED = "closed", "办结"
+
+
+class Opinion(models.IntegerChoices):
+    """The proposer's opinion of the reply (代表委员评价)."""
+
+    SATISFIED = 3, "满意"
+    FAIR = 2, "基本满意"
+    UNSATISFIED = 1, "不满意"

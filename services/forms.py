@@ -6,8 +6,8 @@ from django.utils import timezone
 from core.models import Department
 from core.months import parse_month
 
-from .choices import Kpi, OrderState
-from .models import HotlineUnit, Inquiry
+from .choices import Kpi, Opinion, OrderState
+from .models import HotlineUnit, Inquiry, Proposal
 
 
 class ImportForm(forms.Form):
@@ -114,3 +114,86 @@ class AnswerForm(forms.Form):
         if not answer:
             raise forms.ValidationError("请填写答复内容。")
         return answer
+
+
+class ProposalForm(forms.ModelForm):
+    class Meta:
+        model = Proposal
+        fields = [
+            "number", "kind", "title", "proposer", "topic", "lead_department",
+            "partner_departments", "received_on", "due_date", "key", "task",
+        ]  # fmt: skip
+        widgets = {
+            "received_on": forms.DateInput(attrs={"type": "date"}),
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "partner_departments": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        error_messages = {
+            "number": {"unique": "这个编号已经登记过。", "required": "请填写编号。"},
+            "kind": {"required": "请选择类别。"},
+            "title": {"required": "请填写标题。"},
+            "proposer": {"required": "请填写提出人。"},
+            "lead_department": {"required": "请选择主办单位。"},
+            "received_on": {"required": "请填写交办日期。", "invalid": "请填写有效的日期。"},
+            "due_date": {"required": "请填写办理时限。", "invalid": "请填写有效的日期。"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = Department.objects.filter(is_active=True)
+        self.fields["lead_department"].queryset = active
+        self.fields["partner_departments"].queryset = active
+        self.fields["task"].queryset = self.fields["task"].queryset.select_related("project")
+
+    def clean(self):
+        data = super().clean()
+        received, due = data.get("received_on"), data.get("due_date")
+        if received and due and due < received:
+            self.add_error("due_date", "办理时限不能早于交办日期。")
+        lead = data.get("lead_department")
+        if lead and lead in (data.get("partner_departments") or []):
+            self.add_error("partner_departments", "主办单位不能同时是协办单位。")
+        return data
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(
+        label="答复内容",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "请填写答复内容。", "max_length": "答复内容过长。"},
+    )
+
+    def clean_reply(self):
+        text = self.cleaned_data["reply"].strip()
+        if not text:
+            raise forms.ValidationError("请填写答复内容。")
+        return text
+
+
+class OpinionForm(forms.Form):
+    opinion = forms.TypedChoiceField(
+        label="代表委员评价",
+        choices=Opinion.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择评价。", "invalid_choice": "请选择评价。"},
+    )
+    implemented = forms.BooleanField(label="承诺事项已落实", required=False)
+    new_due = forms.DateField(
+        label="二次办理时限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="评价为不满意时必填。",
+        error_messages={"invalid": "请填写有效的日期。"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("opinion") == Opinion.UNSATISFIED:
+            due = data.get("new_due")
+            if due is None and "new_due" not in self.errors:
+                self.add_error("new_due", "评价为不满意时，请填写二次办理时限。")
+            elif due is not None and due <= timezone.localdate():
+                self.add_error("new_due", "二次办理时限应晚于今天。")
+        return data

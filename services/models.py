@@ -15,7 +15,7 @@ from core.access import ScopedQuerySet
 from core.models import Department, TrackedModel
 from core.roles import Role, roles_of
 
-from .choices import Satisfaction
+from .choices import Opinion, ProposalKind, ProposalStatus, Satisfaction
 
 OFFICE_WIDE = (Role.SUPERVISOR, Role.LEADER)
 
@@ -243,3 +243,80 @@ class Inquiry(TrackedModel):
         if self.answered_at is None:
             return None
         return (timezone.localdate(self.answered_at) - timezone.localdate(self.asked_at)).days
+
+
+class ProposalQuerySet(ScopedQuerySet):
+    def scope(self, user):
+        if roles_of(user).intersection(OFFICE_WIDE):
+            return self
+        if not user.department_id:
+            return self.none()
+        return self.filter(
+            models.Q(lead_department_id=user.department_id)
+            | models.Q(partner_departments=user.department_id)
+        ).distinct()
+
+
+class Proposal(TrackedModel):
+    """A 人大代表建议 or 政协委员提案 handed to a lead unit (with co-handling units): replied
+    by its deadline, judged by its proposer, and handled a second time when judged 不满意."""
+
+    number = models.CharField("编号", max_length=40, unique=True)
+    kind = models.CharField("类别", max_length=10, choices=ProposalKind.choices)
+    title = models.CharField("标题", max_length=200)
+    proposer = models.CharField("提出人", max_length=100)
+    topic = models.CharField("内容分类", max_length=50, blank=True)
+    lead_department = models.ForeignKey(
+        Department, verbose_name="主办单位", related_name="proposals", on_delete=models.PROTECT
+    )
+    partner_departments = models.ManyToManyField(
+        Department, verbose_name="协办单位", related_name="co_proposals", blank=True
+    )
+    received_on = models.DateField("交办日期")
+    due_date = models.DateField("办理时限")
+    status = models.CharField(
+        "状态", max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.ASSIGNED
+    )
+    key = models.BooleanField("重点建议提案", default=False)
+    reply = models.TextField("答复内容", blank=True)
+    replied_on = models.DateField("答复日期", null=True, blank=True)
+    opinion = models.PositiveSmallIntegerField(
+        "代表委员评价", choices=Opinion.choices, null=True, blank=True
+    )
+    rounds = models.PositiveSmallIntegerField("办理轮次", default=1)
+    implemented = models.BooleanField("承诺事项已落实", default=False)
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+    task = models.ForeignKey(
+        "supervision.Task",
+        verbose_name="所属任务",
+        related_name="proposals",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text="这件建议提案所服务的计划任务，例如“建议提案办理”任务。",
+    )
+    history = HistoricalRecords(m2m_fields=[partner_departments])
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "建议提案"
+        verbose_name_plural = "建议提案"
+        ordering = ["due_date", "number"]
+        indexes = [models.Index(fields=["status", "due_date"], name="services_prop_status_due")]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return f"/services/proposals/{self.pk}/"
+
+    @property
+    def open(self):
+        return self.status != ProposalStatus.CLOSED
+
+    def late_on(self, day):
+        """Not replied by its (current round's) deadline."""
+        if self.status in (ProposalStatus.REPLIED, ProposalStatus.CLOSED):
+            return self.replied_on is not None and self.replied_on > self.due_date
+        return day > self.due_date

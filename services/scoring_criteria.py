@@ -3,8 +3,10 @@ of each department's hotline units for the month scored, from the monthly roll-u
 scheme decides weights and rules; no scoring here."""
 
 from core import scoring
+from core.months import month_end
 
-from . import hotline
+from . import hotline, proposals
+from .models import Proposal
 
 
 def _measures(month, value, detail):
@@ -41,4 +43,30 @@ def satisfaction(month):
         month,
         lambda f: f.satisfaction,
         lambda f: f"满意及基本满意 {f.satisfied + f.fair}/{f.surveyed} 件",
+    )
+
+
+def _proposal_measures(month, value, detail):
+    """{lead department id: Measure} over the year's proposals as of the end of `month`."""
+    end = month_end(month)
+    year = Proposal.objects.filter(received_on__year=month.year, received_on__lte=end)
+    measures = {}
+    for department, figures in proposals.figures_by_unit(year, end).items():
+        figure = value(figures)
+        if figure is not None:
+            measures[department] = scoring.Measure(figure, detail(figures))
+    return measures
+
+
+@scoring.register("services.proposal_implement_rate", label="建议提案落实率", order=64)
+def proposal_implement_rate(month):
+    return _proposal_measures(
+        month, lambda f: f.implement_rate, lambda f: f"已落实 {f.implemented}/{f.closed} 件"
+    )
+
+
+@scoring.register("services.proposal_satisfaction", label="建议提案满意度", order=65)
+def proposal_satisfaction(month):
+    return _proposal_measures(
+        month, lambda f: f.satisfaction, lambda f: f"满意及基本满意 {f.satisfied}/{f.judged} 件"
     )

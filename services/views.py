@@ -7,18 +7,37 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Max, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from core.access import can, get_or_404, require
+from core.models import Department
 from core.months import cn_month
 
 from . import hotline, inquiries
+from . import proposals as proposals_service
 from .access import Action, sees_every_unit
-from .choices import Kpi, OrderState
-from .forms import AnswerForm, ImportForm, InquiryForm, KpiForm, OrderFilter
-from .models import HotlineUnit, Inquiry, WorkOrder, WorkOrderImport, WorkOrderMonth
+from .choices import Kpi, OrderState, ProposalKind, ProposalStatus
+from .forms import (
+    AnswerForm,
+    ImportForm,
+    InquiryForm,
+    KpiForm,
+    OpinionForm,
+    OrderFilter,
+    ProposalForm,
+    ReplyForm,
+)
+from .models import (
+    HotlineUnit,
+    Inquiry,
+    Proposal,
+    WorkOrder,
+    WorkOrderImport,
+    WorkOrderMonth,
+)
 
 PAGE_SIZE = 50
 
@@ -318,3 +337,141 @@ def inquiry_detail(request, pk):
         {"inquiry": inquiry, "form": form},
         status=status,
     )
+
+
+# --- 建议提案 --------------------------------------------------------------------------------
+
+
+@login_required
+def proposal_list(request):
+    """The proposals the user may see, late ones marked, and the figures per lead unit over
+    the same filter: four queries whatever their number."""
+    user = request.user
+    require(user, Action.PROPOSALS)
+    today = timezone.localdate()
+    proposals = Proposal.objects.visible_to(user)
+    kind = request.GET.get("kind", "")
+    if kind in ProposalKind.values:
+        proposals = proposals.filter(kind=kind)
+    status = request.GET.get("status", "")
+    if status in ProposalStatus.values:
+        proposals = proposals.filter(status=status)
+    by_unit = proposals_service.figures_by_unit(proposals, today)
+    units = {d.pk: d for d in Department.objects.filter(pk__in=list(by_unit))}
+    figures = sorted(
+        ((units[pk], f) for pk, f in by_unit.items()), key=lambda row: row[0].sort_order
+    )
+    page = Paginator(proposals.select_related("lead_department"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for proposal in page.object_list:
+        proposal.late = proposal.late_on(today)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "services/proposal_list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "kind": kind,
+            "status": status,
+            "kinds": ProposalKind.choices,
+            "statuses": ProposalStatus.choices,
+            "figures": figures,
+            "overall": proposals_service.overall(by_unit),
+            "may_create": can(user, Action.PROPOSAL_CREATE),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_create(request):
+    require(request.user, Action.PROPOSAL_CREATE, message="只有督查人员可以登记建议提案。")
+    form = ProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        proposal = proposals_service.save_proposal(form)
+        messages.success(request, f"已登记{proposal.get_kind_display()} {proposal.number}。")
+        return redirect(proposal.get_absolute_url())
+    status = 400 if form.is_bound else 200
+    return render(request, "services/proposal_form.html", {"form": form}, status=status)
+
+
+def _proposal(user, pk):
+    return get_or_404(
+        user,
+        Proposal.objects.select_related("lead_department", "task").prefetch_related(
+            "partner_departments"
+        ),
+        Action.PROPOSALS,
+        pk=pk,
+    )
+
+
+def _proposal_page(request, proposal, reply_form=None, opinion_form=None, status=200):
+    user = request.user
+    may_reply = proposal.status in (
+        ProposalStatus.ASSIGNED,
+        ProposalStatus.HANDLING,
+        ProposalStatus.SECOND,
+    ) and can(user, Action.PROPOSAL_REPLY, proposal)
+    may_judge = proposal.status == ProposalStatus.REPLIED and can(
+        user, Action.PROPOSAL_JUDGE, proposal
+    )
+    proposal.late = proposal.late_on(timezone.localdate())
+    return render(
+        request,
+        "services/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "may_start": proposal.status == ProposalStatus.ASSIGNED and may_reply,
+            "reply_form": reply_form or (ReplyForm() if may_reply else None),
+            "opinion_form": opinion_form or (OpinionForm() if may_judge else None),
+            "rounds": proposal.history.order_by("history_date").select_related("history_user"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def proposal_detail(request, pk):
+    return _proposal_page(request, _proposal(request.user, pk))
+
+
+@login_required
+@require_http_methods(["POST"])
+def proposal_step(request, pk, step):
+    """One step on a proposal: start, reply, opinion (POST only)."""
+    user = request.user
+    proposal = _proposal(user, pk)
+    try:
+        if step == "start":
+            require(user, Action.PROPOSAL_REPLY, proposal, message="只有主办单位可以办理。")
+            proposals_service.start(proposal, user)
+            messages.success(request, "已开始办理。")
+        elif step == "reply":
+            require(user, Action.PROPOSAL_REPLY, proposal, message="只有主办单位可以答复。")
+            form = ReplyForm(request.POST)
+            if not form.is_valid():
+                return _proposal_page(request, proposal, reply_form=form, status=400)
+            proposals_service.reply(proposal, user, form.cleaned_data["reply"])
+            messages.success(request, "答复已保存，等待督查处登记代表委员评价。")
+        elif step == "opinion":
+            require(user, Action.PROPOSAL_JUDGE, proposal, message="只有督查人员可以登记评价。")
+            form = OpinionForm(request.POST)
+            if not form.is_valid():
+                return _proposal_page(request, proposal, opinion_form=form, status=400)
+            data = form.cleaned_data
+            done = proposals_service.record_opinion(
+                proposal, user, data["opinion"], data["implemented"], data["new_due"]
+            )
+            if done.status == ProposalStatus.SECOND:
+                messages.warning(request, f"代表委员不满意，已进入二次办理，时限 {done.due_date}。")
+            else:
+                messages.success(request, "已登记评价，建议提案办结。")
+        else:
+            raise Http404
+    except proposals_service.StepRefused as error:
+        messages.error(request, str(error))
+    return redirect(proposal.get_absolute_url())

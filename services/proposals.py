@@ -1,0 +1,136 @@
+"""建议提案: the one write of each step (register, start, reply, the proposer's opinion and
+二次办理), and the figures (按时答复率, 落实率, 满意度) per lead unit, counted in the database."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from .choices import Opinion, ProposalStatus
+from .models import Proposal
+
+
+class StepRefused(Exception):
+    """The step does not fit the proposal's state (someone else moved it); for the user."""
+
+
+def _locked(proposal):
+    return Proposal.objects.select_for_update().get(pk=proposal.pk)
+
+
+def save_proposal(form):
+    """Create or change a proposal from a valid ProposalForm (the history records it)."""
+    with transaction.atomic():
+        proposal = form.save()
+    return proposal
+
+
+def start(proposal, user):
+    """The lead unit takes the proposal up: 交办 → 办理中."""
+    with transaction.atomic():
+        locked = _locked(proposal)
+        if locked.status != ProposalStatus.ASSIGNED:
+            raise StepRefused(f"这件建议提案已是“{locked.get_status_display()}”状态。")
+        locked.status = ProposalStatus.HANDLING
+        locked._change_reason = "开始办理"
+        locked.save()
+    return locked
+
+
+def reply(proposal, user, text):
+    """The lead unit's reply to the proposer, in the first round or in 二次办理."""
+    with transaction.atomic():
+        locked = _locked(proposal)
+        allowed = (ProposalStatus.ASSIGNED, ProposalStatus.HANDLING, ProposalStatus.SECOND)
+        if locked.status not in allowed:
+            raise StepRefused(f"这件建议提案已是“{locked.get_status_display()}”状态，不能再答复。")
+        locked.reply = text
+        locked.replied_on = timezone.localdate()
+        locked.status = ProposalStatus.REPLIED
+        locked.opinion = None
+        locked._change_reason = f"第{locked.rounds}轮答复"
+        locked.save()
+    return locked
+
+
+def record_opinion(proposal, user, opinion, implemented=False, new_due=None):
+    """The proposer's opinion of the reply, as the supervisor records it: 满意 or 基本满意
+    closes the proposal; 不满意 opens 二次办理 with a new deadline (required)."""
+    with transaction.atomic():
+        locked = _locked(proposal)
+        if locked.status != ProposalStatus.REPLIED:
+            raise StepRefused("只有已答复的建议提案可以登记代表委员评价。")
+        locked.opinion = opinion
+        if opinion == Opinion.UNSATISFIED:
+            if new_due is None:
+                raise StepRefused("不满意的建议提案需要二次办理，请填写新的办理时限。")
+            locked.status = ProposalStatus.SECOND
+            locked.rounds += 1
+            locked.due_date = new_due
+            locked.implemented = False
+            locked._change_reason = f"代表委员不满意，进入二次办理（第{locked.rounds}轮）"
+        else:
+            locked.status = ProposalStatus.CLOSED
+            locked.implemented = implemented
+            locked.closed_on = timezone.localdate()
+            locked._change_reason = f"代表委员{Opinion(opinion).label}，办结"
+        locked.save()
+    return locked
+
+
+def _rate(part, whole):
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One unit's (or everyone's) proposals: 按时答复率 (replied by the deadline, of those
+    replied or past their deadline), 落实率 (closed with the commitments implemented, of those
+    closed) and 满意度 (满意 and 基本满意, of those the proposer judged)."""
+
+    total: int
+    replied_on_time: int
+    due: int
+    closed: int
+    implemented: int
+    judged: int
+    satisfied: int
+
+    @property
+    def on_time_rate(self):
+        return _rate(self.replied_on_time, self.due)
+
+    @property
+    def implement_rate(self):
+        return _rate(self.implemented, self.closed)
+
+    @property
+    def satisfaction(self):
+        return _rate(self.satisfied, self.judged)
+
+
+def figures_by_unit(queryset, day):
+    """{lead department id: Figures} of the proposals of `queryset`, as of `day`: one query."""
+    answered = Q(status__in=[ProposalStatus.REPLIED, ProposalStatus.CLOSED])
+    rows = (
+        queryset.order_by()
+        .values("lead_department_id")
+        .annotate(
+            total=Count("pk"),
+            replied_on_time=Count("pk", filter=answered & Q(replied_on__lte=F("due_date"))),
+            due=Count("pk", filter=answered | Q(due_date__lt=day)),
+            closed=Count("pk", filter=Q(status=ProposalStatus.CLOSED)),
+            implemented=Count("pk", filter=Q(status=ProposalStatus.CLOSED, implemented=True)),
+            judged=Count("pk", filter=Q(opinion__isnull=False)),
+            satisfied=Count("pk", filter=Q(opinion__in=[Opinion.SATISFIED, Opinion.FAIR])),
+        )
+    )
+    names = ("total", "replied_on_time", "due", "closed", "implemented", "judged", "satisfied")
+    return {row["lead_department_id"]: Figures(*(row[n] for n in names)) for row in rows}
+
+
+def overall(by_unit):
+    names = ("total", "replied_on_time", "due", "closed", "implemented", "judged", "satisfied")
+    return Figures(*(sum(getattr(f, n) for f in by_unit.values()) for n in names))

@@ -1,0 +1,184 @@
+"""建议提案: the whole life (登记 → 办理 → 答复 → 不满意 → 二次办理 → 办结), the figures with
+known answers, the reminder rule, permissions and the list's query count."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from freezegun import freeze_time
+
+from core import scoring
+from core.choices import ReminderKind
+from core.roles import Role
+from services import proposals
+from services.choices import Opinion, ProposalStatus
+from services.models import Proposal
+from tests.helpers import count_queries, login, make_department, make_user, only, run_on, sent
+
+
+@pytest.fixture
+def people(db, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    dept = make_department("市住房城乡建设局")
+    other = make_department("市教育局")
+    return {
+        "dept": dept,
+        "other": other,
+        "sup": make_user("sup", Role.SUPERVISOR, email="sup@example.gov.cn"),
+        "staff": make_user("staff", Role.STAFF, dept, email="staff@example.gov.cn"),
+        "head": make_user("head", Role.HEAD, dept),
+        "partner": make_user("partner", Role.STAFF, other),
+        "leader": make_user("leader", Role.LEADER),
+        "outsider": make_user("outsider", Role.STAFF, make_department("文电处")),
+    }
+
+
+def proposal(people, number="JY001", due=date(2026, 6, 30), **values):
+    values.setdefault("lead_department", people["dept"])
+    return Proposal.objects.create(
+        number=number,
+        kind="deputy",
+        title="加快老旧小区改造",
+        proposer="王代表",
+        received_on=date(2026, 3, 1),
+        due_date=due,
+        **values,
+    )
+
+
+@freeze_time("2026-05-10 10:00:00+08:00")
+def test_a_proposal_lives_through_second_handling_to_closure(client, people):
+    login(client, "sup")
+    created = client.post(
+        "/services/proposals/new/",
+        {
+            "number": "JY100",
+            "kind": "member",
+            "title": "完善社区养老服务",
+            "proposer": "李委员",
+            "lead_department": people["dept"].pk,
+            "partner_departments": [people["other"].pk],
+            "received_on": "2026-03-01",
+            "due_date": "2026-06-01",
+            "key": "on",
+        },
+    )
+    assert created.status_code == 302
+    item = Proposal.objects.get(number="JY100")
+    assert list(item.partner_departments.all()) == [people["other"]]
+    url = item.get_absolute_url()
+
+    login(client, "staff")
+    assert client.post(f"{url}start/").status_code == 302
+    assert client.post(f"{url}reply/", {"reply": "已制定方案。"}).status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.replied_on) == (ProposalStatus.REPLIED, date(2026, 5, 10))
+
+    login(client, "sup")
+    missing_due = client.post(f"{url}opinion/", {"opinion": Opinion.UNSATISFIED})
+    assert missing_due.status_code == 400
+    assert "二次办理时限" in missing_due.content.decode()
+    second = client.post(
+        f"{url}opinion/", {"opinion": Opinion.UNSATISFIED, "new_due": "2026-07-15"}
+    )
+    assert second.status_code == 302
+    item.refresh_from_db()
+    assert item.status == ProposalStatus.SECOND and item.rounds == 2
+    assert item.due_date == date(2026, 7, 15)
+
+    login(client, "staff")
+    client.post(f"{url}reply/", {"reply": "已落实资金并开工。"})
+    login(client, "sup")
+    client.post(f"{url}opinion/", {"opinion": Opinion.SATISFIED, "implemented": "on"})
+    item.refresh_from_db()
+    assert item.status == ProposalStatus.CLOSED and item.implemented
+    assert item.closed_on == date(2026, 5, 10)
+    reasons = [h.history_change_reason for h in item.history.order_by("history_date")]
+    assert "代表委员不满意，进入二次办理（第2轮）" in reasons
+    assert reasons[-1] == "代表委员满意，办结"
+    page = client.get(url).content.decode()
+    assert "二次办理" in page and "第2轮答复" in page
+
+
+def test_steps_out_of_turn_are_refused(client, people):
+    item = proposal(people)
+    item.partner_departments.add(people["other"])  # a partner reads it, but may not reply
+    login(client, "sup")
+    response = client.post(f"{item.get_absolute_url()}opinion/", {"opinion": 3}, follow=True)
+    assert "只有已答复的建议提案" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == ProposalStatus.ASSIGNED and item.opinion is None
+    login(client, "partner")
+    assert client.post(f"{item.get_absolute_url()}reply/", {"reply": "x"}).status_code == 403
+    login(client, "staff")
+    assert client.post(f"{item.get_absolute_url()}opinion/", {"opinion": 3}).status_code == 403
+    assert client.post(f"{item.get_absolute_url()}other/").status_code == 404
+
+
+def test_figures_have_the_known_values(people):
+    day = date(2026, 7, 10)
+    on_time = proposal(people, "A1")
+    proposals.reply(on_time, None, "答复")
+    Proposal.objects.filter(pk=on_time.pk).update(replied_on=date(2026, 6, 1))
+    proposals.record_opinion(on_time, None, Opinion.SATISFIED, implemented=True)
+    late = proposal(people, "A2")
+    proposals.reply(late, None, "答复")
+    Proposal.objects.filter(pk=late.pk).update(replied_on=date(2026, 7, 5))
+    proposals.record_opinion(late, None, Opinion.FAIR, implemented=False)
+    proposal(people, "A3")  # past its deadline, not replied
+    proposal(people, "A4", due=date(2026, 8, 1))  # not yet due
+    figures = proposals.figures_by_unit(Proposal.objects.all(), day)[people["dept"].pk]
+    assert (figures.total, figures.due, figures.replied_on_time) == (4, 3, 1)
+    assert figures.on_time_rate == Decimal("0.3333")
+    assert figures.implement_rate == 0.5
+    assert figures.satisfaction == 1
+    measures = scoring.CRITERIA["services.proposal_implement_rate"].measure(date(2026, 7, 1))
+    assert measures[people["dept"].pk].value == 0.5
+
+
+def test_a_late_proposal_is_chased(people, settings, django_capture_on_commit_callbacks):
+    only(settings, "proposal_due")
+    item = proposal(people, due=date(2026, 6, 30))
+    soon = run_on(date(2026, 6, 27), django_capture_on_commit_callbacks)
+    assert {(u, k) for u, k, _e in sent(soon)} == {("staff", ReminderKind.DUE_SOON)}
+    late = run_on(date(2026, 7, 2), django_capture_on_commit_callbacks)
+    assert {(u, k) for u, k, _e in sent(late)} == {
+        ("staff", ReminderKind.OVERDUE),
+        ("head", ReminderKind.OVERDUE),
+    }
+    escalated = run_on(date(2026, 7, 8), django_capture_on_commit_callbacks)
+    assert ("sup", ReminderKind.ESCALATION) in {(u, k) for u, k, _e in sent(escalated)}
+    proposals.reply(item, None, "已答复")
+    assert not run_on(date(2026, 7, 11), django_capture_on_commit_callbacks).items
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("sup", 200), ("leader", 200), ("staff", 200), ("partner", 200), ("outsider", 404)],
+)
+def test_who_may_read_a_proposal(client, people, username, status):
+    item = proposal(people)
+    item.partner_departments.add(people["other"])
+    login(client, username)
+    assert client.get(item.get_absolute_url()).status_code == status
+
+
+def test_only_supervisors_register(client, people):
+    for username, status in (("sup", 200), ("leader", 403), ("head", 403)):
+        login(client, username)
+        assert client.get("/services/proposals/new/").status_code == status
+
+
+def test_the_list_is_scoped_and_its_query_count_constant(
+    client, people, django_assert_max_num_queries
+):
+    proposal(people)
+    login(client, "outsider")
+    assert "JY001" not in client.get("/services/proposals/").content.decode()
+    login(client, "sup")
+    before = count_queries(django_assert_max_num_queries, client, "/services/proposals/", 10)
+    for n in range(25):
+        proposal(people, f"JY{n + 100}", due=date(2026, 6, 30) + timedelta(days=n))
+        proposal(people, f"JX{n + 100}", lead_department=people["other"])
+    after = count_queries(django_assert_max_num_queries, client, "/services/proposals/", 10)
+    assert after == before
