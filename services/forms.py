@@ -197,3 +197,21 @@ class OpinionForm(forms.Form):
             elif due is not None and due <= timezone.localdate():
                 self.add_error("new_due", "二次办理时限应晚于今天。")
         return data
+
+
+class RegisterImportForm(forms.Form):
+    file = forms.FileField(
+        label="登记表",
+        help_text="CSV 或 Excel（.xlsx）文件，第一行为列名。",
+        error_messages={"required": "请选择要导入的文件。", "empty": "上传的文件是空的。"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError("只能导入 CSV（.csv）或 Excel（.xlsx）格式的文件。")
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(
+                f"文件过大（{filesizeformat(upload.size)}），登记表限 5 MB。"
+            )
+        return upload

@@ -9,11 +9,9 @@ bulk_create. The roll-ups of the months the file touches are then rebuilt from t
 orders in the database, in the same transaction.
 """
 
-import csv
-import io
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,11 +20,12 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.excel import SheetError, bounded_rows, cell_text, normalise_header, open_workbook
 from core.models import Department
 
+from . import sheets
 from .choices import Satisfaction
 from .models import HotlineUnit, WorkOrder, WorkOrderImport, WorkOrderMonth
+from .sheets import Checked, ImportRefused, RowsInvalid
 
 # The export's column names, and the other names hotline systems give them.
 COLUMNS = {
@@ -48,30 +47,7 @@ SATISFACTION = {label: value for value, label in Satisfaction.choices} | {
     "未评价": None,
     "非常满意": Satisfaction.SATISFIED,
 }
-MAX_ERRORS = 100  # the bad rows named to the user; the count covers them all
-XLSX_MAX_ROWS = 1_048_576
 BATCH = 5000
-
-
-class ImportRefused(Exception):
-    """The file as a whole is unusable (wrong format, missing columns); for the user."""
-
-
-@dataclass
-class Checked:
-    """What reading a file found: clean rows, or the bad ones (row number, message)."""
-
-    rows: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
-    problems: int = 0
-    bad_rows: int = 0
-    units: set = field(default_factory=set)
-    months: set = field(default_factory=set)
-
-    def add_error(self, number, message):
-        self.problems += 1
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append((number, message))
 
 
 @dataclass(frozen=True)
@@ -81,74 +57,11 @@ class Imported:
     updated: int
 
 
-class RowsInvalid(Exception):
-    def __init__(self, checked):
-        super().__init__(f"{checked.bad_rows} 行有误")
-        self.checked = checked
-
-
 # --- reading -------------------------------------------------------------------------------
 
 
-def _decoded(raw):
-    """The text of an uploaded CSV: UTF-8 (with or without BOM) or GB18030, as exports of
-    Chinese systems come."""
-    head = raw.read(1 << 16)
-    raw.seek(0)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            head.decode(encoding)
-        except UnicodeDecodeError as error:
-            if error.start >= len(head) - 4:  # a character cut at the end of the sample
-                return io.TextIOWrapper(raw, encoding=encoding, newline="")
-            continue
-        return io.TextIOWrapper(raw, encoding=encoding, newline="")
-    raise ImportRefused("文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV 文件。")
-
-
-def _csv_rows(fileobj):
-    text = _decoded(getattr(fileobj, "file", fileobj))
-    try:
-        yield from csv.reader(text)
-    except (csv.Error, UnicodeDecodeError):
-        raise ImportRefused("CSV 文件格式有误或编码不一致，无法读取。") from None
-    finally:
-        text.detach()  # the caller's file stays open, and is the caller's to close
-
-
-def _rows(fileobj, name):
-    """The rows of the file (lists of cell values), by its extension."""
-    lower = name.lower()
-    if lower.endswith(".csv"):
-        yield from _csv_rows(fileobj)
-    elif lower.endswith(".xlsx"):
-        try:
-            with open_workbook(fileobj) as workbook:
-                sheet = workbook.worksheets[0]
-                yield from bounded_rows(sheet, max_rows=XLSX_MAX_ROWS, max_cols=40, seconds=600.0)
-        except SheetError as error:
-            raise ImportRefused(str(error)) from None
-    else:
-        raise ImportRefused("只能导入 CSV（.csv）或 Excel（.xlsx）格式的工单导出文件。")
-
-
 def _header(values):
-    """{field: column index} from the header row; ImportRefused if a required one is
-    missing."""
-    names = [normalise_header(v) for v in values]
-    found = {}
-    for key, aliases in COLUMNS.items():
-        for alias in aliases:
-            if alias in names:
-                found[key] = names.index(alias)
-                break
-    missing = [LABELS[key] for key in REQUIRED if key not in found]
-    if missing:
-        raise ImportRefused(
-            f"文件第一行缺少列：{'、'.join(missing)}。请使用 12345 系统导出的工单表，"
-            f"第一行为列名（{'、'.join(LABELS.values())}）。"
-        )
-    return found
+    return sheets.header(values, COLUMNS, REQUIRED, "12345 系统导出的工单表")
 
 
 def _moment(text, zone):
@@ -177,12 +90,6 @@ def _moment(text, zone):
     return moment
 
 
-def _texts(values):
-    """A row's cells as stripped text (a CSV row already is; an .xlsx row's dates and numbers
-    are written the way an export prints them)."""
-    return [value.strip() if isinstance(value, str) else cell_text(value) for value in values]
-
-
 def check_file(fileobj, name):
     """Read and check every row of a hotline export. Returns Checked; raises ImportRefused
     for a file that cannot be read at all."""
@@ -191,8 +98,8 @@ def check_file(fileobj, name):
     zone = timezone.get_current_timezone()
     reply_days = timedelta(days=settings.HOTLINE_REPLY_DAYS)
     seen = set()
-    for number, values in enumerate(_rows(fileobj, name), start=1):
-        texts = _texts(values)
+    for number, values in enumerate(sheets.raw_rows(fileobj, name), start=1):
+        texts = sheets.texts(values)
         if not any(texts):
             continue
         if header is None:

@@ -1,6 +1,7 @@
 """建议提案: the one write of each step (register, start, reply, the proposer's opinion and
 二次办理), and the figures (按时答复率, 落实率, 满意度) per lead unit, counted in the database."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,6 +9,9 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.models import Department
+
+from . import sheets
 from .choices import Opinion, ProposalStatus
 from .models import Proposal
 
@@ -134,3 +138,95 @@ def figures_by_unit(queryset, day):
 def overall(by_unit):
     names = ("total", "replied_on_time", "due", "closed", "implemented", "judged", "satisfied")
     return Figures(*(sum(getattr(f, n) for f in by_unit.values()) for n in names))
+
+
+# --- import from the register offices keep in a spreadsheet --------------------------------
+
+COLUMNS = {
+    "number": ("编号", "建议提案编号", "案号"),
+    "kind": ("类别", "类型"),
+    "title": ("标题", "案由", "题目"),
+    "proposer": ("提出人", "代表委员", "领衔人"),
+    "topic": ("内容分类", "分类"),
+    "lead": ("主办单位", "承办单位"),
+    "partners": ("协办单位", "会办单位"),
+    "received_on": ("交办日期",),
+    "due_date": ("办理时限", "答复时限"),
+    "key": ("重点", "是否重点"),
+}
+REQUIRED = ("number", "kind", "title", "proposer", "lead", "received_on", "due_date")
+KINDS = {"人大代表建议": "deputy", "人大建议": "deputy", "建议": "deputy",
+         "政协委员提案": "member", "政协提案": "member", "提案": "member"}  # fmt: skip
+SEPARATORS = re.compile(r"[、,，;；\s]+")
+
+
+def department_index():
+    """{name or short name: Department} of the active departments, for matching a sheet's
+    unit names exactly."""
+    index = {}
+    for department in Department.objects.filter(is_active=True):
+        index[department.name] = department
+        if department.short_name:
+            index.setdefault(department.short_name, department)
+    return index
+
+
+def import_proposals(fileobj, name):
+    """Register every proposal of a sheet, or none: returns how many."""
+    departments = department_index()
+    known = set(Proposal.objects.values_list("number", flat=True))
+    seen = set()
+
+    def check_row(number, cells, checked):
+        code = cells["number"]
+        if not code or len(code) > 40:
+            checked.add_error(number, "编号为空或超过 40 个字")
+        elif code in known or code in seen:
+            checked.add_error(number, f"编号「{code}」已经登记过或在文件中重复")
+        kind = KINDS.get(cells["kind"])
+        if kind is None:
+            checked.add_error(
+                number, f"类别「{cells['kind'][:20]}」应为 人大代表建议 或 政协委员提案"
+            )
+        for key, label, limit in (("title", "标题", 200), ("proposer", "提出人", 100)):
+            if not cells[key] or len(cells[key]) > limit:
+                checked.add_error(number, f"{label}为空或超过 {limit} 个字")
+        lead = departments.get(cells["lead"])
+        if lead is None:
+            checked.add_error(number, f"主办单位「{cells['lead'][:30]}」不在单位名录中")
+        partners = []
+        for partner in filter(None, SEPARATORS.split(cells.get("partners", ""))):
+            if partner not in departments:
+                checked.add_error(number, f"协办单位「{partner[:30]}」不在单位名录中")
+            else:
+                partners.append(departments[partner])
+        dates = {}
+        for key, label in (("received_on", "交办日期"), ("due_date", "办理时限")):
+            try:
+                dates[key] = sheets.parse_date(cells[key])
+            except ValueError:
+                checked.add_error(number, f"{label}「{cells[key][:20]}」不是有效的日期")
+        if len(dates) == 2 and dates["due_date"] < dates["received_on"]:
+            checked.add_error(number, "办理时限早于交办日期")
+        seen.add(code)
+        return Proposal(
+            number=code,
+            kind=kind,
+            title=cells["title"],
+            proposer=cells["proposer"],
+            topic=cells.get("topic", "")[:50],
+            lead_department=lead,
+            key=cells.get("key", "") in ("是", "重点", "Y", "y", "1"),
+            **dates,
+        ), partners
+
+    def create(rows):
+        for proposal, partners in rows:
+            proposal._change_reason = f"从《{name[:60]}》导入"
+            proposal.save()
+            proposal.partner_departments.set(partners)
+
+    return sheets.import_register(
+        fileobj, name, columns=COLUMNS, required=REQUIRED, what="建议提案登记表",
+        check_row=check_row, create=create,
+    )  # fmt: skip

@@ -12,6 +12,12 @@ urlpatterns = [
     path("hotline/<int:pk>/", views.order_detail, name="hotline_order"),
     path("proposals/", views.proposal_list, name="proposals"),
     path("proposals/new/", views.proposal_create, name="proposal_create"),
+    path(
+        "proposals/import/",
+        views.register_import,
+        {"register": "proposals"},
+        name="proposal_import",
+    ),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path(
         "proposals/<int:pk>/<str:step>/",
@@ -20,5 +26,11 @@ urlpatterns = [
     ),
     path("inquiries/", views.inquiry_list, name="inquiries"),
     path("inquiries/new/", views.inquiry_create, name="inquiry_create"),
+    path(
+        "inquiries/import/",
+        views.register_import,
+        {"register": "inquiries"},
+        name="inquiry_import",
+    ),
     path("inquiries/<int:pk>/", views.inquiry_detail, name="inquiry"),
 ]

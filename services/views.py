@@ -16,7 +16,7 @@ from core.access import can, get_or_404, require
 from core.models import Department
 from core.months import cn_month
 
-from . import hotline, inquiries
+from . import hotline, inquiries, sheets
 from . import proposals as proposals_service
 from .access import Action, sees_every_unit
 from .choices import Kpi, OrderState, ProposalKind, ProposalStatus
@@ -28,6 +28,7 @@ from .forms import (
     OpinionForm,
     OrderFilter,
     ProposalForm,
+    RegisterImportForm,
     ReplyForm,
 )
 from .models import (
@@ -475,3 +476,51 @@ def proposal_step(request, pk, step):
     except proposals_service.StepRefused as error:
         messages.error(request, str(error))
     return redirect(proposal.get_absolute_url())
+
+
+REGISTERS = {
+    "proposals": (
+        "建议提案",
+        Action.PROPOSAL_CREATE,
+        "编号、类别、标题、提出人、内容分类、主办单位、协办单位（多个以顿号分隔）、交办日期、办理时限、重点（是/否）",
+    ),
+    "inquiries": (
+        "网络问政",
+        Action.INQUIRY_CREATE,
+        "编号、问题、平台、提问时间、答复单位、答复时限（可空）、答复时间（可空）、答复内容（可空）",
+    ),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register_import(request, register):
+    """Upload a 建议提案 or 网络问政 register: every row checked first, all or nothing."""
+    label, action, columns = REGISTERS[register]
+    require(request.user, action, message=f"只有督查人员可以导入{label}。")
+    form = RegisterImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "label": label, "columns": columns, "register": register}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            departments = proposals_service.department_index()
+            try:
+                if register == "proposals":
+                    count = proposals_service.import_proposals(upload, upload.name)
+                else:
+                    count = inquiries.import_inquiries(upload, upload.name, departments)
+            except sheets.ImportRefused as error:
+                form.add_error("file", str(error))
+            except sheets.RowsInvalid as invalid:
+                context["invalid"] = invalid.checked
+                form.add_error(
+                    "file",
+                    f"文件中有 {invalid.checked.bad_rows} 行有误，全部{label}均未导入。"
+                    "请改正下列各行后重新上传。",
+                )
+            else:
+                messages.success(request, f"已导入 {count} 件{label}。")
+                return redirect(f"services:{register}")
+        status = 400
+    return render(request, "services/register_import.html", context, status=status)

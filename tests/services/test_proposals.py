@@ -1,10 +1,13 @@
 """建议提案: the whole life (登记 → 办理 → 答复 → 不满意 → 二次办理 → 办结), the figures with
 known answers, the reminder rule, permissions and the list's query count."""
 
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from freezegun import freeze_time
 
 from core import scoring
@@ -12,7 +15,7 @@ from core.choices import ReminderKind
 from core.roles import Role
 from services import proposals
 from services.choices import Opinion, ProposalStatus
-from services.models import Proposal
+from services.models import Inquiry, Proposal
 from tests.helpers import count_queries, login, make_department, make_user, only, run_on, sent
 
 
@@ -182,3 +185,71 @@ def test_the_list_is_scoped_and_its_query_count_constant(
         proposal(people, f"JX{n + 100}", lead_department=people["other"])
     after = count_queries(django_assert_max_num_queries, client, "/services/proposals/", 10)
     assert after == before
+
+
+def sheet(rows, header):
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return SimpleUploadedFile("登记表.csv", text.getvalue().encode("utf-8-sig"))
+
+
+PROPOSAL_HEADER = ["编号", "类别", "标题", "提出人", "内容分类", "主办单位", "协办单位",
+                   "交办日期", "办理时限", "重点"]  # fmt: skip
+
+
+def test_a_good_register_imports_and_a_bad_one_writes_nothing(client, people):
+    login(client, "sup")
+    good = [
+        ["JY201", "人大代表建议", "增加公交线路", "张代表", "交通", "市住房城乡建设局",
+         "市教育局", "2026-03-01", "2026-06-01", "是"],
+        ["ZX202", "政协提案", "发展托育服务", "赵委员", "民生", "市教育局", "",
+         "2026/3/2", "2026年6月2日", ""],
+    ]  # fmt: skip
+    response = client.post("/services/proposals/import/", {"file": sheet(good, PROPOSAL_HEADER)})
+    assert response.status_code == 302
+    first = Proposal.objects.get(number="JY201")
+    assert first.key and list(first.partner_departments.all()) == [people["other"]]
+    assert Proposal.objects.get(number="ZX202").due_date == date(2026, 6, 2)
+    bad = [
+        ["JY301", "人大代表建议", "好的一行", "张代表", "", "市教育局", "", "2026-03-01",
+         "2026-06-01", ""],
+        ["JY201", "建议", "重复编号", "张代表", "", "市教育局", "", "2026-03-01",
+         "2026-06-01", ""],
+        ["JY302", "意见", "类别错", "张代表", "", "不存在的局", "某局", "2026-03-01",
+         "2026-02-01", ""],
+    ]  # fmt: skip
+    refused = client.post("/services/proposals/import/", {"file": sheet(bad, PROPOSAL_HEADER)})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    for text in ("第 3 行", "已经登记过", "第 4 行", "类别「意见」", "不存在的局", "某局",
+                 "办理时限早于交办日期"):  # fmt: skip
+        assert text in body, text
+    assert not Proposal.objects.filter(number="JY301").exists()
+    assert Proposal.objects.count() == 2
+    login(client, "staff")
+    assert client.get("/services/proposals/import/").status_code == 403
+
+
+def test_an_inquiry_register_imports_answered_and_open_ones(client, people):
+    login(client, "sup")
+    header = ["编号", "问题", "平台", "提问时间", "答复单位", "答复时限", "答复时间", "答复内容"]
+    rows = [
+        ["WZ1", "学区怎么划", "市长信箱", "2026-03-01 09:00", "市教育局", "", "2026-03-03 10:00",
+         "按街道划分。"],
+        ["WZ2", "物业费标准", "网络问政平台", "2026-03-02 09:00", "市住房城乡建设局",
+         "2026-03-10", "", ""],
+    ]  # fmt: skip
+    assert (
+        client.post("/services/inquiries/import/", {"file": sheet(rows, header)}).status_code == 302
+    )
+    answered = Inquiry.objects.get(number="WZ1")
+    assert answered.due_date == date(2026, 3, 6) and answered.days_taken == 2
+    assert Inquiry.objects.get(number="WZ2").answered_at is None
+    bad = [["WZ3", "问题", "", "2026-03-05 09:00", "市教育局", "", "2026-03-01 09:00", ""]]
+    refused = client.post("/services/inquiries/import/", {"file": sheet(bad, header)})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "答复时间早于提问时间" in body and "没有答复内容" in body
+    assert Inquiry.objects.count() == 2
