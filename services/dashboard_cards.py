@@ -22,3 +22,20 @@ def hotline_card(user, month):
     rated = [row for row in rows if row[3].satisfaction is not None]
     rated.sort(key=lambda row: (row[3].satisfaction, row[1]))
     return {"month": month, "total": total, "lowest": rated[:3]}
+
+
+@cards.register(
+    "services.hotline_public",
+    title="12345 热线办理情况",
+    template="services/cards/hotline_public.html",
+    order=60,
+    public=True,
+)
+def hotline_public(user, month):
+    """公开办理流程和结果: the month's four KPIs of each unit on /public/ — unit names and
+    counts only, never anything about a caller."""
+    rows = hotline.unit_figures(month)
+    if not rows:
+        return None
+    total = hotline.Figures(*(sum(getattr(r[3], n) for r in rows) for n in hotline.SUMS))
+    return {"month": month, "rows": rows, "total": total}

@@ -292,3 +292,17 @@ def test_the_dashboard_card_shows_the_month(loaded):
     assert context["total"].received == 7
     assert context["lowest"][0][1] == "市交通运输局"
     assert cards.CARDS["services.hotline"].context(loaded["leader"], date(2026, 1, 1)) is None
+
+
+def test_the_public_page_publishes_each_units_kpis_and_nothing_of_callers(client, demo):
+    rows = [[f"P{n}", "2012-05-03 09:00", "电话", "噪音扰民", "市城市管理局",
+             "2012-05-04 09:00", "2012-05-06 09:00", "满意" if n % 2 else "不满意", ""]
+            for n in range(4)]  # fmt: skip
+    hotline.import_orders(csv_file(rows), "五月.csv")
+    body = client.get("/public/2012-05/").content.decode()
+    assert 'data-public-card="services.hotline_public"' in body
+    assert "市城市管理局" in body and "50.0%" in body  # 满意度: 2 of 4
+    assert "P1" not in body  # no work order, let alone a caller
+    assert 'data-public-card="services.hotline_public"' not in client.get(
+        "/public/2012-04/"
+    ).content.decode()  # no work orders that month: no card
