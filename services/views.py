@@ -83,18 +83,24 @@ def order_list(request):
     form = OrderFilter(request.GET or None, units=units)
     orders = WorkOrder.objects.visible_to(user).select_related("unit")
     now = timezone.now()
+    month = number = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        if data["month"]:
-            orders = orders.filter(month=data["month"])
+        month, number = data["month"], data["number"].strip()
         if data["unit"]:
             orders = orders.filter(unit=data["unit"])
         if data["category"]:
             orders = orders.filter(category=data["category"])
         if data["state"]:
             orders = orders.filter(_state_filter(data["state"], now))
-        if data["number"]:
-            orders = orders.filter(number=data["number"].strip())
+        if number:
+            orders = orders.filter(number=number)
+    if month is None and not number:
+        # A year holds a million orders: open on the latest month (counting one month's
+        # rows, not the year's), unless a work order is looked up by its number.
+        month = WorkOrderMonth.objects.aggregate(m=Max("month"))["m"]
+    if month is not None:
+        orders = orders.filter(month=month)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     for order in page.object_list:
         order.late = order.late_at(now)
@@ -108,6 +114,7 @@ def order_list(request):
             "page": page,
             "query": query.urlencode(),
             "may_import": _may_import(user),
+            "month": month,
         },
     )
 

@@ -241,6 +241,10 @@ def test_staff_see_only_their_department_units_orders(client, loaded):
 
 def test_filters_find_the_late_and_unsatisfied(client, loaded):
     login(client, "sup")
+    opening = client.get("/services/hotline/").content.decode()
+    assert "2026年3月受理的共 7 张" in opening and "GD008" not in opening  # the latest month
+    assert "GD008" in client.get("/services/hotline/?month=2026-02").content.decode()
+    assert "GD008" in client.get("/services/hotline/?number=GD008").content.decode()
     body = client.get("/services/hotline/?state=unsatisfied").content.decode()
     assert "GD002" in body and "GD001" not in body
     body = client.get("/services/hotline/?state=late&month=2026-03").content.decode()
@@ -303,6 +307,7 @@ def test_the_public_page_publishes_each_units_kpis_and_nothing_of_callers(client
     assert 'data-public-card="services.hotline_public"' in body
     assert "市城市管理局" in body and "50.0%" in body  # 满意度: 2 of 4
     assert "P1" not in body  # no work order, let alone a caller
-    assert 'data-public-card="services.hotline_public"' not in client.get(
-        "/public/2012-04/"
-    ).content.decode()  # no work orders that month: no card
+    assert (
+        'data-public-card="services.hotline_public"'
+        not in client.get("/public/2012-04/").content.decode()
+    )  # no work orders that month: no card
