@@ -178,12 +178,19 @@ def _trend_chart(points, width=640, height=220, pad=32):
 
     lines = []
     for label, name, colour in series:
-        coords = []
+        dots = []
         for index, (_month, figures) in enumerate(points):
             percent = _percent(getattr(figures, name))
             if percent is not None:
-                coords.append("{:.1f},{:.1f}".format(*xy(index, percent)))
-        lines.append({"label": label, "colour": colour, "points": " ".join(coords)})
+                dots.append(xy(index, percent))
+        lines.append(
+            {
+                "label": label,
+                "colour": colour,
+                "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in dots),
+                "dots": [{"x": round(x, 1), "y": round(y, 1)} for x, y in dots],
+            }
+        )
     ticks = [
         {"x": xy(index, 0)[0], "label": f"{month.month}月"}
         for index, (month, _figures) in enumerate(points)
