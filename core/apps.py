@@ -3,7 +3,8 @@ from django.apps import AppConfig
 
 class CoreConfig(AppConfig):
     """The shared layer. On start it finds every installed app's `access.py` (who may do
-    what), `reminder_rules.py`, `dashboard_cards.py` and `scoring_criteria.py`, the way the
+    what), `reminder_rules.py`, `dashboard_cards.py`, `scoring_criteria.py`, `task_records.py`
+    (records kept for plan tasks) and `demo_records.py` (their demo data), the way the
     admin finds `admin.py`; it imports no app by name."""
 
     name = "core"
@@ -18,4 +19,11 @@ class CoreConfig(AppConfig):
 
         schedule.connect(self)
         user_logged_in.connect(mark_session_active, dispatch_uid="core-session-active")
-        autodiscover_modules("access", "reminder_rules", "dashboard_cards", "scoring_criteria")
+        autodiscover_modules(
+            "access",
+            "reminder_rules",
+            "dashboard_cards",
+            "scoring_criteria",
+            "task_records",
+            "demo_records",
+        )

@@ -40,6 +40,7 @@ URGENCY = [
     ReminderKind.LISTING,
     ReminderKind.RETURNED,
     ReminderKind.REPORT_MISSING,
+    ReminderKind.WARNING,
     ReminderKind.DUE_SOON,
 ]
 LOCK_ID = 7_202_012  # pg_advisory_xact_lock key of the scan
@@ -133,6 +134,33 @@ def stage_of(days_left, thresholds):
 def overdue_step(days_over):
     """0 for days 1‥3 overdue, 1 for 4‥6, …: one reminder per REMINDER_OVERDUE_EVERY days."""
     return (days_over - 1) // max(1, settings.REMINDER_OVERDUE_EVERY)
+
+
+def deadline_items(ctx, *, about, due, department_id, event, what, thresholds=None):
+    """The Items of one deadline of a department's record (an app's 整改期限, 修订期限, …):
+    `thresholds` days before it (default REMINDER_DUE_SOON_DAYS) to the department's staff;
+    the day after and every REMINDER_OVERDUE_EVERY days to its staff and head, and from
+    REMINDER_ESCALATE_SUPERVISOR_DAYS overdue also to 督查人员. `event` names the deadline
+    ("inspection:7"); `what` says it in Chinese (“检查发现问题的整改”)."""
+    thresholds = thresholds or settings.REMINDER_DUE_SOON_DAYS
+    left = (due - ctx.day).days
+    if 0 <= left <= max(thresholds):
+        when = "今天" if left == 0 else f"还有{left}天"
+        reason = f"{what}将于{due:%Y-%m-%d}到期（{when}）"
+        key = f"due_soon:{event}:{stage_of(left, thresholds)}"
+        for user in ctx.lead_staff(department_id):
+            yield Item(key, ReminderKind.DUE_SOON, user, reason, about, due)
+    elif left < 0:
+        days = -left
+        reason = f"{what}已逾期{days}天（期限 {due:%Y-%m-%d}）"
+        key = f"overdue:{event}:step:{overdue_step(days)}"
+        for user in ctx.staff(department_id):
+            yield Item(key, ReminderKind.OVERDUE, user, reason, about, due)
+        if days >= settings.REMINDER_ESCALATE_SUPERVISOR_DAYS:
+            limit = settings.REMINDER_ESCALATE_SUPERVISOR_DAYS
+            why = f"{reason}（逾期超过{limit}天，提请督查处督办）"
+            for user in ctx.supervisors():
+                yield Item(key, ReminderKind.ESCALATION, user, why, about, due)
 
 
 # --- the scan --------------------------------------------------------------------------------

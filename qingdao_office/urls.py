@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("supervision.urls")),
     path("services/", include("services.urls")),
+    path("emergency/", include("emergency.urls")),
+    path("foodsafety/", include("foodsafety.urls")),
 ]
 
 handler400 = "core.views.bad_request"

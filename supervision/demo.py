@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from core import demo as app_demos
 from core.models import Department
 from core.roles import Role
 
@@ -108,6 +109,7 @@ def load_demo(password=None, out=print):
     made = sum(_load_progress(task, users) for task in tasks)
     out(f"进展报告：新增 {made} 份。")
     _load_supervision(tasks, users, out)
+    app_demos.load_all(out)  # the other apps' records (their demo_records.py)
     return plan
 
 

@@ -4,7 +4,8 @@ Every page that shows or counts lights (the task list and detail, the ledger, th
 the reminders) gets them from `with_lights`, so the rule lives here only:
 
 - 已办结 (closed): grey.
-- 红: overdue (past its due date and not done), or listed and past the listing deadline.
+- 红: overdue (past its due date and not done), or listed and past the listing deadline, or
+  a record another app keeps for it is late (core/task_records.py: an overdue 整改, …).
 - 黄: not done and due within LIGHT_DUE_SOON_DAYS; or behind schedule: its percent done is more
   than LIGHT_BEHIND_POINTS below the share of its time already elapsed (序时进度); or last
   month's report is missing.
@@ -32,6 +33,7 @@ from django.db.models import CharField as CharOutput
 from django.utils import timezone
 
 from core.months import previous_month
+from core.task_records import late_condition
 
 from .choices import Light, ReportStatus, TaskStatus
 from .models import Listing, MonthlyReport
@@ -86,11 +88,14 @@ def with_lights(queryset, today=None, percent=None):
     behind = Q(start_date__isnull=False, due_date__gt=F("start_date"), start_date__lte=today) & Q(
         _behind_gap__gt=0
     )
+    records_late = late_condition(today)
+    late_records = [When(records_late, then=Value(Light.RED))] if records_late else []
     return queryset.annotate(
         light=Case(
             When(status=TaskStatus.CLOSED, then=Value(Light.GREY)),
             When(not_done & Q(due_date__lt=today), then=Value(Light.RED)),
             When(_listing_late=True, then=Value(Light.RED)),
+            *late_records,
             When(not_done & Q(due_date__lte=soon), then=Value(Light.YELLOW)),
             When(not_done & behind, then=Value(Light.YELLOW)),
             When(not_done & due_report & Q(_reported_last_month=False), then=Value(Light.YELLOW)),

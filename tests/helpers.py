@@ -3,6 +3,7 @@ response, counting queries, skipping (under CI failing) a test that needs what i
 and the reminder-test office (a department with its staff and head, a supervisor, a leader,
 an outsider and one task) with its scan helper."""
 
+import csv
 import io
 import os
 import socket
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from freezegun import freeze_time
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from core.models import Department
 from core.reminders import scan
@@ -204,3 +205,19 @@ class HangingServer:
         self.server.close()
         for conn in self.held:
             conn.close()
+
+
+# --- imports of records (core/imports.py) -------------------------------------------------------
+
+
+def table_upload(rows, name="导入.xlsx"):
+    """`rows` (lists of cell values, the header first) as an uploaded .xlsx or .csv (by the
+    name's suffix)."""
+    if name.endswith(".csv"):
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return SimpleUploadedFile(name, out.getvalue().encode("utf-8-sig"))
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    return as_upload(workbook, name)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.access import require
 from core.excel import XLSX_CONTENT_TYPE
 from core.months import month_or_404
+from core.task_records import summaries
 
 from .. import ledger as sheets
 from ..access import Action, require_department_reporter
@@ -49,7 +50,9 @@ def ledger(request):
     today = timezone.localdate()
     filterset = filter_tasks(request.GET, today)
     page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today)
+    records = summaries([task.pk for task in page.object_list], today)
     for task in page.object_list:
+        task.records = records.get(task.pk, [])
         light = Light(task.light)
         task.light_label = light.label
         task.light_css = f"bg-{LIGHT_CSS[light]}" + (" text-dark" if light == Light.YELLOW else "")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.access import require
 from core.roles import Role
+from core.task_records import summaries
 
 from .. import reporting
 from ..access import Action, get_task, task_rights
@@ -87,6 +88,7 @@ def render_detail(request, pk, forms=None, status=200):
         "answer_forms": {},
         "milestone_errors": {},
         "this_month": timezone.localdate().replace(day=1),
+        "records": summaries([task.pk], timezone.localdate()).get(task.pk, []),
     }
     context.update(forms or {})
     return render(request, "supervision/task_detail.html", context, status=status)

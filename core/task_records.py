@@ -1,0 +1,99 @@
+"""Records that other apps keep for a plan task (a drill, an inspection, …): each app
+registers, in its own `task_records.py` (found at start-up, core/apps.py), the kinds of record
+it ties to tasks, and which of them are late. The task's page shows their summary, the ledger a
+count per task, and the light of a task with a late record turns red (supervision/lights.py),
+without the task's app naming any of them.
+
+A source's `records()` is a queryset of the app's model; `task_path` is its lookup to the task
+("task", or "drill__task" for a record that belongs to the task through its parent); `late`,
+if given, is `late(today) -> Q` on that model. Summaries are one query for any number of tasks
+and sources; the light is one EXISTS per source inside the task query (no query at all).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.urls import reverse
+
+SOURCES = {}
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    label: str
+    records: Callable  # () -> queryset of the records
+    late: Callable | None = None  # (today) -> Q of the late records
+    url_name: str = ""  # the app's list page, filtered with ?task=<id>
+    task_path: str = "task"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Summary:
+    source: Source
+    total: int
+    late: int
+
+    @property
+    def url(self):
+        return reverse(self.source.url_name) if self.source.url_name else ""
+
+
+def register(key, *, label, late=None, url_name="", task_path="task", order=100):
+    """Decorator: add the source `key` ("app.records"), whose records the function returns."""
+
+    def decorate(records):
+        SOURCES[key] = Source(key, label, records, late, url_name, task_path, order)
+        return records
+
+    return decorate
+
+
+def sources():
+    return sorted(SOURCES.values(), key=lambda s: (s.order, s.key))
+
+
+def late_condition(today, task=None):
+    """A Q that is true for a task (the outer query's row, or `task` ref) with a late record of
+    any source; None when no source knows lateness."""
+    task = task or OuterRef("pk")
+    condition = None
+    for source in sources():
+        if source.late is None:
+            continue
+        late = source.records().filter(source.late(today), **{source.task_path: task})
+        exists = Q(Exists(late.order_by()))
+        condition = exists if condition is None else condition | exists
+    return condition
+
+
+def summaries(task_ids, today):
+    """{task_id: [Summary]} of the tasks `task_ids` (a list of ids or a queryset of ids): one
+    query (a UNION ALL of one grouped SELECT per source), whatever the number of tasks;
+    tasks without records are left out."""
+    parts = []
+    for source in sources():
+        late = source.late(today) if source.late else Q(pk__in=[])
+        parts.append(
+            source.records()
+            .filter(**{f"{source.task_path}__in": task_ids})
+            .order_by()
+            .annotate(
+                _source=Value(source.key, output_field=CharField()), _task=F(source.task_path)
+            )
+            .values("_source", "_task")
+            .annotate(_total=Count("pk"), _late=Count("pk", filter=late))
+            .values_list("_source", "_task", "_total", "_late")
+        )
+    if not parts:
+        return {}
+    found = defaultdict(list)
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for key, task_id, total, late in rows:
+        found[task_id].append(Summary(SOURCES[key], total, late))
+    for summaries_of_task in found.values():
+        summaries_of_task.sort(key=lambda s: (s.source.order, s.source.key))
+    return dict(found)
