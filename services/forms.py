@@ -7,7 +7,7 @@ from core.models import Department
 from core.months import parse_month
 
 from .choices import Kpi, Opinion, OrderState
-from .models import HotlineUnit, Inquiry, Proposal
+from .models import HotlineUnit, Inquiry, Proposal, WorkOrderImport
 
 
 class ImportForm(forms.Form):
@@ -16,6 +16,19 @@ class ImportForm(forms.Form):
         help_text="12345 系统导出的 CSV 或 Excel（.xlsx）文件，第一行为列名。",
         error_messages={"required": "请选择要导入的文件。", "empty": "上传的文件是空的。"},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = WorkOrderImport._meta.get_field("task")
+        self.fields["task"] = forms.ModelChoiceField(
+            label="所属任务",
+            queryset=field.related_model.objects.select_related("project"),
+            required=False,
+            empty_label="（不关联任务）",
+            help_text=field.help_text,
+        )
+        last = WorkOrderImport.objects.exclude(task=None).values_list("task", flat=True).first()
+        self.fields["task"].initial = last
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -212,7 +212,7 @@ def _unit_ids(names):
     return existing
 
 
-def import_orders(fileobj, name, user=None):
+def import_orders(fileobj, name, user=None, task=None):
     """Import a hotline export: check every row, then write all of them or nothing.
     Returns Imported; raises ImportRefused (the file) or RowsInvalid (its bad rows)."""
     started = time.monotonic()
@@ -237,6 +237,7 @@ def import_orders(fileobj, name, user=None):
             first_month=months[0],
             last_month=months[-1],
             seconds=round(time.monotonic() - started, 2),
+            task=task,
         )
     return Imported(record, created, updated)
 

@@ -166,6 +166,15 @@ class WorkOrderImport(TrackedModel):
     first_month = models.DateField("起始月份", null=True, blank=True)
     last_month = models.DateField("截止月份", null=True, blank=True)
     seconds = models.FloatField("用时（秒）", default=0)
+    task = models.ForeignKey(
+        "supervision.Task",
+        verbose_name="所属任务",
+        related_name="hotline_imports",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text="这批工单所服务的计划任务，例如“12345热线”任务。",
+    )
     history = HistoricalRecords()
 
     class Meta:

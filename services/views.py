@@ -141,7 +141,9 @@ def order_import(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                context["result"] = hotline.import_orders(upload, upload.name, request.user)
+                context["result"] = hotline.import_orders(
+                    upload, upload.name, request.user, form.cleaned_data["task"]
+                )
             except hotline.ImportRefused as error:
                 form.add_error("file", str(error))
             except hotline.RowsInvalid as invalid:
@@ -284,9 +286,10 @@ def inquiry_list(request):
         )
     elif state in INQUIRY_STATES:
         inquiries = inquiries.filter(INQUIRY_STATES[state][1])
-    department = request.GET.get("department", "")
-    if department.isdigit():
-        inquiries = inquiries.filter(department_id=int(department))
+    for name in ("department", "task"):
+        value = request.GET.get(name, "")
+        if value.isdigit():
+            inquiries = inquiries.filter(**{f"{name}_id": int(value)})
     page = Paginator(inquiries, PAGE_SIZE).get_page(request.GET.get("page"))
     for inquiry in page.object_list:
         inquiry.late = inquiry.late_on(today)
@@ -371,6 +374,9 @@ def proposal_list(request):
     status = request.GET.get("status", "")
     if status in ProposalStatus.values:
         proposals = proposals.filter(status=status)
+    task = request.GET.get("task", "")
+    if task.isdigit():
+        proposals = proposals.filter(task_id=int(task))
     by_unit = proposals_service.figures_by_unit(proposals, today)
     units = {d.pk: d for d in Department.objects.filter(pk__in=list(by_unit))}
     figures = sorted(

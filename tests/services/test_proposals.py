@@ -16,7 +16,19 @@ from core.roles import Role
 from services import proposals
 from services.choices import Opinion, ProposalStatus
 from services.models import Inquiry, Proposal
-from tests.helpers import count_queries, login, make_department, make_user, only, run_on, sent
+from supervision.choices import Light
+from supervision.lights import with_lights
+from supervision.models import Task
+from tests.helpers import (
+    count_queries,
+    login,
+    make_department,
+    make_office,
+    make_user,
+    only,
+    run_on,
+    sent,
+)
 
 
 @pytest.fixture
@@ -253,3 +265,30 @@ def test_an_inquiry_register_imports_answered_and_open_ones(client, people):
     body = refused.content.decode()
     assert "答复时间早于提问时间" in body and "没有答复内容" in body
     assert Inquiry.objects.count() == 2
+
+
+def test_a_late_proposal_turns_its_task_red_and_shows_on_the_task_page(client, db):
+    office = make_office()
+    task = office["task"]
+    task.percent = 30  # on schedule on 2030-03-10
+    task.save()
+    today = date(2030, 3, 10)
+
+    def light():
+        return with_lights(Task.objects.filter(pk=task.pk), today).get().light
+
+    before = light()
+    assert before != Light.RED
+    item = Proposal.objects.create(
+        number="JY9", kind="deputy", title="优化融资环境", proposer="王代表",
+        lead_department=office["dept"], received_on=date(2030, 1, 5),
+        due_date=date(2030, 3, 9), task=task,
+    )  # fmt: skip
+    assert light() == Light.RED
+    with freeze_time("2030-03-10 10:00:00+08:00"):
+        client.force_login(office["sup"])
+        page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'data-source="services.proposals"' in page and "逾期 1 条" in page
+    assert f"/services/proposals/?task={task.pk}" in page
+    proposals.reply(item, office["staff"], "已答复")
+    assert light() == before
