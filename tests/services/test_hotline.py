@@ -295,10 +295,14 @@ def test_the_dashboard_card_shows_the_month(loaded):
     context = cards.CARDS["services.hotline"].context(loaded["leader"], date(2026, 3, 1))
     assert context["total"].received == 7
     assert context["lowest"][0][1] == "市交通运输局"
+    assert context["proposals"] == context["inquiries"] == 0
     assert cards.CARDS["services.hotline"].context(loaded["leader"], date(2026, 1, 1)) is None
+    assert cards.CARDS["services.hotline"].context(loaded["outsider"], date(2026, 3, 1))
 
 
 def test_the_public_page_publishes_each_units_kpis_and_nothing_of_callers(client, demo):
+    WorkOrderMonth.objects.all().delete()  # the demo's own work orders: start from none
+    WorkOrder.objects.all().delete()
     rows = [[f"P{n}", "2012-05-03 09:00", "电话", "噪音扰民", "市城市管理局",
              "2012-05-04 09:00", "2012-05-06 09:00", "满意" if n % 2 else "不满意", ""]
             for n in range(4)]  # fmt: skip
