@@ -118,7 +118,7 @@ def overdue(ctx):
 
 def _report_needed(month):
     """Open tasks of `month`'s plan year that owe a report for `month`."""
-    tasks = _open_tasks().filter(project__plan__year=month.year)
+    tasks = _open_tasks().filter(year=month.year)
     tasks = tasks.exclude(start_date__gt=month_end(month))
     if month.month not in (3, 6, 9, 12):
         tasks = tasks.exclude(rhythm=Rhythm.QUARTERLY)
