@@ -72,9 +72,7 @@ def check_upload(upload):
     head = upload.read(16)
     upload.seek(0)
     if not head.startswith(SIGNATURES[extension]):
-        raise ValidationError(
-            f"“{name}”的内容与扩展名 {extension} 不符，已拒收。", code="content"
-        )
+        raise ValidationError(f"“{name}”的内容与扩展名 {extension} 不符，已拒收。", code="content")
 
 
 class MultipleFileInput(forms.ClearableFileInput):

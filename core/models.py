@@ -253,9 +253,7 @@ class Attachment(models.Model):
     /files/<id>/, which asks the owning record's app whether the user may read it
     (core.files.FILE_ACTION). Deleting marks the row deleted: the file and its history stay."""
 
-    content_type = models.ForeignKey(
-        ContentType, verbose_name="对象类型", on_delete=models.CASCADE
-    )
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField("对象ID")
     target = GenericForeignKey("content_type", "object_id")
     file = models.FileField("文件", upload_to=attachment_path, max_length=200)

@@ -399,9 +399,7 @@ def month_figures(plan, month, today=None, public=False):
             "late": item.deadline < day,
             "public": item.is_public,
         }
-        for item in Listing.objects.filter(
-            task__year=plan.year, listed_at__lte=_end_of_day(day)
-        )
+        for item in Listing.objects.filter(task__year=plan.year, listed_at__lte=_end_of_day(day))
         .filter(Q(lifted_at__isnull=True) | Q(lifted_at__gt=_end_of_day(day)))
         .select_related("task")
         .order_by("deadline", "task__path")[:LIST_LIMIT]

@@ -183,9 +183,7 @@ class TaskFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         # Years of the plans and other 督办事项, newest first; without a year in the query,
         # the newest.
-        years = list(
-            Task.objects.order_by("-year").values_list("year", flat=True).distinct()
-        )
+        years = list(Task.objects.order_by("-year").values_list("year", flat=True).distinct())
         if data is not None and "year" not in data and years:
             data = data.copy()
             data["year"] = str(years[0])

@@ -341,9 +341,7 @@ def check_rows(user, month, rows):
         elif task_id in seen:
             messages.append(f"与第 {seen[task_id]} 行是同一任务")
         elif task.year != month.year:
-            messages.append(
-                f"该任务属于{task.year}年计划，不能报送{month:%Y-%m}的进展"
-            )
+            messages.append(f"该任务属于{task.year}年计划，不能报送{month:%Y-%m}的进展")
         elif refused := refusal(task, month):  # the rules every report path shares (办结 …)
             messages.append(refused.rstrip("。"))
         if task_id is not None:

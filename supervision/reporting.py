@@ -190,9 +190,7 @@ def new_report(task, month, last):
 
 
 @transaction.atomic
-def save_report(
-    report, *, user, data, indicator_values=None, version, submit=False, uploads=()
-):
+def save_report(report, *, user, data, indicator_values=None, version, submit=False, uploads=()):
     """Save `data` (REPORT_FIELDS) on `report` as a draft, or submit it, with the 佐证材料
     `uploads` (checked files, core.files).
 

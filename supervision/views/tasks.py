@@ -76,9 +76,9 @@ def render_detail(request, pk, forms=None, status=200):
         "indicators": task.indicators.all(),
         "reports": reports,
         "children": with_lights(task.children.select_related("lead_department")),
-        "instructions": task.instructions.select_related(
-            "leader", "responded_by"
-        ).prefetch_related("assigned_items"),
+        "instructions": task.instructions.select_related("leader", "responded_by").prefetch_related(
+            "assigned_items"
+        ),
         "milestone_files": files_by_record(Milestone, [m.pk for m in milestones]),
         "counted_statuses": COUNTED_MILESTONES,
         "file_accept": ACCEPT,
