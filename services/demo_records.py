@@ -9,12 +9,13 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
 from django.db.models import Max
 
 from core import demo
 from core.models import Department
 
-from . import hotline
+from . import hotline, proposals
 from .choices import Opinion, ProposalStatus
 from .models import Inquiry, Proposal, WorkOrder, WorkOrderImport
 
@@ -77,7 +78,7 @@ def _orders(months, rng):
     return io.BytesIO(out.getvalue().encode("utf-8"))
 
 
-def _proposals(task, departments, months):
+def _proposals(task, departments, months, supervisor):
     year = task.project.plan.year
     start = months[0]
     today = months[-1] + timedelta(days=20)
@@ -122,6 +123,7 @@ def _proposals(task, departments, months):
         )
         proposal._change_reason = "演示数据"
         proposal.save()
+        proposals.open_item(proposal, supervisor)
 
 
 def _inquiries(task, departments, months):
@@ -167,7 +169,8 @@ def load(out):
         )
         out(f"12345 工单：{result.created} 张（{months[0]:%Y-%m} 至 {months[-1]:%Y-%m}）")
     if not Proposal.objects.exists():
-        _proposals(proposal_task, departments, months)
+        supervisor = get_user_model().objects.filter(username="supervisor1").first()
+        _proposals(proposal_task, departments, months, supervisor)
         out(f"建议提案：{Proposal.objects.count()} 件")
     if not Inquiry.objects.exists():
         _inquiries(inquiry_task, departments, months)

@@ -304,6 +304,16 @@ class Proposal(TrackedModel):
         blank=True,
         help_text="这件建议提案所服务的计划任务，例如“建议提案办理”任务。",
     )
+    item = models.OneToOneField(
+        "supervision.Task",
+        verbose_name="督办事项",
+        related_name="proposal_record",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="登记时立项的督办事项（来源：人大建议或政协提案），月报、灯号、挂牌督办都在它上面。",
+    )
     history = HistoricalRecords(m2m_fields=[partner_departments])
 
     objects = ProposalQuerySet.as_manager()
@@ -329,3 +339,42 @@ class Proposal(TrackedModel):
         if self.status in (ProposalStatus.REPLIED, ProposalStatus.CLOSED):
             return self.replied_on is not None and self.replied_on > self.due_date
         return day > self.due_date
+
+
+class HotlineCase(TrackedModel):
+    """集中督办: a 督办事项 opened from one unit's or one category's late or unsatisfied work
+    orders of a month, linked to those work orders."""
+
+    item = models.OneToOneField(
+        "supervision.Task",
+        verbose_name="督办事项",
+        related_name="hotline_case",
+        on_delete=models.CASCADE,
+    )
+    month = models.DateField("月份")
+    unit = models.ForeignKey(
+        HotlineUnit,
+        verbose_name="网络单位",
+        related_name="cases",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    category = models.CharField("诉求分类", max_length=50, blank=True)
+    orders = models.ManyToManyField(WorkOrder, verbose_name="工单", related_name="cases")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="立项人",
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "12345集中督办"
+        verbose_name_plural = "12345集中督办"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.unit or self.category}"

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core import items
 from core.models import Department
 
 from . import sheets
@@ -24,10 +25,41 @@ def _locked(proposal):
     return Proposal.objects.select_for_update().get(pk=proposal.pk)
 
 
-def save_proposal(form):
-    """Create or change a proposal from a valid ProposalForm (the history records it)."""
+ITEM_SOURCES = {"deputy": "npc", "member": "cppcc"}  # core/items.py: 人大建议, 政协提案
+
+
+def open_item(proposal, user):
+    """The proposal's 督办事项 (source 人大建议 or 政协提案), so that monthly reports, lights and
+    挂牌督办 come with it; its deadline is the proposal's."""
+    partners = list(proposal.partner_departments.all())
+    proposal.item = items.open_item(
+        user=user,
+        source=ITEM_SOURCES[proposal.kind],
+        title=proposal.title,
+        text=(
+            f"{proposal.get_kind_display()}（{proposal.number}，提出人：{proposal.proposer}）："
+            f"{proposal.title}。主办单位{proposal.lead_department}"
+            + (f"，协办单位{'、'.join(map(str, partners))}" if partners else "")
+            + f"，{proposal.due_date:%Y年%-m月%-d日}前答复代表委员。"
+        ),
+        lead_department=proposal.lead_department,
+        partner_departments=partners,
+        due_date=proposal.due_date,
+        doc_number=proposal.number,
+        start_date=min(proposal.received_on, proposal.due_date),
+    )
+    proposal.save(update_fields=["item"])
+    return proposal.item
+
+
+def save_proposal(form, user):
+    """Create or change a proposal from a valid ProposalForm (the history records it); a new
+    one is 立项 as a 督办事项 in the same transaction."""
     with transaction.atomic():
+        new = form.instance.pk is None
         proposal = form.save()
+        if new:
+            open_item(proposal, user)
     return proposal
 
 
@@ -73,6 +105,10 @@ def record_opinion(proposal, user, opinion, implemented=False, new_due=None):
             locked.status = ProposalStatus.SECOND
             locked.rounds += 1
             locked.due_date = new_due
+            if locked.item is not None:  # the item follows the new deadline
+                locked.item.due_date = new_due
+                locked.item._change_reason = "建议提案二次办理，时限顺延"
+                locked.item.save()
             locked.implemented = False
             locked._change_reason = f"代表委员不满意，进入二次办理（第{locked.rounds}轮）"
         else:
@@ -171,7 +207,7 @@ def department_index():
     return index
 
 
-def import_proposals(fileobj, name):
+def import_proposals(fileobj, name, user=None):
     """Register every proposal of a sheet, or none: returns how many."""
     departments = department_index()
     known = set(Proposal.objects.values_list("number", flat=True))
@@ -225,6 +261,7 @@ def import_proposals(fileobj, name):
             proposal._change_reason = f"从《{name[:60]}》导入"
             proposal.save()
             proposal.partner_departments.set(partners)
+            open_item(proposal, user)
 
     return sheets.import_register(
         fileobj, name, columns=COLUMNS, required=REQUIRED, what="建议提案登记表",

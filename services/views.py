@@ -412,7 +412,7 @@ def proposal_create(request):
     require(request.user, Action.PROPOSAL_CREATE, message="只有督查人员可以登记建议提案。")
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        proposal = proposals_service.save_proposal(form)
+        proposal = proposals_service.save_proposal(form, request.user)
         messages.success(request, f"已登记{proposal.get_kind_display()} {proposal.number}。")
         return redirect(proposal.get_absolute_url())
     status = 400 if form.is_bound else 200
@@ -422,7 +422,7 @@ def proposal_create(request):
 def _proposal(user, pk):
     return get_or_404(
         user,
-        Proposal.objects.select_related("lead_department", "task").prefetch_related(
+        Proposal.objects.select_related("lead_department", "task", "item").prefetch_related(
             "partner_departments"
         ),
         Action.PROPOSALS,
@@ -527,7 +527,7 @@ def register_import(request, register):
             departments = proposals_service.department_index()
             try:
                 if register == "proposals":
-                    count = proposals_service.import_proposals(upload, upload.name)
+                    count = proposals_service.import_proposals(upload, upload.name, request.user)
                 else:
                     count = inquiries.import_inquiries(upload, upload.name, departments)
             except sheets.ImportRefused as error:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import items
 from core.choices import ReminderKind
 from core.files import attach
 from core.notify import notify
@@ -159,8 +160,11 @@ def supervisors():
 def create_item(*, user, data, uploads=(), instruction=None):
     """立项: a 督办事项 from `data` (the item form's cleaned fields), numbered after the
     year's other items; from a 批示 (交办) when `instruction` is given, keeping the link.
-    The lead department is told to propose its 节点."""
-    year = timezone.localdate().year
+    The lead department is told to propose its 节点. Another app's item (core/items.py) may
+    give its own start date (a proposal's 交办日期); its year follows that date."""
+    data = dict(data)
+    start = data.pop("start_date", None) or timezone.localdate()
+    year = start.year
     # the year's items take turns for the next number (the plan row lock of SQLite/PG)
     last = (
         Task.objects.select_for_update()
@@ -176,7 +180,7 @@ def create_item(*, user, data, uploads=(), instruction=None):
         **fields,
         year=year,
         number=(last or 0) + 1,
-        start_date=timezone.localdate(),
+        start_date=start,
         origin_instruction=instruction,
     )
     task.save()
@@ -192,6 +196,27 @@ def create_item(*, user, data, uploads=(), instruction=None):
         about=task,
     )
     return task
+
+
+@items.provide
+def open_item_for_app(
+    *, user, source, title, text, lead_department, due_date, partner_departments, doc_number,
+    rhythm, start_date,
+):  # fmt: skip
+    """立项 on another app's behalf (core/items.py): the same numbering, notice and history as
+    the 立项 form."""
+    data = {
+        "source": source,
+        "doc_number": doc_number[:50],
+        "title": title[:200],
+        "text": text,
+        "lead_department": lead_department,
+        "partner_departments": partner_departments,
+        "due_date": due_date,
+        "rhythm": rhythm,
+        "start_date": start_date,
+    }
+    return create_item(user=user, data=data)
 
 
 # --- 办结 and 销号 ----------------------------------------------------------------------------

@@ -81,6 +81,14 @@ def test_a_proposal_lives_through_second_handling_to_closure(client, people):
     assert created.status_code == 302
     item = Proposal.objects.get(number="JY100")
     assert list(item.partner_departments.all()) == [people["other"]]
+    task = item.item  # its 督办事项: reports, lights and 挂牌督办 come with it
+    assert (task.source, task.doc_number, task.lead_department) == (
+        "cppcc",
+        "JY100",
+        people["dept"],
+    )
+    assert task.due_date == date(2026, 6, 1) and task.start_date == date(2026, 3, 1)
+    assert list(task.partner_departments.all()) == [people["other"]]
     url = item.get_absolute_url()
 
     login(client, "staff")
@@ -100,6 +108,8 @@ def test_a_proposal_lives_through_second_handling_to_closure(client, people):
     item.refresh_from_db()
     assert item.status == ProposalStatus.SECOND and item.rounds == 2
     assert item.due_date == date(2026, 7, 15)
+    task.refresh_from_db()
+    assert task.due_date == date(2026, 7, 15)  # the item follows 二次办理's deadline
 
     login(client, "staff")
     client.post(f"{url}reply/", {"reply": "已落实资金并开工。"})
