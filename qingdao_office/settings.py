@@ -373,6 +373,7 @@ REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
 # its receipt; a browser upload of a hotline export may hold this many bytes (a month of a
 # city's work orders; a year's file goes through `manage.py import_workorders`).
 HOTLINE_REPLY_DAYS = env_int("HOTLINE_REPLY_DAYS", 5)
+HOTLINE_CASE_DAYS = env_int("HOTLINE_CASE_DAYS", 15)  # a 集中督办 item's default deadline
 HOTLINE_UPLOAD_MAX_BYTES = env_int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # 网络在线问政: days a department has to answer, when the inquiry gives no deadline.
 INQUIRY_REPLY_DAYS = env_int("INQUIRY_REPLY_DAYS", 5)

@@ -14,6 +14,7 @@ class Action(models.TextChoices):
     INQUIRIES = "services.inquiries", "查看网络问政"
     INQUIRY_CREATE = "services.inquiry_create", "登记网络问政"
     INQUIRY_ANSWER = "services.inquiry_answer", "答复网络问政"
+    HOTLINE_ESCALATE = "services.hotline_escalate", "12345集中督办立项"
     PROPOSALS = "services.proposals", "查看建议提案"
     PROPOSAL_CREATE = "services.proposal_create", "登记建议提案"
     PROPOSAL_REPLY = "services.proposal_reply", "办理、答复建议提案"
@@ -31,7 +32,12 @@ def services_actions(user, action, obj=None):
     of the units mapped to their department (the querysets' scope). Supervisors import."""
     if action == Action.HOTLINE:
         return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD, Role.STAFF)
-    if action in (Action.HOTLINE_IMPORT, Action.INQUIRY_CREATE, Action.PROPOSAL_CREATE):
+    if action in (
+        Action.HOTLINE_IMPORT,
+        Action.HOTLINE_ESCALATE,
+        Action.INQUIRY_CREATE,
+        Action.PROPOSAL_CREATE,
+    ):
         return has_role(user, Role.SUPERVISOR)
     if action in (Action.INQUIRIES, Action.PROPOSALS):
         return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD, Role.STAFF)

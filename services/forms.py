@@ -228,3 +228,35 @@ class RegisterImportForm(forms.Form):
                 f"文件过大（{filesizeformat(upload.size)}），登记表限 5 MB。"
             )
         return upload
+
+
+class CaseForm(forms.Form):
+    """集中督办: the item's title, lead department and deadline (the text is generated)."""
+
+    title = forms.CharField(
+        label="督办事项标题",
+        max_length=200,
+        error_messages={"required": "请填写标题。", "max_length": "标题不能超过 200 个字。"},
+    )
+    lead_department = forms.ModelChoiceField(
+        label="牵头单位",
+        queryset=Department.objects.filter(is_active=True),
+        error_messages={"required": "请选择牵头单位。", "invalid_choice": "请选择有效的单位。"},
+    )
+    due_date = forms.DateField(
+        label="完成时限",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "请填写完成时限。", "invalid": "请填写有效的日期。"},
+    )
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("请填写标题。")
+        return title
+
+    def clean_due_date(self):
+        due = self.cleaned_data["due_date"]
+        if due <= timezone.localdate():
+            raise forms.ValidationError("完成时限应晚于今天。")
+        return due

@@ -17,14 +17,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from core import items
 from core.models import Department
 
 from . import sheets
 from .choices import Satisfaction
-from .models import HotlineUnit, WorkOrder, WorkOrderImport, WorkOrderMonth
+from .models import HotlineCase, HotlineUnit, WorkOrder, WorkOrderImport, WorkOrderMonth
 from .sheets import Checked, ImportRefused, RowsInvalid
 
 # The export's column names, and the other names hotline systems give them.
@@ -461,3 +462,80 @@ def department_figures(month):
         .order_by()
     )
     return {row["unit__department_id"]: Figures.of(row) for row in rows}
+
+
+# --- 集中督办重点难点热点问题 ----------------------------------------------------------------
+
+
+class NothingToEscalate(Exception):
+    """No late or unsatisfied work order matches; the message is for the user."""
+
+
+def problem_orders(month, unit=None, category=""):
+    """The month's work orders of `unit` (or of `category`) that were replied late, are
+    unreplied past their deadline, or left the caller 不满意."""
+    orders = WorkOrder.objects.filter(month=month)
+    if unit is not None:
+        orders = orders.filter(unit=unit)
+    if category:
+        orders = orders.filter(category=category)
+    now = timezone.now()
+    return orders.filter(
+        Q(replied_at__gt=F("reply_due"))
+        | Q(replied_at__isnull=True, reply_due__lt=now)
+        | Q(satisfaction=Satisfaction.UNSATISFIED)
+    )
+
+
+def case_summary(month, unit=None, category=""):
+    """(count of the month's orders, of the late ones, of the unsatisfied ones) — one query."""
+    orders = WorkOrder.objects.filter(month=month)
+    if unit is not None:
+        orders = orders.filter(unit=unit)
+    if category:
+        orders = orders.filter(category=category)
+    now = timezone.now()
+    figures = orders.aggregate(
+        total=Count("pk"),
+        late=Count(
+            "pk",
+            filter=Q(replied_at__gt=F("reply_due")) | Q(replied_at__isnull=True, reply_due__lt=now),
+        ),
+        unsatisfied=Count("pk", filter=Q(satisfaction=Satisfaction.UNSATISFIED)),
+    )
+    return figures["total"], figures["late"], figures["unsatisfied"]
+
+
+def open_case(*, user, month, unit=None, category="", title, lead_department, due_date):
+    """集中督办: a 督办事项 (core/items.py) from the month's late or unsatisfied work orders of
+    one unit or one category, linked to them. NothingToEscalate when there are none."""
+    with transaction.atomic():
+        numbers = list(
+            problem_orders(month, unit, category)
+            .order_by("received_at")
+            .values_list("pk", "number")
+        )
+        if not numbers:
+            raise NothingToEscalate("这个月没有超期或不满意的工单，无需集中督办。")
+        total, late, unsatisfied = case_summary(month, unit, category)
+        subject = unit.name if unit is not None else f"“{category}”类诉求"
+        shown = "、".join(number for _pk, number in numbers[:30])
+        more = f"等 {len(numbers)} 件" if len(numbers) > 30 else ""
+        item = items.open_item(
+            user=user,
+            source="letter",
+            title=title,
+            text=(
+                f"12345热线{month:%Y年%-m月}{subject}受理工单 {total} 件，其中超期回复或超期未回复"
+                f" {late} 件、回访不满意 {unsatisfied} 件，列为重点难点热点问题集中督办。"
+                f"请{lead_department}逐件核查整改，按时报送进展。涉及工单：{shown}{more}。"
+            ),
+            lead_department=lead_department,
+            due_date=due_date,
+            doc_number=f"12345集中督办{month:%Y%m}",
+        )
+        case = HotlineCase.objects.create(
+            item=item, month=month, unit=unit, category=category, created_by=user
+        )
+        case.orders.set([pk for pk, _number in numbers])
+    return case

@@ -6,7 +6,7 @@ from django.db.models import Q
 from core.task_records import register
 
 from .choices import ProposalStatus
-from .models import Inquiry, Proposal, WorkOrderImport
+from .models import HotlineCase, Inquiry, Proposal, WorkOrderImport
 
 WAITING = [ProposalStatus.ASSIGNED, ProposalStatus.HANDLING, ProposalStatus.SECOND]
 
@@ -44,3 +44,15 @@ def inquiries():
 @register("services.hotline", label="12345工单导入", url_name="services:home", order=32)
 def hotline_imports():
     return WorkOrderImport.objects.all()
+
+
+@register(
+    "services.hotline_cases",
+    label="12345集中督办工单",
+    url_name="services:hotline",
+    task_path="hotlinecase__item",
+    order=33,
+)
+def hotline_case_orders():
+    """The work orders a 集中督办 item was opened from (counted on the item's page)."""
+    return HotlineCase.orders.through.objects.all()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("hotline/", views.order_list, name="hotline"),
     path("hotline/import/", views.order_import, name="hotline_import"),
     path("hotline/kpi/", views.kpi, name="hotline_kpi"),
+    path("hotline/escalate/", views.hotline_escalate, name="hotline_escalate"),
     path("hotline/<int:pk>/", views.order_detail, name="hotline_order"),
     path("proposals/", views.proposal_list, name="proposals"),
     path("proposals/new/", views.proposal_create, name="proposal_create"),

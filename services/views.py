@@ -1,8 +1,9 @@
 """政民互动增效 pages: the app's home, the 12345 work orders (list, import, detail) and their
 monthly KPIs per unit. Every record comes through core.access; lists are scoped."""
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.access import can, get_or_404, require
 from core.models import Department
-from core.months import cn_month
+from core.months import cn_month, parse_month
 
 from . import hotline, inquiries, sheets
 from . import proposals as proposals_service
@@ -22,6 +23,7 @@ from .access import Action, sees_every_unit
 from .choices import Kpi, OrderState, ProposalKind, ProposalStatus
 from .forms import (
     AnswerForm,
+    CaseForm,
     ImportForm,
     InquiryForm,
     KpiForm,
@@ -95,6 +97,10 @@ def order_list(request):
             orders = orders.filter(_state_filter(data["state"], now))
         if number:
             orders = orders.filter(number=number)
+    task = request.GET.get("task", "")
+    if task.isdigit():  # the work orders of a 集中督办 item (its page links here)
+        orders = orders.filter(cases__item_id=int(task))
+        number = number or "all"
     if month is None and not number:
         # A year holds a million orders: open on the latest month (counting one month's
         # rows, not the year's), unless a work order is looked up by its number.
@@ -115,6 +121,7 @@ def order_list(request):
             "query": query.urlencode(),
             "may_import": _may_import(user),
             "month": month,
+            "may_escalate": can(user, Action.HOTLINE_ESCALATE),
         },
     )
 
@@ -258,6 +265,7 @@ def kpi(request):
             "categories": hotline.category_figures(month, scoped)[:20],
             "trend": points,
             "chart": _trend_chart(points),
+            "may_escalate": can(user, Action.HOTLINE_ESCALATE),
         },
         status=status,
     )
@@ -544,3 +552,61 @@ def register_import(request, register):
                 return redirect(f"services:{register}")
         status = 400
     return render(request, "services/register_import.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hotline_escalate(request):
+    """集中督办重点难点热点问题: from one unit's (?unit=) or one category's (?category=) late or
+    unsatisfied work orders of a month (?month=), a 督办事项 in one step."""
+    user = request.user
+    require(user, Action.HOTLINE_ESCALATE, message="只有督查人员可以立项集中督办。")
+    params = request.POST if request.method == "POST" else request.GET
+    month = parse_month(params.get("month", ""))
+    unit_id = params.get("unit", "")
+    unit = (
+        HotlineUnit.objects.filter(pk=unit_id).select_related("department").first()
+        if (unit_id.isdigit())
+        else None
+    )
+    category = params.get("category", "").strip()[:50]
+    if month is None or (unit is None) == (not category):
+        raise Http404("请从月度指标页选择一个单位或一个诉求分类。")
+    subject = unit.name if unit is not None else f"“{category}”类诉求"
+    total, late, unsatisfied = hotline.case_summary(month, unit, category)
+    initial = {
+        "title": f"12345集中督办：{subject}{month:%Y年%-m月}超期和不满意工单整改",
+        "lead_department": unit.department_id if unit is not None else None,
+        "due_date": timezone.localdate() + timedelta(days=settings.HOTLINE_CASE_DAYS),
+    }
+    form = CaseForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                case = hotline.open_case(
+                    user=user, month=month, unit=unit, category=category, **form.cleaned_data
+                )
+            except hotline.NothingToEscalate as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, f"已立项督办事项 {case.item.code}，关联工单 {case.orders.count()} 件。"
+                )
+                return redirect(case.item.get_absolute_url())
+        status = 400
+    return render(
+        request,
+        "services/hotline_escalate.html",
+        {
+            "form": form,
+            "month": month,
+            "unit": unit,
+            "category": category,
+            "subject": subject,
+            "total": total,
+            "late": late,
+            "unsatisfied": unsatisfied,
+        },
+        status=status,
+    )

@@ -10,12 +10,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from freezegun import freeze_time
 from openpyxl import Workbook
 
 from core import cards, scoring
 from core.roles import Role
 from services import hotline
-from services.models import HotlineUnit, WorkOrder, WorkOrderImport, WorkOrderMonth
+from services.models import (
+    HotlineCase,
+    HotlineUnit,
+    WorkOrder,
+    WorkOrderImport,
+    WorkOrderMonth,
+)
 from tests.helpers import count_queries, login, make_department, make_user
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -315,3 +322,59 @@ def test_the_public_page_publishes_each_units_kpis_and_nothing_of_callers(client
         'data-public-card="services.hotline_public"'
         not in client.get("/public/2012-04/").content.decode()
     )  # no work orders that month: no card
+
+
+@freeze_time("2026-04-10 10:00:00+08:00")
+def test_a_supervisor_opens_a_supervised_item_from_a_units_late_orders(client, loaded):
+    login(client, "leader")
+    url = "/services/hotline/escalate/?month=2026-03&unit="
+    unit = HotlineUnit.objects.get(name="市交通运输局")
+    assert client.get(f"{url}{unit.pk}").status_code == 403
+    login(client, "sup")
+    page = client.get(f"{url}{unit.pk}")
+    assert page.status_code == 200
+    summary = page.content.decode()
+    assert 'class="text-danger">2</strong> 件，回访不满意' in summary
+    bad = client.post(
+        "/services/hotline/escalate/",
+        {"month": "2026-03", "unit": unit.pk, "title": "", "due_date": "2026-04-01"},
+    )
+    assert bad.status_code == 400 and not HotlineCase.objects.exists()
+    done = client.post(
+        "/services/hotline/escalate/",
+        {
+            "month": "2026-03",
+            "unit": unit.pk,
+            "title": "交通出行类工单超期整改",
+            "lead_department": loaded["transport"].pk,
+            "due_date": "2026-04-30",
+        },
+    )
+    case = HotlineCase.objects.get()
+    assert done.status_code == 302 and done["Location"] == case.item.get_absolute_url()
+    assert sorted(case.orders.values_list("number", flat=True)) == ["GD002", "GD004"]
+    assert case.item.source == "letter" and case.item.lead_department == loaded["transport"]
+    assert "GD002" in case.item.text and case.item.due_date == date(2026, 4, 30)
+    task_page = client.get(case.item.get_absolute_url()).content.decode()
+    assert 'data-source="services.hotline_cases"' in task_page
+    linked = client.get(f"/services/hotline/?task={case.item.pk}").content.decode()
+    assert "GD002" in linked and "GD004" in linked and "GD001" not in linked
+
+
+@freeze_time("2026-04-10 10:00:00+08:00")
+def test_nothing_to_escalate_opens_nothing(client, loaded):
+    login(client, "sup")
+    response = client.post(
+        "/services/hotline/escalate/",
+        {
+            "month": "2026-03",
+            "category": "市容环境",
+            "title": "市容环境",
+            "lead_department": loaded["other"].pk,
+            "due_date": "2026-04-30",
+        },
+        follow=True,
+    )
+    assert "无需集中督办" in response.content.decode()
+    assert not HotlineCase.objects.exists()
+    assert client.get("/services/hotline/escalate/?month=2026-03").status_code == 404
