@@ -103,7 +103,10 @@ class WorkOrder(models.Model):
             models.UniqueConstraint(fields=["number"], name="services_wo_number_unique")
         ]
         indexes = [
-            models.Index(fields=["month", "unit"], name="services_wo_month_unit"),
+            # the list opens on a month, newest first: filter and order from one index
+            models.Index(
+                fields=["month", "-received_at", "-id"], name="services_wo_month_received"
+            ),
             models.Index(fields=["unit", "-received_at"], name="services_wo_unit_received"),
             models.Index(fields=["-received_at", "-id"], name="services_wo_received"),
         ]
