@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv clean bench backup restore slow load faults audit mutants
+.PHONY: run test lint venv clean bench bench-hotline backup restore slow load faults audit mutants
 
 venv: $(STAMP)
 
@@ -38,6 +38,13 @@ bench: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench_data --tasks $(BENCH_TASKS) $(if $(BENCH_YEAR),--year $(BENCH_YEAR))
 	$(PY) bench/run.py $(if $(BENCH_YEAR),--year $(BENCH_YEAR)) $(BENCH_ARGS)
+
+# The 12345 hotline at a city's yearly volume (bench/hotline.py): HOTLINE_ORDERS work orders
+# imported through `import_workorders` (COPY on PostgreSQL), then the KPI page and the list.
+HOTLINE_ORDERS ?= 1000000
+bench-hotline: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) bench/hotline.py --orders $(HOTLINE_ORDERS)
 
 # Backup and restore (core/backup.py): the database (pg_dump / a SQLite copy) and the uploaded
 # files in one var/backups/duban-YYYYmmdd-HHMMSS.tar.gz; `make restore FILE=…` puts one back.

@@ -25,3 +25,4 @@ class ReminderKind(models.TextChoices):
     MANUAL = "manual", "人工催办"
     INSTRUCTION = "instruction", "领导批示"
     WARNING = "warning", "预警"
+    WORKFLOW = "workflow", "办理通知"  # 节点 and 办结 steps waiting for someone

@@ -10,4 +10,6 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:reminder_id>/", views.notification_open, name="notification_open"),
     path("reminders/", views.reminders, name="reminders"),
+    path("files/<int:pk>/", views.file_download, name="file_download"),
+    path("files/<int:pk>/delete/", views.file_delete, name="file_delete"),
 ]

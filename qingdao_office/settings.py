@@ -223,6 +223,9 @@ USE_TZ = True
 # /media/); `make backup` copies this folder with the database.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# 佐证材料 (core/files.py): the largest file accepted, and how many in one upload.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -244,8 +247,11 @@ STORAGES = {
 # multipart body from someone not signed in (core.middleware.RequestBodyGuardMiddleware;
 # nginx's client_max_body_size in deploy/ says the same). Non-file fields may hold 10 MB
 # (pasted plan texts); uploads over 2.5 MB go to a temporary file, never into memory. The
-# largest file accepted is the 5 MB report sheet (supervision/ledger.py); plans are 1 MB.
-MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024)
+# largest file accepted is a 佐证材料 file (ATTACHMENT_MAX_BYTES, 20 MB): the body limit
+# leaves room for it; the report sheet (supervision/ledger.py) is 5 MB, plans 1 MB.
+MAX_REQUEST_BYTES = env_int(
+    "MAX_REQUEST_BYTES", max(12 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -362,6 +368,15 @@ LIGHT_DUE_SOON_DAYS = env_int("LIGHT_DUE_SOON_DAYS", 15)
 LIGHT_BEHIND_POINTS = env_int("LIGHT_BEHIND_POINTS", 20)
 # The day of the month by which last month's report is due (reports after it are late).
 REPORT_DUE_DAY = env_int("REPORT_DUE_DAY", 5)
+
+# 12345 hotline (services/): a work order is late when not replied within this many days of
+# its receipt; a browser upload of a hotline export may hold this many bytes (a month of a
+# city's work orders; a year's file goes through `manage.py import_workorders`).
+HOTLINE_REPLY_DAYS = env_int("HOTLINE_REPLY_DAYS", 5)
+HOTLINE_CASE_DAYS = env_int("HOTLINE_CASE_DAYS", 15)  # a 集中督办 item's default deadline
+HOTLINE_UPLOAD_MAX_BYTES = env_int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# 网络在线问政: days a department has to answer, when the inquiry gives no deadline.
+INQUIRY_REPLY_DAYS = env_int("INQUIRY_REPLY_DAYS", 5)
 
 # The address people reach the app at, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

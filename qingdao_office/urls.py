@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
     path("", include("supervision.urls")),
+    path("services/", include("services.urls")),
     path("emergency/", include("emergency.urls")),
     path("foodsafety/", include("foodsafety.urls")),
 ]

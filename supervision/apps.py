@@ -7,7 +7,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = "督查督办"
 
     def ready(self):
-        from . import roles, signals  # noqa: PLC0415 - models are ready only now
+        # models are ready only now; services provides the 督办事项 opener (core/items.py)
+        from . import roles, services, signals  # noqa: PLC0415, F401
 
         post_migrate.connect(roles.ensure_roles, sender=self)
         signals.connect()

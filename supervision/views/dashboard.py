@@ -162,6 +162,7 @@ def _public(request, close, month):
             "items": dashboard.public_items(close.plan, close.month) if close else [],
             "month": close.month if close else month,
             "months": months,
+            "cards": cards.public_cards(close.month if close else month) if close or month else [],
         },
     )
     # Anyone may cache it; a closed month only changes when it is reopened and closed again.
