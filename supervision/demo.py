@@ -16,6 +16,7 @@ from django.db import transaction
 from core.models import Department
 from core.roles import Role
 
+from . import bulletins, scores
 from .choices import ListingLevel, ReportStatus, TaskStatus
 from .dashboard import close_month
 from .defaults import load_defaults
@@ -108,6 +109,7 @@ def load_demo(password=None, out=print):
     made = sum(_load_progress(task, users) for task in tasks)
     out(f"进展报告：新增 {made} 份。")
     _load_supervision(tasks, users, out)
+    _load_bulletins(plan, users, out)
     return plan
 
 
@@ -301,3 +303,20 @@ def _load_supervision(tasks, users, out):
                 closed_at=_aware(date(YEAR, month.month + 1, 8))
             )
     out("月度关账：2012年1—5月。")
+
+
+def _load_bulletins(plan, users, out):
+    """The year's scoring scheme, and the 督查通报 of every closed month, issued (issue 14)."""
+    scores.default_scheme(plan.year)
+    closed = MonthClose.objects.filter(plan=plan, is_closed=True).order_by("month")
+    issued = 0
+    for close in closed:
+        if not plan.bulletins.filter(month=close.month).exists():
+            bulletin = bulletins.generate(plan, close.month, users["supervisor1"])
+            bulletins.issue(bulletin, users["supervisor1"])
+            # issued the day after the close (issued_at is bookkeeping: no history needed)
+            plan.bulletins.filter(pk=bulletin.pk).update(
+                issued_at=close.closed_at + timedelta(days=1)
+            )
+            issued += 1
+    out(f"督查通报：印发 {issued} 期；考核方案：{plan.year}年。")
