@@ -4,20 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_reminder_queued_at'),
+        ("core", "0003_reminder_queued_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='kind',
-            field=models.CharField(choices=[('due_soon', '即将到期'), ('overdue', '已逾期'), ('escalation', '逾期升级'), ('report_missing', '月报未报'), ('listing', '挂牌督办到期'), ('returned', '退回未重报'), ('manual', '人工催办'), ('instruction', '领导批示'), ('bulletin', '督查通报')], max_length=20, verbose_name='类型'),
+            model_name="reminder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("due_soon", "即将到期"),
+                    ("overdue", "已逾期"),
+                    ("escalation", "逾期升级"),
+                    ("report_missing", "月报未报"),
+                    ("listing", "挂牌督办到期"),
+                    ("returned", "退回未重报"),
+                    ("manual", "人工催办"),
+                    ("instruction", "领导批示"),
+                    ("bulletin", "督查通报"),
+                ],
+                max_length=20,
+                verbose_name="类型",
+            ),
         ),
         migrations.AlterField(
-            model_name='reminderitem',
-            name='kind',
-            field=models.CharField(choices=[('due_soon', '即将到期'), ('overdue', '已逾期'), ('escalation', '逾期升级'), ('report_missing', '月报未报'), ('listing', '挂牌督办到期'), ('returned', '退回未重报'), ('manual', '人工催办'), ('instruction', '领导批示'), ('bulletin', '督查通报')], max_length=20, verbose_name='类型'),
+            model_name="reminderitem",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("due_soon", "即将到期"),
+                    ("overdue", "已逾期"),
+                    ("escalation", "逾期升级"),
+                    ("report_missing", "月报未报"),
+                    ("listing", "挂牌督办到期"),
+                    ("returned", "退回未重报"),
+                    ("manual", "人工催办"),
+                    ("instruction", "领导批示"),
+                    ("bulletin", "督查通报"),
+                ],
+                max_length=20,
+                verbose_name="类型",
+            ),
         ),
     ]

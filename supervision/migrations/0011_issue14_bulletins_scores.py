@@ -7,179 +7,472 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_issue14_reminder_kind_bulletin'),
-        ('supervision', '0010_report_indexes'),
+        ("core", "0004_issue14_reminder_kind_bulletin"),
+        ("supervision", "0010_report_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScoringScheme',
+            name="ScoringScheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('year', models.PositiveIntegerField(unique=True, verbose_name='年度')),
-                ('title', models.CharField(default='目标绩效考核方案', max_length=100, verbose_name='名称')),
-                ('in_bulletin', models.BooleanField(default=True, verbose_name='督查通报附考核排名')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("year", models.PositiveIntegerField(unique=True, verbose_name="年度")),
+                (
+                    "title",
+                    models.CharField(
+                        default="目标绩效考核方案", max_length=100, verbose_name="名称"
+                    ),
+                ),
+                (
+                    "in_bulletin",
+                    models.BooleanField(default=True, verbose_name="督查通报附考核排名"),
+                ),
             ],
             options={
-                'verbose_name': '考核方案',
-                'verbose_name_plural': '考核方案',
-                'ordering': ['-year'],
+                "verbose_name": "考核方案",
+                "verbose_name_plural": "考核方案",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalBulletin',
+            name="HistoricalBulletin",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('month', models.DateField(help_text='该月第一天。', verbose_name='月份')),
-                ('number', models.PositiveIntegerField(blank=True, null=True, verbose_name='期号')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('issued', '已印发')], default='draft', max_length=10, verbose_name='状态')),
-                ('issuer', models.CharField(default='市政府办公厅督查处', max_length=100, verbose_name='印发单位')),
-                ('overview', models.TextField(blank=True, verbose_name='总体情况')),
-                ('completed', models.TextField(blank=True, verbose_name='完成情况')),
-                ('lagging', models.TextField(blank=True, verbose_name='滞后事项')),
-                ('listed', models.TextField(blank=True, verbose_name='挂牌督办事项')),
-                ('instructions', models.TextField(blank=True, verbose_name='领导批示落实')),
-                ('reporting', models.TextField(blank=True, verbose_name='报送情况')),
-                ('next_steps', models.TextField(blank=True, verbose_name='下步工作')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='印发时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('generated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='生成人')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issued_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='印发人')),
-                ('plan', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='supervision.plan', verbose_name='工作计划')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("month", models.DateField(help_text="该月第一天。", verbose_name="月份")),
+                ("number", models.PositiveIntegerField(blank=True, null=True, verbose_name="期号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("issued", "已印发")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.CharField(
+                        default="市政府办公厅督查处", max_length=100, verbose_name="印发单位"
+                    ),
+                ),
+                ("overview", models.TextField(blank=True, verbose_name="总体情况")),
+                ("completed", models.TextField(blank=True, verbose_name="完成情况")),
+                ("lagging", models.TextField(blank=True, verbose_name="滞后事项")),
+                ("listed", models.TextField(blank=True, verbose_name="挂牌督办事项")),
+                ("instructions", models.TextField(blank=True, verbose_name="领导批示落实")),
+                ("reporting", models.TextField(blank=True, verbose_name="报送情况")),
+                ("next_steps", models.TextField(blank=True, verbose_name="下步工作")),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="印发时间")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "generated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="生成人",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="印发人",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="supervision.plan",
+                        verbose_name="工作计划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 督查通报',
-                'verbose_name_plural': 'historical 督查通报',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 督查通报",
+                "verbose_name_plural": "historical 督查通报",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalScoringScheme',
+            name="HistoricalScoringScheme",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('year', models.PositiveIntegerField(db_index=True, verbose_name='年度')),
-                ('title', models.CharField(default='目标绩效考核方案', max_length=100, verbose_name='名称')),
-                ('in_bulletin', models.BooleanField(default=True, verbose_name='督查通报附考核排名')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("year", models.PositiveIntegerField(db_index=True, verbose_name="年度")),
+                (
+                    "title",
+                    models.CharField(
+                        default="目标绩效考核方案", max_length=100, verbose_name="名称"
+                    ),
+                ),
+                (
+                    "in_bulletin",
+                    models.BooleanField(default=True, verbose_name="督查通报附考核排名"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 考核方案',
-                'verbose_name_plural': 'historical 考核方案',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 考核方案",
+                "verbose_name_plural": "historical 考核方案",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSchemeCriterion',
+            name="HistoricalSchemeCriterion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('key', models.CharField(max_length=60, verbose_name='考核指标')),
-                ('weight', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='分值')),
-                ('per_unit', models.DecimalField(decimal_places=2, default=0, help_text='计数类指标每件扣分。', max_digits=6, verbose_name='每件扣分')),
-                ('params', models.JSONField(blank=True, default=dict, help_text='如 {"days": 7}：批示答复时限（天）。', verbose_name='规则参数')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scheme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='supervision.scoringscheme', verbose_name='考核方案')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("key", models.CharField(max_length=60, verbose_name="考核指标")),
+                (
+                    "weight",
+                    models.DecimalField(decimal_places=2, max_digits=6, verbose_name="分值"),
+                ),
+                (
+                    "per_unit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="计数类指标每件扣分。",
+                        max_digits=6,
+                        verbose_name="每件扣分",
+                    ),
+                ),
+                (
+                    "params",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='如 {"days": 7}：批示答复时限（天）。',
+                        verbose_name="规则参数",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="supervision.scoringscheme",
+                        verbose_name="考核方案",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 考核指标',
-                'verbose_name_plural': 'historical 考核指标',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 考核指标",
+                "verbose_name_plural": "historical 考核指标",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Bulletin',
+            name="Bulletin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('month', models.DateField(help_text='该月第一天。', verbose_name='月份')),
-                ('number', models.PositiveIntegerField(blank=True, null=True, verbose_name='期号')),
-                ('status', models.CharField(choices=[('draft', '草稿'), ('issued', '已印发')], default='draft', max_length=10, verbose_name='状态')),
-                ('issuer', models.CharField(default='市政府办公厅督查处', max_length=100, verbose_name='印发单位')),
-                ('facts', models.JSONField(default=dict, editable=False, verbose_name='通报数据')),
-                ('ranking', models.JSONField(blank=True, default=list, editable=False, verbose_name='考核排名')),
-                ('overview', models.TextField(blank=True, verbose_name='总体情况')),
-                ('completed', models.TextField(blank=True, verbose_name='完成情况')),
-                ('lagging', models.TextField(blank=True, verbose_name='滞后事项')),
-                ('listed', models.TextField(blank=True, verbose_name='挂牌督办事项')),
-                ('instructions', models.TextField(blank=True, verbose_name='领导批示落实')),
-                ('reporting', models.TextField(blank=True, verbose_name='报送情况')),
-                ('next_steps', models.TextField(blank=True, verbose_name='下步工作')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='印发时间')),
-                ('generated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bulletins_generated', to=settings.AUTH_USER_MODEL, verbose_name='生成人')),
-                ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bulletins_issued', to=settings.AUTH_USER_MODEL, verbose_name='印发人')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bulletins', to='supervision.plan', verbose_name='工作计划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("month", models.DateField(help_text="该月第一天。", verbose_name="月份")),
+                ("number", models.PositiveIntegerField(blank=True, null=True, verbose_name="期号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("issued", "已印发")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.CharField(
+                        default="市政府办公厅督查处", max_length=100, verbose_name="印发单位"
+                    ),
+                ),
+                ("facts", models.JSONField(default=dict, editable=False, verbose_name="通报数据")),
+                (
+                    "ranking",
+                    models.JSONField(
+                        blank=True, default=list, editable=False, verbose_name="考核排名"
+                    ),
+                ),
+                ("overview", models.TextField(blank=True, verbose_name="总体情况")),
+                ("completed", models.TextField(blank=True, verbose_name="完成情况")),
+                ("lagging", models.TextField(blank=True, verbose_name="滞后事项")),
+                ("listed", models.TextField(blank=True, verbose_name="挂牌督办事项")),
+                ("instructions", models.TextField(blank=True, verbose_name="领导批示落实")),
+                ("reporting", models.TextField(blank=True, verbose_name="报送情况")),
+                ("next_steps", models.TextField(blank=True, verbose_name="下步工作")),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="印发时间")),
+                (
+                    "generated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bulletins_generated",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="生成人",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bulletins_issued",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="印发人",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bulletins",
+                        to="supervision.plan",
+                        verbose_name="工作计划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '督查通报',
-                'verbose_name_plural': '督查通报',
-                'ordering': ['-month'],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'month'), name='bulletin_one_per_month', violation_error_message='该月份已有督查通报。'), models.UniqueConstraint(fields=('plan', 'number'), name='bulletin_unique_number', violation_error_message='期号不能重复。')],
+                "verbose_name": "督查通报",
+                "verbose_name_plural": "督查通报",
+                "ordering": ["-month"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("plan", "month"),
+                        name="bulletin_one_per_month",
+                        violation_error_message="该月份已有督查通报。",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("plan", "number"),
+                        name="bulletin_unique_number",
+                        violation_error_message="期号不能重复。",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ScoreMeasure',
+            name="ScoreMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='月份')),
-                ('key', models.CharField(max_length=60, verbose_name='考核指标')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=12, verbose_name='数值')),
-                ('detail', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('measured_at', models.DateTimeField(auto_now=True, verbose_name='计算时间')),
-                ('department', models.ForeignKey(blank=True, help_text='空：该指标当月已计量（无论有无数据）。', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='score_measures', to='core.department', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="月份")),
+                ("key", models.CharField(max_length=60, verbose_name="考核指标")),
+                (
+                    "value",
+                    models.DecimalField(decimal_places=4, max_digits=12, verbose_name="数值"),
+                ),
+                ("detail", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("measured_at", models.DateTimeField(auto_now=True, verbose_name="计算时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="空：该指标当月已计量（无论有无数据）。",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="score_measures",
+                        to="core.department",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '考核计量',
-                'verbose_name_plural': '考核计量',
-                'constraints': [models.UniqueConstraint(fields=('month', 'key', 'department'), name='score_measure_once', violation_error_message='该月该单位该指标已计量。')],
+                "verbose_name": "考核计量",
+                "verbose_name_plural": "考核计量",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("month", "key", "department"),
+                        name="score_measure_once",
+                        violation_error_message="该月该单位该指标已计量。",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SchemeCriterion',
+            name="SchemeCriterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('key', models.CharField(max_length=60, verbose_name='考核指标')),
-                ('weight', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='分值')),
-                ('per_unit', models.DecimalField(decimal_places=2, default=0, help_text='计数类指标每件扣分。', max_digits=6, verbose_name='每件扣分')),
-                ('params', models.JSONField(blank=True, default=dict, help_text='如 {"days": 7}：批示答复时限（天）。', verbose_name='规则参数')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('scheme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='supervision.scoringscheme', verbose_name='考核方案')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                ("key", models.CharField(max_length=60, verbose_name="考核指标")),
+                (
+                    "weight",
+                    models.DecimalField(decimal_places=2, max_digits=6, verbose_name="分值"),
+                ),
+                (
+                    "per_unit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        help_text="计数类指标每件扣分。",
+                        max_digits=6,
+                        verbose_name="每件扣分",
+                    ),
+                ),
+                (
+                    "params",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='如 {"days": 7}：批示答复时限（天）。',
+                        verbose_name="规则参数",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="supervision.scoringscheme",
+                        verbose_name="考核方案",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '考核指标',
-                'verbose_name_plural': '考核指标',
-                'ordering': ['scheme', 'order', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('scheme', 'key'), name='scheme_criterion_once', violation_error_message='同一方案中每个考核指标只能出现一次。')],
+                "verbose_name": "考核指标",
+                "verbose_name_plural": "考核指标",
+                "ordering": ["scheme", "order", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scheme", "key"),
+                        name="scheme_criterion_once",
+                        violation_error_message="同一方案中每个考核指标只能出现一次。",
+                    )
+                ],
             },
         ),
     ]
