@@ -52,7 +52,7 @@ def _month_plan(month):
 @require_http_methods(["GET", "POST"])
 def bulletin_detail(request, month):
     """/bulletins/YYYY-MM/: the bulletin; supervisors generate, edit and issue it here."""
-    require(request.user, Action.BULLETINS)
+    require(request.user, Action.BULLETIN if request.method == "POST" else Action.BULLETINS)
     month, plan = _month_plan(month)
     writer = can(request.user, Action.BULLETIN)
     bulletin = Bulletin.objects.filter(plan=plan, month=month).first()
@@ -60,7 +60,6 @@ def bulletin_detail(request, month):
         raise Http404("该月督查通报尚未印发")
     form = BulletinForm(instance=bulletin) if bulletin and not bulletin.is_issued else None
     if request.method == "POST":
-        require(request.user, Action.BULLETIN)
         form, status = _act(request, plan, month, bulletin)
         if status is None:
             return redirect("bulletin_detail", month=f"{month:%Y-%m}")
