@@ -287,6 +287,16 @@ def _page(canvas, doc):
     canvas.restoreState()
 
 
+WIDE = {"任务": 3, "批示内容": 4, "原因": 3, "牵头单位": 2.4, "单位": 3}
+TEXT_WIDTH = (210 - 28 - 26) * mm
+
+
+def _widths(header):
+    """Column widths over the text width: wide for names and texts, narrow for figures."""
+    weights = [WIDE.get(h, 1.4) for h in header]
+    return [TEXT_WIDTH * w / sum(weights) for w in weights]
+
+
 def as_pdf(bulletin):
     styles = _styles()
     out = io.BytesIO()
@@ -307,7 +317,7 @@ def as_pdf(bulletin):
             cells = [
                 [Paragraph(escape(c), styles["cell"]) for c in row] for row in [block[1], *block[2]]
             ]
-            table = Table(cells, repeatRows=1, hAlign="LEFT")
+            table = Table(cells, repeatRows=1, hAlign="LEFT", colWidths=_widths(block[1]))
             table.setStyle(
                 TableStyle(
                     [

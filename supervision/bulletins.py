@@ -151,7 +151,7 @@ def paragraphs_from(facts, month):
             if facts["instructions"]
             else "领导批示均已反馈落实情况。"
         ),
-        "reporting": " ".join(
+        "reporting": "".join(
             part
             for part in [
                 f"{_names(facts['missing'])}本月有进展未报送。" if facts["missing"] else "",

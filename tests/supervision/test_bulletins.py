@@ -99,7 +99,7 @@ def test_every_section_states_the_snapshot_figures_and_names(office):
     assert sections["领导批示落实"][1][:4] == ["编号", "任务", "批示领导", "批示内容"]
     assert sections["领导批示落实"][2][:4] == ["1.4", "整治校园周边", "leader", "限期整改校园周边"]
     assert sections["报送情况"] == [
-        "乙处本月有进展未报送。 乙处本月有进展逾期报送。",
+        "乙处本月有进展未报送。乙处本月有进展逾期报送。",
         ["单位", "未报送", "逾期报送"],
         ["乙处", "1", "1"],
     ]
