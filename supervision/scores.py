@@ -174,7 +174,7 @@ def year_to_date(table):
         n = Decimal(acc.months)
         acc.total = (acc.total / n).quantize(TWO)
         acc.items = [
-            (label, (got / n).quantize(TWO), w, f"{acc.months} 个月平均")
+            (label, (got / n).quantize(TWO), w, "")
             for label, got, w, _ in acc.items
         ]
         rows.append(acc)

@@ -221,3 +221,38 @@ def test_the_scheme_form_refuses_what_the_criterion_does_not_know(key, params, f
     )
     assert not form.is_valid()
     assert message in " ".join(form.errors[field])
+
+
+def test_an_admin_edits_the_scheme_in_the_browser(admin_client):
+    url = "/admin/supervision/scoringscheme/add/"
+    page = admin_client.get(url).content.decode()
+    assert "supervision.instructions" in page and "部件到期件数" in page  # every registered one
+    form = {
+        "year": "2030",
+        "title": "考核方案",
+        "in_bulletin": "on",
+        "items-TOTAL_FORMS": "2",
+        "items-INITIAL_FORMS": "0",
+        "items-0-key": "supervision.instructions",
+        "items-0-weight": "10",
+        "items-0-per_unit": "0",
+        "items-0-params": '{"days": 5}',
+        "items-0-order": "1",
+        "items-1-key": "supervision.listings",
+        "items-1-weight": "10",
+        "items-1-per_unit": "0",
+        "items-1-params": '{"days": 5}',
+        "items-1-order": "2",
+    }
+    refused = admin_client.post(url, form)
+    assert refused.status_code == 200
+    assert "该指标没有参数 days（可用：无）。" in refused.content.decode()
+    assert not ScoringScheme.objects.exists()
+    form["items-1-params"] = "{}"
+    assert admin_client.post(url, form).status_code == 302
+    made = ScoringScheme.objects.get()
+    assert [(i.key, i.params) for i in made.items.all()] == [
+        ("supervision.instructions", {"days": 5}),
+        ("supervision.listings", {}),
+    ]
+    assert made.items.first().history.count() == 1
