@@ -20,7 +20,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A4
@@ -36,6 +36,7 @@ NUMERALS = "一二三四五六七八九十"
 FANGSONG = "仿宋"
 HEITI = "黑体"
 PDF_FONT = "STSong-Light"
+RED = RGBColor(0xC0, 0x00, 0x00)  # the 红头 title
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -217,7 +218,7 @@ def as_docx(bulletin):
         if kind == "title":
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _fonts(run, HEITI, 26, bold=False)
-            run.font.color.rgb = None
+            run.font.color.rgb = RED
         elif kind in ("meta", "subtitle"):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _fonts(run, HEITI if kind == "subtitle" else FANGSONG, 18 if kind == "subtitle" else 16)

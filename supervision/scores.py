@@ -173,10 +173,7 @@ def year_to_date(table):
     for acc in sums.values():
         n = Decimal(acc.months)
         acc.total = (acc.total / n).quantize(TWO)
-        acc.items = [
-            (label, (got / n).quantize(TWO), w, "")
-            for label, got, w, _ in acc.items
-        ]
+        acc.items = [(label, (got / n).quantize(TWO), w, "") for label, got, w, _ in acc.items]
         rows.append(acc)
     return _rank(rows)
 

@@ -72,6 +72,11 @@ def bulletin_detail(request, month):
         {
             "bulletin": bulletin,
             "blocks": bulletin_files.blocks(bulletin) if bulletin else [],
+            "versions": (
+                bulletin.history.select_related("history_user").order_by("-history_date")[:30]
+                if bulletin
+                else []
+            ),
             "form": form,
             "writer": writer,
             "closed": closed,

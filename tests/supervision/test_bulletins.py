@@ -180,6 +180,8 @@ def test_edit_and_issue_through_the_page_number_it_and_notify_every_head(client,
     assert {n.url for n in notices} == {URL}
     page = client.get(URL).content.decode()
     assert 'id="bulletin-form"' not in page and "2030年第1期" in page
+    history = page[page.index('id="bulletin-history"') :]
+    assert [history.count(w) for w in ("生成", "修改", "印发（第1期）")] == [1, 1, 1]
 
 
 def test_a_bad_edit_shows_the_form_again_and_saves_nothing(client, office):
