@@ -211,8 +211,9 @@ def department_heads():
 
 
 @transaction.atomic
-def issue(bulletin, user):
-    """Number the draft (第N期 of the year), make it final and tell every department head."""
+def issue(bulletin, user, tell_heads=True):
+    """Number the draft (第N期 of the year), make it final and tell every department head
+    (`tell_heads=False`: the demo's bulletins of past months, issued long ago)."""
     Plan.objects.select_for_update().get(pk=bulletin.plan_id)  # numbers are taken in turn
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if bulletin.is_issued:
@@ -223,6 +224,8 @@ def issue(bulletin, user):
     bulletin.issued_by = user
     bulletin.issued_at = timezone.now()
     bulletin.save()
+    if not tell_heads:
+        return bulletin
     notify(
         department_heads(),
         kind=ReminderKind.BULLETIN,

@@ -313,7 +313,7 @@ def _load_bulletins(plan, users, out):
     for close in closed:
         if not plan.bulletins.filter(month=close.month).exists():
             bulletin = bulletins.generate(plan, close.month, users["supervisor1"])
-            bulletins.issue(bulletin, users["supervisor1"])
+            bulletins.issue(bulletin, users["supervisor1"], tell_heads=False)
             # issued the day after the close (issued_at is bookkeeping: no history needed)
             plan.bulletins.filter(pk=bulletin.pk).update(
                 issued_at=close.closed_at + timedelta(days=1)

@@ -737,7 +737,7 @@ class Bulletin(TrackedModel):
     The .docx and the PDF are rendered from these stored fields (supervision/bulletin_files.py)."""
 
     plan = models.ForeignKey(
-        Plan, verbose_name="工作计划", related_name="bulletins", on_delete=models.PROTECT
+        Plan, verbose_name="工作计划", related_name="bulletins", on_delete=models.CASCADE
     )
     month = models.DateField("月份", help_text="该月第一天。")
     number = models.PositiveIntegerField("期号", null=True, blank=True)

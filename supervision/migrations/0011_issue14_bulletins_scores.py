@@ -349,7 +349,7 @@ class Migration(migrations.Migration):
                 (
                     "plan",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="bulletins",
                         to="supervision.plan",
                         verbose_name="工作计划",

@@ -13,6 +13,7 @@ from core.models import Reminder
 from supervision import bulletins
 from supervision.bulletin_files import as_docx, as_pdf
 from supervision.choices import BulletinStatus
+from supervision.demo import load_demo
 from supervision.models import Bulletin, MonthlyReport, ScoringScheme
 from supervision.scores import DEMO_CRITERIA
 from tests.helpers import (
@@ -224,3 +225,15 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_bulletins(
         )
     many = count_queries(django_assert_max_num_queries, client, "/bulletins/")
     assert few == many
+
+
+def test_load_demo_issues_the_closed_months_bulletins_and_sets_up_a_scheme(demo):
+    issued = Bulletin.objects.order_by("month")
+    assert [(b.month.month, b.number, b.status) for b in issued] == [
+        (m, m, BulletinStatus.ISSUED) for m in range(1, 6)
+    ]
+    assert all(b.ranking for b in issued)  # the demo scheme puts the ranking in
+    scheme = ScoringScheme.objects.get(year=2012)
+    assert scheme.items.count() == 6
+    load_demo(out=lambda *a: None)  # safe to run twice
+    assert Bulletin.objects.count() == 5 and ScoringScheme.objects.count() == 1
