@@ -193,3 +193,8 @@ class BulletinAdmin(HistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_issued:  # issued is final, here as on its page
+            return [f.name for f in obj._meta.fields]
+        return self.readonly_fields

@@ -83,3 +83,14 @@ def test_a_page_of_a_closed_month_without_a_bulletin_offers_to_generate(client, 
     response = client.post("/bulletins/2030-05/", {"action": "generate"}, follow=True)
     assert "只能为已关账的月份生成督查通报" in response.content.decode()
     assert not Bulletin.objects.exists()
+
+
+def test_an_issued_bulletin_is_read_only_in_the_admin(client, office):
+    admin = make_user("root", Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    bulletin = Bulletin.objects.get()
+    url = f"/admin/supervision/bulletin/{bulletin.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="overview"' not in page and bulletin.overview[:10] in page
+    client.post(url, {"overview": "改写", "issuer": "别处"})
+    assert Bulletin.objects.get().overview == bulletin.overview
