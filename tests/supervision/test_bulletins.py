@@ -3,6 +3,7 @@ back from the .docx (python-docx) and the PDF (pypdf); unchanged by later edits;
 issued (numbered, notifying every head), final afterwards; the list page's queries."""
 
 import io
+from datetime import date
 
 import pytest
 from docx import Document
@@ -13,8 +14,9 @@ from core.models import Reminder
 from supervision import bulletins
 from supervision.bulletin_files import as_docx, as_pdf
 from supervision.choices import BulletinStatus
+from supervision.dashboard import reopen_month
 from supervision.demo import load_demo
-from supervision.models import Bulletin, MonthlyReport, ScoringScheme
+from supervision.models import Bulletin, MonthClose, MonthlyReport, ScoringScheme
 from supervision.scores import DEMO_CRITERIA
 from tests.helpers import (
     JUNE,
@@ -237,3 +239,17 @@ def test_load_demo_issues_the_closed_months_bulletins_and_sets_up_a_scheme(demo)
     assert scheme.items.count() == 6
     load_demo(out=lambda *a: None)  # safe to run twice
     assert Bulletin.objects.count() == 5 and ScoringScheme.objects.count() == 1
+
+
+def test_a_draft_regenerated_after_a_reopen_and_close_takes_the_new_snapshot(office):
+    draft = generated(office)
+    assert [row["title"] for row in draft.facts["lagging"]] == ["引进金融机构"]
+    close = reopen_month(MonthClose.objects.get(month=JUNE), office["sup"], "数据更正")
+    t2 = office["tasks"][1]
+    t2.due_date = date(2030, 12, 31)  # the deadline was wrong: not overdue after all
+    t2.save()
+    close_june(office)
+    again = generated(office)
+    assert again.pk == draft.pk and again.facts["lagging"] == []
+    assert again.lagging == "本月没有逾期未完成的任务。"
+    assert close.reopen_reason == "数据更正"
