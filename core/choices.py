@@ -26,3 +26,4 @@ class ReminderKind(models.TextChoices):
     INSTRUCTION = "instruction", "领导批示"
     WARNING = "warning", "预警"
     WORKFLOW = "workflow", "办理通知"  # 节点 and 办结 steps waiting for someone
+    BULLETIN = "bulletin", "督查通报"

@@ -10,7 +10,7 @@ has no data for are left out; the scheme decides how to score them.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 CRITERIA = {}
@@ -38,15 +38,26 @@ class Criterion:
     measure: Callable  # (month) -> {department_id: Measure}
     help: str = ""
     order: int = 100
+    params: dict = field(default_factory=dict)
+
+    def measure_month(self, month, params=None):
+        """The criterion's {department_id: Measure} for `month`; a criterion declared with
+        `params` gets its defaults overridden by the scheme's `params`."""
+        if not self.params:
+            return self.measure(month)
+        given = params or {}
+        return self.measure(month, **{k: given.get(k, v) for k, v in self.params.items()})
 
 
-def register(key, *, label, kind=RATE, help="", order=100):
-    """Decorator: add the criterion `key` ("app.name"), measured by the decorated function."""
+def register(key, *, label, kind=RATE, help="", order=100, params=None):
+    """Decorator: add the criterion `key` ("app.name"), measured by the decorated function.
+    `params` ({"days": 7}) names the rule's parameters and their defaults: a scheme may set
+    them, and the function is then called as measure(month, days=...)."""
     if kind not in (RATE, COUNT):
         raise ValueError(f"未知的考核指标类型：{kind}")
 
     def decorate(measure):
-        CRITERIA[key] = Criterion(key, label, kind, measure, help, order)
+        CRITERIA[key] = Criterion(key, label, kind, measure, help, order, dict(params or {}))
         return measure
 
     return decorate

@@ -37,6 +37,9 @@ class Action:
     DASHBOARD = "dashboard"
     IMPORT = "import"  # plan import
     DEPARTMENT_REPORTS = "department_reports"  # the department's page and sheet of a month
+    BULLETINS = "bulletins"  # read the issued 督查通报
+    BULLETIN = "bulletin"  # generate, edit and issue 督查通报
+    SCORES = "scores"  # 目标绩效考核 (heads: their own department's)
 
 
 def leads(user, task):
@@ -70,6 +73,10 @@ def office_actions(user, action, obj=None):
         return False
     if action == Action.DEPARTMENT_REPORTS:
         return has_role(user, Role.STAFF, Role.HEAD)
+    if action in (Action.BULLETINS, Action.SCORES):
+        return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD)
+    if action == Action.BULLETIN:
+        return has_role(user, Role.SUPERVISOR)
     return None
 
 

@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin import HistoryAdmin
 
 from . import models
+from .forms import SchemeCriterionForm
 
 
 @admin.register(models.User)
@@ -158,3 +159,43 @@ class DepartmentAliasAdmin(HistoryAdmin):
 @admin.register(models.PlanCorrection)
 class PlanCorrectionAdmin(HistoryAdmin):
     list_display = ["__str__", "updated_at"]
+
+
+class SchemeCriterionInline(admin.TabularInline):
+    model = models.SchemeCriterion
+    form = SchemeCriterionForm
+    extra = 1
+
+
+@admin.register(models.ScoringScheme)
+class ScoringSchemeAdmin(HistoryAdmin):
+    """目标绩效考核方案: criteria, weights and rule parameters, edited by admins here."""
+
+    list_display = ["year", "title", "in_bulletin", "updated_at"]
+    inlines = [SchemeCriterionInline]
+
+
+@admin.register(models.Bulletin)
+class BulletinAdmin(HistoryAdmin):
+    """Issued bulletins are final: the admin shows them and their history."""
+
+    list_display = ["__str__", "month", "status", "issued_by", "issued_at"]
+    list_filter = ["status"]
+    list_select_related = ["issued_by"]
+    readonly_fields = [
+        "plan",
+        "month",
+        "number",
+        "status",
+        "generated_by",
+        "issued_by",
+        "issued_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_issued:  # issued is final, here as on its page
+            return [f.name for f in obj._meta.fields]
+        return self.readonly_fields

@@ -82,3 +82,8 @@ class Light(models.TextChoices):
     YELLOW = "yellow", "黄灯"
     GREEN = "green", "绿灯"
     GREY = "grey", "已办结"
+
+
+class BulletinStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    ISSUED = "issued", "已印发"

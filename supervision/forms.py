@@ -5,16 +5,28 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core import scoring
 from core.files import FilesField
 from core.models import Department
 from core.roles import Role
 from core.validators import sane_date
 
 from .choices import ListingLevel, Rhythm, Source
-from .models import Instruction, Listing, Milestone, PartnerNote, Project, Task, User
+from .models import (
+    Bulletin,
+    Instruction,
+    Listing,
+    Milestone,
+    PartnerNote,
+    Project,
+    SchemeCriterion,
+    Task,
+    User,
+)
 from .planio import PlanParseError, decode_plan_bytes, iter_tasks, read_plan, read_plan_file
 from .reporting import REPORT_FIELDS, TEXT_LIMIT, report_errors
 
@@ -879,4 +891,64 @@ class MilestoneDecisionForm(forms.Form):
         data = super().clean()
         if data.get("action") == "return" and not (data.get("reason") or "").strip():
             self.add_error("reason", "退回时请填写原因。")
+
+
+# --- 督查通报 (views/bulletins.py) -------------------------------------------------------------
+
+
+class BulletinForm(forms.ModelForm):
+    """The narrative paragraphs a supervisor edits before issuing."""
+
+    class Meta:
+        model = Bulletin
+        fields = [
+            "issuer",
+            "overview",
+            "completed",
+            "lagging",
+            "listed",
+            "instructions",
+            "reporting",
+            "next_steps",
+        ]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in fields if name != "issuer"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "issuer":
+                field.max_length = TEXT_LIMIT
+                field.validators.append(MaxLengthValidator(TEXT_LIMIT))
+                field.error_messages["max_length"] = f"不能超过 {TEXT_LIMIT} 字。"
+
+
+# --- 考核方案 (admin) -------------------------------------------------------------------------
+
+
+class SchemeCriterionForm(forms.ModelForm):
+    """A criterion of a scoring scheme: chosen among the registered ones (core/scoring.py),
+    with only the rule parameters that criterion knows."""
+
+    key = forms.ChoiceField(label="考核指标", choices=scoring.choices)
+
+    class Meta:
+        model = SchemeCriterion
+        fields = ["key", "weight", "per_unit", "params", "order"]
+
+    def clean(self):
+        data = super().clean()
+        criterion = scoring.CRITERIA.get(data.get("key"))
+        params = data.get("params")
+        if criterion and params is not None:
+            if not isinstance(params, dict):
+                self.add_error("params", '规则参数应为 JSON 对象，如 {"days": 7}。')
+            elif unknown := set(params) - set(criterion.params):
+                known = "、".join(criterion.params) or "无"
+                self.add_error(
+                    "params", f"该指标没有参数 {'、'.join(sorted(unknown))}（可用：{known}）。"
+                )
+        if data.get("weight") is not None and data["weight"] <= 0:
+            self.add_error("weight", "分值必须大于 0。")
+        if data.get("per_unit") is not None and data["per_unit"] < 0:
+            self.add_error("per_unit", "每件扣分不能为负数。")
         return data

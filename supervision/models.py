@@ -14,6 +14,7 @@ from core.models import Department, TrackedModel
 from core.roles import roles_of
 
 from .choices import (
+    BulletinStatus,
     ClosureStatus,
     Comparison,
     ListingLevel,
@@ -871,3 +872,159 @@ class MonthClose(TrackedModel):
 
     def __str__(self):
         return f"{self.plan.year}年{self.month.month}月关账"
+
+
+class Bulletin(TrackedModel):
+    """督查通报 of a closed month. Its figures and lists (`facts`) are taken from the month's
+    snapshot when it is generated, so they never change afterwards; a supervisor edits the
+    narrative paragraphs, then issues it: it gets its number (第N期 of the year) and is final.
+    The .docx and the PDF are rendered from these stored fields (supervision/bulletin_files.py)."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name="工作计划", related_name="bulletins", on_delete=models.CASCADE
+    )
+    month = models.DateField("月份", help_text="该月第一天。")
+    number = models.PositiveIntegerField("期号", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=BulletinStatus.choices, default=BulletinStatus.DRAFT
+    )
+    issuer = models.CharField("印发单位", max_length=100, default="市政府办公厅督查处")
+    facts = models.JSONField("通报数据", default=dict, editable=False)
+    ranking = models.JSONField("考核排名", default=list, blank=True, editable=False)
+    overview = models.TextField("总体情况", blank=True)
+    completed = models.TextField("完成情况", blank=True)
+    lagging = models.TextField("滞后事项", blank=True)
+    listed = models.TextField("挂牌督办事项", blank=True)
+    instructions = models.TextField("领导批示落实", blank=True)
+    reporting = models.TextField("报送情况", blank=True)
+    next_steps = models.TextField("下步工作", blank=True)
+    generated_by = models.ForeignKey(
+        User, verbose_name="生成人", related_name="bulletins_generated", on_delete=models.PROTECT
+    )
+    issued_by = models.ForeignKey(
+        User,
+        verbose_name="印发人",
+        related_name="bulletins_issued",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    issued_at = models.DateTimeField("印发时间", null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["facts", "ranking"])
+
+    class Meta:
+        verbose_name = "督查通报"
+        verbose_name_plural = "督查通报"
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "month"],
+                name="bulletin_one_per_month",
+                violation_error_message="该月份已有督查通报。",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "number"],
+                name="bulletin_unique_number",
+                violation_error_message="期号不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        if self.number:
+            return f"督查通报 {self.month.year}年第{self.number}期"
+        return f"督查通报 {self.month.year}年{self.month.month}月（草稿）"
+
+    def get_absolute_url(self):
+        return reverse("bulletin_detail", args=[f"{self.month:%Y-%m}"])
+
+    @property
+    def is_issued(self):
+        return self.status == BulletinStatus.ISSUED
+
+
+class ScoringScheme(TrackedModel):
+    """目标绩效考核方案 of a year: which criteria (core/scoring.py) count, with what weight
+    and rule parameters, and whether the monthly 督查通报 carries the ranking."""
+
+    year = models.PositiveIntegerField("年度", unique=True)
+    title = models.CharField("名称", max_length=100, default="目标绩效考核方案")
+    in_bulletin = models.BooleanField("督查通报附考核排名", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "考核方案"
+        verbose_name_plural = "考核方案"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年{self.title}"
+
+
+class SchemeCriterion(TrackedModel):
+    """A criterion of a scheme: a share (RATE) scores weight × share; a count (COUNT) takes
+    `per_unit` points off the weight per unit, down to 0. A department the criterion has
+    nothing on (no 节点 due, no 批示…) gets the full weight."""
+
+    scheme = models.ForeignKey(
+        ScoringScheme, verbose_name="考核方案", related_name="items", on_delete=models.CASCADE
+    )
+    key = models.CharField("考核指标", max_length=60)
+    weight = models.DecimalField("分值", max_digits=6, decimal_places=2)
+    per_unit = models.DecimalField(
+        "每件扣分", max_digits=6, decimal_places=2, default=0, help_text="计数类指标每件扣分。"
+    )
+    params = models.JSONField(
+        "规则参数", default=dict, blank=True, help_text='如 {"days": 7}：批示答复时限（天）。'
+    )
+    order = models.PositiveIntegerField("排序", default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "考核指标"
+        verbose_name_plural = "考核指标"
+        ordering = ["scheme", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "key"],
+                name="scheme_criterion_once",
+                violation_error_message="同一方案中每个考核指标只能出现一次。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.key}（{self.weight}分）"
+
+
+class ScoreMeasure(models.Model):
+    """A criterion's measured value for a department and a closed month, stored when the
+    month is closed (or first scored), so the ranking does not move when data is edited
+    later. Bookkeeping written by the scorer only (supervision/scores.py)."""
+
+    month = models.DateField("月份")
+    department = models.ForeignKey(
+        Department,
+        verbose_name="单位",
+        related_name="score_measures",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text="空：该指标当月已计量（无论有无数据）。",
+    )
+    key = models.CharField("考核指标", max_length=60)
+    value = models.DecimalField("数值", max_digits=12, decimal_places=4)
+    detail = models.CharField("说明", max_length=200, blank=True)
+    measured_at = models.DateTimeField("计算时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "考核计量"
+        verbose_name_plural = "考核计量"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "key", "department"],
+                name="score_measure_once",
+                violation_error_message="该月该单位该指标已计量。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.key} {self.department_id}: {self.value}"

@@ -1,8 +1,10 @@
-"""Changes that make a plan's cached dashboard figures stale (supervision/dashboard.py)."""
+"""Changes that make a plan's cached dashboard figures stale (supervision/dashboard.py), and
+the month close that stores the month's 目标绩效考核 values (supervision/scores.py)."""
 
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from . import scores
 from .dashboard import bump_version
 from .models import (
     Indicator,
@@ -57,3 +59,13 @@ def connect():
     m2m_changed.connect(
         _changed, sender=Task.partner_departments.through, dispatch_uid="dashboard-partners"
     )
+    connect_scores()
+
+
+def _month_closed(sender, instance, **kwargs):
+    if instance.is_closed:
+        scores.measure_closed(instance)
+
+
+def connect_scores():
+    post_save.connect(_month_closed, sender=MonthClose, dispatch_uid="scores-month-closed")

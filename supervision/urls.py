@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, dashboard, items, ledger, plans, reports, tasks
+from .views import actions, bulletins, dashboard, items, ledger, plans, reports, scores, tasks
 
 urlpatterns = [
     path("", tasks.home, name="home"),
@@ -38,4 +38,10 @@ urlpatterns = [
     path("supervision/ledger.xlsx", ledger.ledger_xlsx, name="ledger_xlsx"),
     path("reports/<str:month>/sheet.xlsx", ledger.report_sheet, name="report_sheet"),
     path("reports/<str:month>/upload/", ledger.report_upload, name="report_upload"),
+    path("bulletins/", bulletins.bulletin_list, name="bulletin_list"),
+    path("bulletins/<str:month>/", bulletins.bulletin_detail, name="bulletin_detail"),
+    path("bulletins/<str:month>.docx", bulletins.bulletin_docx, name="bulletin_docx"),
+    path("bulletins/<str:month>.pdf", bulletins.bulletin_pdf, name="bulletin_pdf"),
+    path("scores/", scores.score_view, name="scores"),
+    path("scores.xlsx", scores.score_xlsx, name="scores_xlsx"),
 ]

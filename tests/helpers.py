@@ -19,7 +19,18 @@ from openpyxl import Workbook, load_workbook
 from core.models import Department
 from core.reminders import scan
 from core.roles import Role
-from supervision.models import Plan, Project, Task, User
+from supervision.choices import ListingLevel, ReportStatus, TaskStatus
+from supervision.dashboard import close_month
+from supervision.models import (
+    Instruction,
+    Listing,
+    Milestone,
+    MonthlyReport,
+    Plan,
+    Project,
+    Task,
+    User,
+)
 from supervision.roles import ensure_roles, group_for
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -221,3 +232,77 @@ def table_upload(rows, name="导入.xlsx"):
     for row in rows:
         workbook.active.append(row)
     return as_upload(workbook, name)
+
+
+# --- a closed month with known figures (督查通报 and 目标绩效考核, issue 14) ---------------------
+
+JUNE = date(2030, 6, 1)
+
+
+def _june_report(task, percent, submitted_day, problems=""):
+    return MonthlyReport.objects.create(
+        task=task,
+        month=JUNE,
+        percent=percent,
+        problems=problems,
+        progress="6月进展",
+        status=ReportStatus.SUBMITTED,
+        submitted_at=datetime(2030, 7, submitted_day, 9, tzinfo=TZ),
+    )
+
+
+def make_month_office():
+    """June 2030 of a small plan, not yet closed. 甲处 leads t1 (60%, on time, a 节点 met, a
+    批示 answered in 3 days) and t2 (overdue since 5-31, 40%, reason 资金未到位); 乙处 leads t3
+    (completed, reported late, a 节点 met late) and t4 (no June report, 挂牌督办 past its
+    6-25 deadline, a 批示 unanswered). Heads of both, a supervisor, a leader, staff of 甲处."""
+    a, b = make_department("甲处"), make_department("乙处")
+    users = {
+        "sup": make_user("sup", Role.SUPERVISOR),
+        "leader": make_user("leader", Role.LEADER),
+        "head_a": make_user("head_a", Role.HEAD, a),
+        "head_b": make_user("head_b", Role.HEAD, b),
+        "staff_a": make_user("staff_a", Role.STAFF, a),
+    }
+    start = {"start_date": date(2030, 1, 1)}
+    t1 = make_task(1, title="建设金融中心", lead_department=a, **start)
+    t2 = make_task(2, title="引进金融机构", lead_department=a, due_date=date(2030, 5, 31), **start)
+    t3 = make_task(3, title="改造食品市场", lead_department=b, status=TaskStatus.COMPLETED, **start)
+    t4 = make_task(4, title="整治校园周边", lead_department=b, **start)
+    _june_report(t1, 60, 2)
+    _june_report(t2, 40, 3, problems="资金未到位")
+    _june_report(t3, 100, 15)
+    Milestone.objects.create(
+        task=t1, title="方案", due_date=date(2030, 6, 15), completed_on=date(2030, 6, 14)
+    )
+    Milestone.objects.create(
+        task=t3, title="验收", due_date=date(2030, 6, 20), completed_on=date(2030, 6, 25)
+    )
+    Listing.objects.create(
+        task=t4,
+        level=ListingLevel.OFFICE,
+        reason="进度滞后",
+        deadline=date(2030, 6, 25),
+        listed_by=users["sup"],
+        listed_at=datetime(2030, 6, 2, 9, tzinfo=TZ),
+    )
+    answered = Instruction.objects.create(
+        task=t1,
+        leader=users["leader"],
+        text="抓紧推进",
+        response="已落实",
+        responded_by=users["head_a"],
+        responded_at=datetime(2030, 6, 8, 9, tzinfo=TZ),
+    )
+    open_one = Instruction.objects.create(task=t4, leader=users["leader"], text="限期整改校园周边")
+    Instruction.objects.filter(pk=answered.pk).update(created_at=datetime(2030, 6, 5, 9, tzinfo=TZ))
+    Instruction.objects.filter(pk=open_one.pk).update(
+        created_at=datetime(2030, 6, 10, 9, tzinfo=TZ)
+    )
+    return {"a": a, "b": b, "tasks": [t1, t2, t3, t4], "plan": t1.project.plan, **users}
+
+
+def close_june(office):
+    """Close June 2030 as of 2030-07-20 (every June report's deadline has passed)."""
+    with freeze_time(datetime(2030, 7, 20, 10, tzinfo=TZ)):
+        return close_month(office["plan"], JUNE, office["sup"])

@@ -40,6 +40,9 @@ ON_TASK = {
     Action.CLOSE: "- - - - - - 1 - 1 -",
     Action.INSTRUCT: "- - - - - - - 1 1 -",
     Action.IMPORT: "- - - - - - - - 1 -",
+    Action.BULLETINS: "- 1 - 1 - - 1 1 1 -",
+    Action.BULLETIN: "- - - - - - 1 - 1 -",
+    Action.SCORES: "- 1 - 1 - - 1 1 1 -",
     "no-such-action": "- - - - - - - - 1 -",
 }
 
