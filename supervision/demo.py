@@ -17,7 +17,8 @@ from core import demo as app_demos
 from core.models import Department
 from core.roles import Role
 
-from .choices import ListingLevel, ReportStatus, TaskStatus
+from . import bulletins, scores
+from .choices import ListingLevel, MilestoneStatus, ReportStatus, Rhythm, Source, TaskStatus
 from .dashboard import close_month
 from .defaults import load_defaults
 from .models import (
