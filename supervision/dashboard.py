@@ -68,14 +68,14 @@ def report_deadline(month):
     return _end_of_day(report_due_date(month))
 
 
-def _listed_at(day):
+def listed_at(day):
     end = _end_of_day(day)
     return Listing.objects.filter(task=OuterRef("pk"), listed_at__lte=end).filter(
         Q(lifted_at__isnull=True) | Q(lifted_at__gt=end)
     )
 
 
-def _percent_as_of(month):
+def percent_as_of(month):
     """The percent done last reported by the end of `month` (0 before any report)."""
     return Coalesce(
         Subquery(
@@ -93,7 +93,7 @@ def task_figures(plan, month, today=None):
     day = as_of(month, today)
     end = month_end(month)
     reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
-    percent = _percent_as_of(month)
+    percent = percent_as_of(month)
     elapsed = Value((day - EPOCH).days) - DayNumber("start_date")
     duration = DayNumber("due_date") - DayNumber("start_date")
     expected = Case(
@@ -113,7 +113,7 @@ def task_figures(plan, month, today=None):
     tasks = Task.objects.filter(project__plan=plan).annotate(
         pct=percent,
         expected=expected,
-        listed_then=Exists(_listed_at(day)),
+        listed_then=Exists(listed_at(day)),
         report_due=Case(
             When(
                 ~Q(status=TaskStatus.CLOSED)
@@ -261,13 +261,14 @@ def _average(total, count):
     return round(total / count, 1) if count else 0
 
 
-def _indicator_shown(indicator):
-    """The value as the dashboard shows it; a relative one as its margin over the reference."""
-    if indicator.value is None:
+def indicator_shown(indicator, value):
+    """`value` of `indicator` as pages show it (None: nothing reported); a relative one as
+    its margin over the reference."""
+    if value is None:
         return None
     if indicator.is_relative:
-        return f"较{indicator.reference} {indicator.value.normalize():+f}"
-    return f"{indicator.value.normalize():f}{indicator.unit}"
+        return f"较{indicator.reference} {value.normalize():+f}"
+    return f"{value.normalize():f}{indicator.unit}"
 
 
 def month_figures(plan, month, today=None, public=False):
@@ -351,8 +352,10 @@ def month_figures(plan, month, today=None, public=False):
     for m in months:
         due = per_month[f"due_{m.month}"]
         ontime = report_stats[f"ontime_{m.month}"]
-        # a month's reports are judged once their deadline has passed (as of the day shown)
-        judged = due and report_deadline(m).date() <= day
+        # a month's reports are judged once their deadline has passed: its on-time share is
+        # known from then on, also on the dashboard of that month itself (whose day, the
+        # month's last, always comes before the deadline on the 5th of the next)
+        judged = due and report_deadline(m).date() <= (today or timezone.localdate())
         trend.append(
             {
                 "month": m.isoformat(),
@@ -375,7 +378,7 @@ def month_figures(plan, month, today=None, public=False):
         }
         for t in Task.objects.filter(project__plan=plan, due_date__lt=day)
         .exclude(status__in=DONE)
-        .annotate(pct=_percent_as_of(month))
+        .annotate(pct=percent_as_of(month))
         .select_related("lead_department")
         .order_by("due_date", "path")[:LIST_LIMIT]
     ]
@@ -416,7 +419,7 @@ def month_figures(plan, month, today=None, public=False):
             "task": i.task.title,
             "name": i.name,
             "target": f"{i.get_comparison_display()} {i.target_display}",
-            "value": _indicator_shown(i),
+            "value": indicator_shown(i, i.value),
         }
         for i in indicator_rows
         if not i.met
@@ -462,8 +465,11 @@ def public_items(plan, month):
     ).order_by("-month")
     rows = (
         Task.objects.filter(project__plan=plan)
-        .filter(Q(is_public=True) | Exists(_listed_at(as_of(month)).filter(is_public=True)))
+        .filter(Q(is_public=True) | Exists(listed_at(as_of(month)).filter(is_public=True)))
         .annotate(
+            reported=Exists(
+                MonthlyReport.objects.filter(task=OuterRef("pk"), month=month, status__in=REPORTED)
+            ),
             progress=Subquery(report.values("progress")[:1]),
             problems=Subquery(report.filter(problems_public=True).values("problems")[:1]),
             month_percent=Subquery(report.values("percent")[:1]),
@@ -481,11 +487,53 @@ def public_items(plan, month):
             "due": t.due_date.isoformat() if t.due_date else None,
             "progress": t.progress or "",
             "problems": t.problems or "",
+            # the last approved percent, carried forward over months without one (None:
+            # never any), and whether the month's report came in at all (未报 if not)
             "percent": t.month_percent,
             "as_of": t.report_month.isoformat() if t.report_month else None,
+            "reported": t.reported,
         }
         for t in rows
     ]
+
+
+def public_listings(plan, month):
+    """The publicly listed 挂牌督办 items of `month` (政府工作报告公开挂牌): every public
+    listing active at some time in the month, with its level, deadline and state as of the
+    month's last day (or today): 督办中, 已超期 or 已摘牌. Nothing internal (no reason, no
+    names)."""
+    day = as_of(month)
+    end = _end_of_day(day)
+    start = datetime.combine(month, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    listings = (
+        Listing.objects.filter(task__project__plan=plan, is_public=True, listed_at__lte=end)
+        .filter(Q(lifted_at__isnull=True) | Q(lifted_at__gte=start))
+        .select_related("task__lead_department")
+        .order_by("deadline", "task__path")
+    )
+    out = []
+    for listing in listings:
+        lifted = listing.lifted_at is not None and listing.lifted_at <= end
+        if lifted:
+            state = f"已摘牌（{timezone.localtime(listing.lifted_at):%Y-%m-%d}）"
+        elif listing.deadline < day:
+            state = "已超期"
+        else:
+            state = "督办中"
+        task = listing.task
+        out.append(
+            {
+                "code": task.code,
+                "title": task.title,
+                "department": task.lead_department.name if task.lead_department else "",
+                "level": listing.get_level_display(),
+                "listed": timezone.localtime(listing.listed_at).date().isoformat(),
+                "deadline": listing.deadline.isoformat(),
+                "state": state,
+                "late": not lifted and listing.deadline < day,
+            }
+        )
+    return out
 
 
 def _version_key(plan_id):
@@ -523,15 +571,42 @@ def figures_for(plan, month, closes=None, today=None):
     )
     close = closes.get(month)
     if close:
-        return close.data, close
+        figures = close.data
+        if _unjudged(figures, today):  # closed before its reports were due: fill in
+            figures = copy.deepcopy(figures)
+            live = cached_month_figures(plan, month, today)["trend"]
+            _fill_on_time(figures["trend"], live)
+        return figures, close
     figures = copy.deepcopy(cached_month_figures(plan, month, today))
     for point in figures["trend"]:
         earlier = closes.get(date.fromisoformat(point["month"]))
         if earlier:
             frozen = next((p for p in earlier.data["trend"] if p["month"] == point["month"]), None)
             if frozen:
+                # a month closed before its report deadline froze no on-time share: the
+                # live one stands (reports filed late never change it)
+                on_time = point["on_time_share"]
                 point.update(frozen)
+                if point["on_time_share"] is None:
+                    point["on_time_share"] = on_time
     return figures, None
+
+
+def _unjudged(figures, today=None):
+    """Whether a snapshot's trend lacks an on-time share that is known by now."""
+    today = today or timezone.localdate()
+    return any(
+        p["on_time_share"] is None
+        and report_deadline(date.fromisoformat(p["month"])).date() <= today
+        for p in figures["trend"]
+    )
+
+
+def _fill_on_time(trend, live):
+    by_month = {p["month"]: p["on_time_share"] for p in live}
+    for point in trend:
+        if point["on_time_share"] is None:
+            point["on_time_share"] = by_month.get(point["month"])
 
 
 @transaction.atomic
@@ -577,8 +652,22 @@ def plan_months(plan, today=None):
 
 
 def default_month(plans, today=None):
-    """This month if a plan covers it, else the last month of the newest past plan."""
+    """The month the dashboard opens on: the latest month, up to this one, of which reports
+    came in (a demo of a past year opens on its last reported month, not on an empty
+    December); without any, this month if a plan covers it, else the last month of the newest
+    past plan. One query."""
     today = today or timezone.localdate()
+    by_year = {plan.year: plan for plan in plans}
+    latest = (
+        MonthlyReport.objects.filter(
+            status__in=REPORTED, month__lte=today, task__project__plan__in=plans
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if latest is not None and latest.year in by_year:
+        return by_year[latest.year], latest
     for plan in plans:
         months = plan_months(plan, today)
         if months:

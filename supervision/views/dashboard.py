@@ -160,6 +160,7 @@ def _public(request, close, month):
             "close": close,
             # Live, not the snapshot: only approved reports, a returned one withdrawn at once.
             "items": dashboard.public_items(close.plan, close.month) if close else [],
+            "listings": dashboard.public_listings(close.plan, close.month) if close else [],
             "month": close.month if close else month,
             "months": months,
         },

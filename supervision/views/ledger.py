@@ -48,8 +48,9 @@ def ledger(request):
     require(request.user, Action.LEDGER)
     today = timezone.localdate()
     filterset = filter_tasks(request.GET, today)
-    page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today)
+    page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today, indicators=True)
     for task in page.object_list:
+        task.indicator_text = sheets.indicator_text(task)
         light = Light(task.light)
         task.light_label = light.label
         task.light_css = f"bg-{LIGHT_CSS[light]}" + (" text-dark" if light == Light.YELLOW else "")
