@@ -25,10 +25,19 @@ from django.utils.html import format_html, format_html_join
 from core.models import Department, ReminderItem
 from core.months import MONTH_RE, parse_month, validate_month
 
-from .choices import Light, TaskStatus
+from .choices import Light, ReportStatus, TaskStatus
 from .dashboard import as_of, listed_at, percent_as_of
 from .lights import REPORTED, with_lights
-from .models import Indicator, Listing, MonthlyReport, Plan, Project, Task, Urging
+from .models import (
+    Indicator,
+    Instruction,
+    Listing,
+    MonthlyReport,
+    Plan,
+    Project,
+    Task,
+    Urging,
+)
 
 SORTS = {
     "code": ("path",),
@@ -135,6 +144,28 @@ def task_rows(today=None, month=None):
     return _light_rank(_as_of(queryset, today, month))
 
 
+def text_match(value):
+    """Tasks whose code is `value`, or whose title or text, reports (not drafts: they are
+    the department's own until submitted) or 批示 and their answers contain it.
+
+    A substring match (icontains) on every database: Chinese has no word breaks, so
+    PostgreSQL's full-text search would miss 融资 in 提升融资环境. On PostgreSQL the pg_trgm
+    indexes of migration 0011 (issue 11) serve the reports' and 批示' columns."""
+    reports = MonthlyReport.objects.exclude(status=ReportStatus.DRAFT).filter(
+        Q(progress__icontains=value) | Q(problems__icontains=value) | Q(next_steps__icontains=value)
+    )
+    instructions = Instruction.objects.filter(
+        Q(text__icontains=value) | Q(response__icontains=value)
+    )
+    return (
+        Q(code=value)
+        | Q(title__icontains=value)
+        | Q(text__icontains=value)
+        | Q(pk__in=reports.values("task_id"))
+        | Q(pk__in=instructions.values("task_id"))
+    )
+
+
 class QuickSelect(forms.Select):
     """A <select> written in Python, the same HTML as Django's: its template per <option>
     (two includes each) cost more than the fifty rows of the task list."""
@@ -199,7 +230,12 @@ class TaskFilter(django_filters.FilterSet):
         ],
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
-    q = django_filters.CharFilter(label="关键词", method="filter_text")
+    q = django_filters.CharFilter(
+        label="关键词",
+        method="filter_text",
+        help_text="在任务标题、原文、月度进展报告和领导批示中查找。",
+        widget=forms.TextInput(attrs={"placeholder": "标题、原文、进展、批示"}),
+    )
     as_of = django_filters.CharFilter(
         label="灯号截至",
         method="filter_noop",
@@ -271,7 +307,7 @@ class TaskFilter(django_filters.FilterSet):
         value = value.strip()[:100]
         if not value:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(text__icontains=value) | Q(code=value))
+        return queryset.filter(text_match(value))
 
     @property
     def ordering(self):
