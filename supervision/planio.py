@@ -7,6 +7,7 @@ same shape. The management commands and the import page call these and nothing e
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -355,6 +356,9 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    # by model name ("project", "task", "measure", "indicator", "plan")
+    created_kinds: Counter = field(default_factory=Counter)
+    updated_kinds: Counter = field(default_factory=Counter)
     kept: list = field(default_factory=list)  # tasks gone from the file but holding progress
     unplaced: list = field(default_factory=list)
     new_departments: list = field(default_factory=list)
@@ -394,19 +398,37 @@ class _Writer:
 
     def sync(self, instance, values):
         """Create or update `instance` with `values`; counts what it did."""
+        kind = instance._meta.model_name
         if instance.pk is None:
             for key, value in values.items():
                 setattr(instance, key, value)
             instance.save()
+            instance._created_now = True  # its partners are part of the creation, no update
             self.result.created += 1
+            self.result.created_kinds[kind] += 1
             return instance
         changed = [k for k, v in values.items() if getattr(instance, k) != v]
         if changed:
             for key in changed:
                 setattr(instance, key, values[key])
             instance.save()
-            self.result.updated += 1
+            self.updated(instance)
         return instance
+
+    def updated(self, instance):
+        self.result.updated += 1
+        self.result.updated_kinds[instance._meta.model_name] += 1
+
+    def set_partners(self, instance, partners):
+        """Set the partner departments (ids) of a task or measure the document names; an
+        update only for one that existed before this import."""
+        if not partners:
+            return
+        if getattr(instance, "_created_now", False):
+            instance.partner_departments.set(partners)
+        elif set(instance.partner_departments.values_list("pk", flat=True)) != partners:
+            instance.partner_departments.set(partners)
+            self.updated(instance)
 
     def delete(self, instance):
         instance.delete()
@@ -489,9 +511,7 @@ def _sync_tasks(writer, project, parent, nodes, existing):
             values["lead_suggested"] = guessed
         writer.sync(task, values)
         partners = {writer.department(n).pk for n in node.get("partner_departments", [])}
-        if partners and set(task.partner_departments.values_list("pk", flat=True)) != partners:
-            task.partner_departments.set(partners)
-            writer.result.updated += 1
+        writer.set_partners(task, partners)
         _sync_measures(writer, task, node.get("measures", []))
         _sync_indicators(writer, task, node.get("indicators", []))
         children = {t.number: t for t in task.children.all()}
@@ -518,9 +538,7 @@ def _sync_measures(writer, task, nodes):
             values["due_date"] = _date(node.get("due"))
         writer.sync(measure, values)
         partners = {writer.department(n).pk for n in node.get("partner_departments", [])}
-        if partners and set(measure.partner_departments.values_list("pk", flat=True)) != partners:
-            measure.partner_departments.set(partners)
-            writer.result.updated += 1
+        writer.set_partners(measure, partners)
     for measure in existing.values():
         writer.delete(measure)
 
@@ -802,7 +820,7 @@ def build_review(tree, source, departments):
 # --- views ---------------------------------------------------------------------------------
 
 
-def apply_corrections(plan, corrections):
+def apply_corrections(plan, corrections, result=None):
     """Save each corrected task and measure through its model, so that the history names the
     user. `corrections`: {task code: {"title", "lead_department_id", "lead_suggested",
     "due_date", "partners": [unit names]}, "code/n": {"lead": unit name, "partners": [...]}}.
@@ -813,7 +831,7 @@ def apply_corrections(plan, corrections):
     tasks = Task.objects.filter(project__plan=plan, code__in=codes).select_related(
         "project", "parent"
     )
-    departments = _Departments()
+    departments = _Departments(result)
     count = 0
     for task in tasks:
         values = dict(corrections.get(task.code, {}))
@@ -858,8 +876,8 @@ class _Departments:
     """Unit names chosen on the review page → department ids (created as apply_plan would,
     for a unit the document names that is not yet a department)."""
 
-    def __init__(self):
-        self.writer = _Writer(ImportResult())
+    def __init__(self, result=None):
+        self.writer = _Writer(result or ImportResult())
 
     def ids(self, names):
         return [self.writer.department(name).pk for name in names]
@@ -906,7 +924,7 @@ def import_reviewed(tree, source, unit_mappings, changes, departments, review, s
                 alias=name[:100], defaults={"department_id": department_id}
             )
         result = apply_plan(tree, source_text=source)
-        corrected = apply_corrections(result.plan, changes)
+        corrected = apply_corrections(result.plan, changes, result)
         if structure or remembered_structure(sha):
             PlanCorrection.objects.update_or_create(
                 source_sha256=sha,
