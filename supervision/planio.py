@@ -48,6 +48,8 @@ __all__ = [
 
 #: the office's own prefixes and the level prefixes a document may put before a unit's name
 UNIT_PREFIX_RE = re.compile(r"^(?:[市省区县]政府办公[厅室]|[市省区县]政府|办公[厅室]|[市省区县])")
+#: the shortest name (after unit_key) a unit as written is proposed to match by prefix/suffix
+MIN_PROPOSAL_CHARS = 3
 #: full and short forms of the usual government bodies, each mapped to one spelling
 UNIT_SYNONYMS = [
     ("发展和改革委员会", "发改委"),
@@ -162,6 +164,27 @@ class UnitResolver:
 
     def name(self, written):
         return self.department_name(written) or written
+
+    def proposal(self, written):
+        """For a unit no department matches: the existing department whose name differs from
+        it only by a prefix or a suffix (青岛市金融工作办公室, 行政审批服务处（市民中心）), the
+        closest when several do; None if none or a tie. Only proposed (the import review
+        page pre-selects it and remembers the admin's choice as an alias), never applied
+        silently."""
+        key = unit_key(written)
+        found = []
+        for other, name in self.by_key.items():
+            short, long = sorted((key, other), key=len)
+            if (
+                len(short) >= MIN_PROPOSAL_CHARS
+                and short != long
+                and (long.startswith(short) or long.endswith(short))
+            ):
+                found.append((len(long) - len(short), name))
+        found.sort()
+        if not found or (len(found) > 1 and found[0][0] == found[1][0]):
+            return None
+        return found[0][1]
 
 
 def apply_remembered_corrections(tree, sha, structure=None):
@@ -717,6 +740,7 @@ class Review:
     projects: list = field(default_factory=list)  # (project node, [Row])
     rows: list = field(default_factory=list)
     units: list = field(default_factory=list)  # units named that match no department
+    proposals: dict = field(default_factory=dict)  # unit → department id, by prefix/suffix
     leaving: int = 0  # stored tasks that the document no longer has
     same_source: bool = False
 
@@ -814,6 +838,12 @@ def build_review(tree, source, departments):
     review.leaving = len(set(stored) - {row.code for row in review.rows})
     names = {d.name for d in departments}
     review.units = unknown_units(tree, known=names)
+    if review.units:
+        resolver = UnitResolver()
+        for unit in review.units:
+            proposed = resolver.proposal(unit)
+            if proposed in by_name:
+                review.proposals[unit] = by_name[proposed].pk
     return review
 
 

@@ -85,7 +85,10 @@ def fresh_review(request, tree, source, *, own_plan, structure):
     departments, choices = load_departments()
     review = build_review(tree, source, departments)
     corrections = PlanCorrectionsForm(
-        rows=review.rows, department_choices=choices, units=review.units
+        rows=review.rows,
+        department_choices=choices,
+        units=review.units,
+        proposals=review.proposals,
     )
     return render_review(request, review, source_form, corrections)
 
@@ -149,7 +152,11 @@ def confirm_import(request):
     departments, choices = load_departments()
     review = build_review(tree, source, departments)
     corrections = PlanCorrectionsForm(
-        request.POST, rows=review.rows, department_choices=choices, units=review.units
+        request.POST,
+        rows=review.rows,
+        department_choices=choices,
+        units=review.units,
+        proposals=review.proposals,
     )
     if not corrections.is_valid():
         return render_review(request, review, source_form, corrections)
