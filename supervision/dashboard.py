@@ -271,6 +271,51 @@ def indicator_shown(indicator, value):
     return f"{value.normalize():f}{indicator.unit}"
 
 
+def year_trend(plan, months, today=None):
+    """The dashboard's month-by-month trend of `plan` over `months` (January to the month
+    shown): average percent reported, red tasks, share of reports on time. 3 queries."""
+    # 3 queries: month by month, the overdue tasks and reports due; the percent reported
+    # and the reports on time (_report_stats); and the tasks whose listing deadline had
+    # passed (red without being overdue)
+    trend_counts = {"tasks": Count("pk")}
+    for m in months:
+        m_day = as_of(m, today)
+        trend_counts[f"overdue_{m.month}"] = Count("pk", filter=_overdue(m_day))
+        trend_counts[f"due_{m.month}"] = Count(
+            "pk",
+            filter=~Q(status=TaskStatus.CLOSED)
+            & (Q(start_date__isnull=True) | Q(start_date__lte=month_end(m))),
+        )
+    per_month = Task.objects.filter(project__plan=plan).aggregate(**trend_counts)
+    report_stats = _report_stats(plan, months)
+    listing_late = Listing.objects.filter(task__project__plan=plan).aggregate(
+        **{
+            f"late_{m.month}": Count(
+                "task", distinct=True, filter=_listing_late_not_overdue(as_of(m, today))
+            )
+            for m in months
+        }
+    )
+
+    trend = []
+    for m in months:
+        due = per_month[f"due_{m.month}"]
+        ontime = report_stats[f"ontime_{m.month}"]
+        # a month's reports are judged once their deadline has passed: its on-time share is
+        # known from then on, also on the dashboard of that month itself (whose day, the
+        # month's last, always comes before the deadline on the 5th of the next)
+        judged = due and report_deadline(m).date() <= (today or timezone.localdate())
+        trend.append(
+            {
+                "month": m.isoformat(),
+                "avg_percent": _average(report_stats[f"sum_{m.month}"], per_month["tasks"]),
+                "red": per_month[f"overdue_{m.month}"] + listing_late[f"late_{m.month}"],
+                "on_time_share": round(100 * ontime / due, 1) if judged else None,
+            }
+        )
+    return trend
+
+
 def month_figures(plan, month, today=None, public=False):
     """Everything the dashboard shows for `month` of `plan` (JSON-able)."""
     day = as_of(month, today)
@@ -311,28 +356,7 @@ def month_figures(plan, month, today=None, public=False):
     )
     by_department.sort(key=lambda r: (r["sort_order"], r["lead_department__name"] or ""))
 
-    # 3 queries: month by month, the overdue tasks and reports due; the percent reported
-    # and the reports on time (_report_stats); and the tasks whose listing deadline had
-    # passed (red without being overdue)
-    trend_counts = {"tasks": Count("pk")}
-    for m in months:
-        m_day = as_of(m, today)
-        trend_counts[f"overdue_{m.month}"] = Count("pk", filter=_overdue(m_day))
-        trend_counts[f"due_{m.month}"] = Count(
-            "pk",
-            filter=~Q(status=TaskStatus.CLOSED)
-            & (Q(start_date__isnull=True) | Q(start_date__lte=month_end(m))),
-        )
-    per_month = Task.objects.filter(project__plan=plan).aggregate(**trend_counts)
-    report_stats = _report_stats(plan, months)
-    listing_late = Listing.objects.filter(task__project__plan=plan).aggregate(
-        **{
-            f"late_{m.month}": Count(
-                "task", distinct=True, filter=_listing_late_not_overdue(as_of(m, today))
-            )
-            for m in months
-        }
-    )
+    trend = year_trend(plan, months, today)  # 3 queries
 
     # 1 query: indicators met and below target as of the month (the value's subquery is
     # run once per indicator; a CASE over it in SQL ran it once per branch)
@@ -347,23 +371,6 @@ def month_figures(plan, month, today=None, public=False):
         indicator.met = indicator.met_by(indicator.value)
     headline["indicators"] = len(indicator_rows)
     headline["indicators_met"] = sum(1 for i in indicator_rows if i.met)
-
-    trend = []
-    for m in months:
-        due = per_month[f"due_{m.month}"]
-        ontime = report_stats[f"ontime_{m.month}"]
-        # a month's reports are judged once their deadline has passed: its on-time share is
-        # known from then on, also on the dashboard of that month itself (whose day, the
-        # month's last, always comes before the deadline on the 5th of the next)
-        judged = due and report_deadline(m).date() <= (today or timezone.localdate())
-        trend.append(
-            {
-                "month": m.isoformat(),
-                "avg_percent": _average(report_stats[f"sum_{m.month}"], per_month["tasks"]),
-                "red": per_month[f"overdue_{m.month}"] + listing_late[f"late_{m.month}"],
-                "on_time_share": round(100 * ontime / due, 1) if judged else None,
-            }
-        )
 
     # 1 query each: overdue tasks, listed tasks, unanswered 批示
     overdue = [
@@ -546,6 +553,30 @@ def bump_version(plan_id):
         cache.incr(_version_key(plan_id))
     except ValueError:
         cache.set(_version_key(plan_id), 1, None)
+
+
+def cached_year_trend(plan, month_number, today=None):
+    """`year_trend` of `plan` from January to month `month_number`, cached like the figures
+    (the dashboard shows it beside the next year's, same months)."""
+    today = today or timezone.localdate()
+    version = cache.get_or_set(_version_key(plan.pk), 1, None)
+    key = f"dashboard:trend:{plan.pk}:{month_number}:{today:%Y%m%d}:{version}"
+    trend = cache.get(key)
+    if trend is None:
+        months = [date(plan.year, m, 1) for m in range(1, month_number + 1)]
+        trend = year_trend(plan, months, today)
+        cache.set(key, trend, settings.DASHBOARD_CACHE_SECONDS)
+    return trend
+
+
+def compare_years(trend, last_year):
+    """This year's trend points beside last year's of the same month (None where absent):
+    [(month number, this year's point, last year's point)]."""
+    before = {date.fromisoformat(p["month"]).month: p for p in last_year or []}
+    return [
+        (date.fromisoformat(p["month"]).month, p, before.get(date.fromisoformat(p["month"]).month))
+        for p in trend
+    ]
 
 
 def cached_month_figures(plan, month, today=None):
