@@ -289,7 +289,12 @@ def _load_supervision(tasks, users, now, out):
     """One 挂牌督办, one 批示 with its answer and one without, two public items, and the
     months before last closed."""
     year = now.year
+    closing = report_months(now)[:-1]  # the months 督查处 has closed
     listed_on = now + timedelta(days=2)
+    if year == timezone.localdate().year and closing:
+        # in the current year, listed in the last closed month: on the dashboard and on
+        # /public/ at once, never in the future
+        listed_on = closing[-1] + timedelta(days=2)
     if not Listing.objects.exists():
         behind = min(tasks, key=lambda t: (t.percent, t.path))
         Listing.objects.create(
@@ -328,7 +333,6 @@ def _load_supervision(tasks, users, now, out):
             task.save(update_fields=["is_public", "updated_at"])
     # 督查处 closed the months before last: their figures are frozen and published (/public/).
     plan = tasks[0].project.plan
-    closing = report_months(now)[:-1]
     for month in closing:
         if not MonthClose.objects.filter(plan=plan, month=month).exists():
             close = close_month(plan, month, users["supervisor1"])

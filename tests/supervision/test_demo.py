@@ -94,8 +94,8 @@ def test_demo_of_the_current_year_reports_up_to_last_month_and_shows_every_light
     assert {Light.GREEN, Light.YELLOW, Light.RED} <= lights
     assert MonthClose.objects.filter(plan=plan).count() == 9  # January to September
     listing = Listing.objects.get()
-    assert listing.listed_at.date() == date(2026, 11, 3)
-    assert listing.deadline == date(2026, 12, 31)
+    assert listing.listed_at.date() == date(2026, 9, 3)  # in the last closed month
+    assert listing.deadline == date(2026, 12, 1)
 
 
 def test_demo_of_2012_keeps_the_plans_own_year():
