@@ -67,18 +67,27 @@ def _light_rank(queryset):
     return queryset.annotate(light_rank=rank)
 
 
-def _as_of(queryset, today, month):
-    """`queryset` with `listed`, `light` and `percent_shown`: as of `today`, or, given a
-    `month` (the dashboard's ?as_of=YYYY-MM), as the dashboard counted them for that month:
-    judged on its last day (today while it runs), with the percent reported by then and the
-    listings active that day."""
+def _as_of(queryset, today, month, rows=False):
+    """`queryset` with `listed`, `light` and `percent_shown` (and, for `rows`, the listing's
+    level and deadline): as of `today`, or, given a `month` (the dashboard's
+    ?as_of=YYYY-MM), as the dashboard counted them for that month: judged on its last day
+    (today while it runs), with the percent reported by then and the listings active that
+    day."""
     today = today or timezone.localdate()
     if month is None:
+        day, percent = today, F("percent")
         active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
-        queryset = queryset.annotate(listed=Exists(active), percent_shown=F("percent"))
-        return with_lights(queryset, today)
-    day = as_of(month, today)
-    queryset = queryset.annotate(listed=Exists(listed_at(day)), percent_shown=percent_as_of(month))
+    else:
+        day, percent = as_of(month, today), percent_as_of(month)
+        active = listed_at(day)
+    queryset = queryset.annotate(listed=Exists(active), percent_shown=percent)
+    if rows:
+        queryset = queryset.annotate(
+            listing_level=Subquery(active.values("level")[:1]),
+            listing_deadline=Subquery(active.values("deadline")[:1]),
+        )
+    if month is None:
+        return with_lights(queryset, day)
     return with_lights(queryset, day, percent=F("percent_shown"))
 
 
@@ -109,7 +118,6 @@ def task_rows(today=None, month=None):
     listing and percent as of that month (see `_as_of`).
 
     Related rows are counted with subqueries (one query for the whole page)."""
-    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
     reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
     urgings = (
         Urging.objects.filter(task=OuterRef("pk"))
@@ -133,15 +141,13 @@ def task_rows(today=None, month=None):
     queryset = Task.objects.select_related(
         "project", "lead_department", "responsible_leader"
     ).annotate(
-        listing_level=Subquery(active.values("level")[:1]),
-        listing_deadline=Subquery(active.values("deadline")[:1]),
         last_report_month=Subquery(reports.order_by("-month").values("month")[:1]),
         last_progress=Subquery(reports.order_by("-month").values("progress")[:1]),
         last_submitted_at=Subquery(reports.order_by("-month").values("submitted_at")[:1]),
         urging_count=Subquery(urgings, output_field=IntegerField()),
         reminder_count=Subquery(reminders, output_field=IntegerField()),
     )
-    return _light_rank(_as_of(queryset, today, month))
+    return _light_rank(_as_of(queryset, today, month, rows=True))
 
 
 def text_match(value):

@@ -287,3 +287,23 @@ def test_ledger_xlsx_has_every_column_of_the_page(client, demo):
     assert f"{indicator.actual.normalize():f}{indicator.unit}" in values
     assert row[header.index("自动提醒次数")] == 0
     assert indicator.name in page  # the page shows the same values
+
+
+@freeze_time("2030-08-10 10:00:00+08:00")
+def test_a_listing_lifted_since_counts_as_of_the_month_it_was_active(client, office):
+    task = office["task"]
+    Listing.objects.create(
+        task=task,
+        level=ListingLevel.CITY,
+        reason="滞后",
+        deadline=date(2030, 9, 30),
+        listed_by=office["sup"],
+        listed_at=datetime(2030, 3, 1, 9, tzinfo=TZ),
+        lifted_at=datetime(2030, 7, 1, 9, tzinfo=TZ),
+        lifted_by=office["sup"],
+    )
+    client.force_login(office["leader"])
+    then = client.get("/tasks/?year=2030&as_of=2030-05&listed=yes").content.decode()
+    assert task.title in then and ListingLevel.CITY.label in then
+    now = client.get("/tasks/?year=2030&listed=yes").content.decode()
+    assert task.title not in now
