@@ -307,3 +307,13 @@ def test_a_listing_lifted_since_counts_as_of_the_month_it_was_active(client, off
     assert task.title in then and ListingLevel.CITY.label in then
     now = client.get("/tasks/?year=2030&listed=yes").content.decode()
     assert task.title not in now
+
+
+def test_no_template_writes_text_in_bootstraps_yellow():
+    """text-warning (#ffc107 on white, 1.6:1) is unreadable; text-warning-emphasis reads."""
+    offenders = [
+        str(path)
+        for path in (Path(settings.BASE_DIR) / "templates").glob("**/*.html")
+        if re.search(r"\btext-warning\b(?!-)", path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
