@@ -68,14 +68,14 @@ def report_deadline(month):
     return _end_of_day(report_due_date(month))
 
 
-def _listed_at(day):
+def listed_at(day):
     end = _end_of_day(day)
     return Listing.objects.filter(task=OuterRef("pk"), listed_at__lte=end).filter(
         Q(lifted_at__isnull=True) | Q(lifted_at__gt=end)
     )
 
 
-def _percent_as_of(month):
+def percent_as_of(month):
     """The percent done last reported by the end of `month` (0 before any report)."""
     return Coalesce(
         Subquery(
@@ -93,7 +93,7 @@ def task_figures(plan, month, today=None):
     day = as_of(month, today)
     end = month_end(month)
     reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
-    percent = _percent_as_of(month)
+    percent = percent_as_of(month)
     elapsed = Value((day - EPOCH).days) - DayNumber("start_date")
     duration = DayNumber("due_date") - DayNumber("start_date")
     expected = Case(
@@ -113,7 +113,7 @@ def task_figures(plan, month, today=None):
     tasks = Task.objects.filter(year=plan.year).annotate(
         pct=percent,
         expected=expected,
-        listed_then=Exists(_listed_at(day)),
+        listed_then=Exists(listed_at(day)),
         report_due=Case(
             When(
                 ~Q(status=TaskStatus.CLOSED)
@@ -262,13 +262,59 @@ def _average(total, count):
     return round(total / count, 1) if count else 0
 
 
-def _indicator_shown(indicator):
-    """The value as the dashboard shows it; a relative one as its margin over the reference."""
-    if indicator.value is None:
+def indicator_shown(indicator, value):
+    """`value` of `indicator` as pages show it (None: nothing reported); a relative one as
+    its margin over the reference."""
+    if value is None:
         return None
     if indicator.is_relative:
-        return f"较{indicator.reference} {indicator.value.normalize():+f}"
-    return f"{indicator.value.normalize():f}{indicator.unit}"
+        return f"较{indicator.reference} {value.normalize():+f}"
+    return f"{value.normalize():f}{indicator.unit}"
+
+
+def year_trend(plan, months, today=None):
+    """The dashboard's month-by-month trend of `plan` over `months` (January to the month
+    shown): average percent reported, red tasks, share of reports on time. 3 queries."""
+    # 3 queries: month by month, the overdue tasks and reports due; the percent reported
+    # and the reports on time (_report_stats); and the tasks whose listing deadline had
+    # passed (red without being overdue)
+    trend_counts = {"tasks": Count("pk")}
+    for m in months:
+        m_day = as_of(m, today)
+        trend_counts[f"overdue_{m.month}"] = Count("pk", filter=_overdue(m_day))
+        trend_counts[f"due_{m.month}"] = Count(
+            "pk",
+            filter=~Q(status=TaskStatus.CLOSED)
+            & (Q(start_date__isnull=True) | Q(start_date__lte=month_end(m))),
+        )
+    per_month = Task.objects.filter(year=plan.year).aggregate(**trend_counts)
+    report_stats = _report_stats(plan, months)
+    listing_late = Listing.objects.filter(task__year=plan.year).aggregate(
+        **{
+            f"late_{m.month}": Count(
+                "task", distinct=True, filter=_listing_late_not_overdue(as_of(m, today))
+            )
+            for m in months
+        }
+    )
+
+    trend = []
+    for m in months:
+        due = per_month[f"due_{m.month}"]
+        ontime = report_stats[f"ontime_{m.month}"]
+        # a month's reports are judged once their deadline has passed: its on-time share is
+        # known from then on, also on the dashboard of that month itself (whose day, the
+        # month's last, always comes before the deadline on the 5th of the next)
+        judged = due and report_deadline(m).date() <= (today or timezone.localdate())
+        trend.append(
+            {
+                "month": m.isoformat(),
+                "avg_percent": _average(report_stats[f"sum_{m.month}"], per_month["tasks"]),
+                "red": per_month[f"overdue_{m.month}"] + listing_late[f"late_{m.month}"],
+                "on_time_share": round(100 * ontime / due, 1) if judged else None,
+            }
+        )
+    return trend
 
 
 def month_figures(plan, month, today=None, public=False):
@@ -320,28 +366,7 @@ def month_figures(plan, month, today=None, public=False):
     )
     by_department.sort(key=lambda r: (r["sort_order"], r["lead_department__name"] or ""))
 
-    # 3 queries: month by month, the overdue tasks and reports due; the percent reported
-    # and the reports on time (_report_stats); and the tasks whose listing deadline had
-    # passed (red without being overdue)
-    trend_counts = {"tasks": Count("pk")}
-    for m in months:
-        m_day = as_of(m, today)
-        trend_counts[f"overdue_{m.month}"] = Count("pk", filter=_overdue(m_day))
-        trend_counts[f"due_{m.month}"] = Count(
-            "pk",
-            filter=~Q(status=TaskStatus.CLOSED)
-            & (Q(start_date__isnull=True) | Q(start_date__lte=month_end(m))),
-        )
-    per_month = Task.objects.filter(year=plan.year).aggregate(**trend_counts)
-    report_stats = _report_stats(plan, months)
-    listing_late = Listing.objects.filter(task__year=plan.year).aggregate(
-        **{
-            f"late_{m.month}": Count(
-                "task", distinct=True, filter=_listing_late_not_overdue(as_of(m, today))
-            )
-            for m in months
-        }
-    )
+    trend = year_trend(plan, months, today)  # 3 queries
 
     # 1 query: indicators met and below target as of the month (the value's subquery is
     # run once per indicator; a CASE over it in SQL ran it once per branch)
@@ -357,21 +382,6 @@ def month_figures(plan, month, today=None, public=False):
     headline["indicators"] = len(indicator_rows)
     headline["indicators_met"] = sum(1 for i in indicator_rows if i.met)
 
-    trend = []
-    for m in months:
-        due = per_month[f"due_{m.month}"]
-        ontime = report_stats[f"ontime_{m.month}"]
-        # a month's reports are judged once their deadline has passed (as of the day shown)
-        judged = due and report_deadline(m).date() <= day
-        trend.append(
-            {
-                "month": m.isoformat(),
-                "avg_percent": _average(report_stats[f"sum_{m.month}"], per_month["tasks"]),
-                "red": per_month[f"overdue_{m.month}"] + listing_late[f"late_{m.month}"],
-                "on_time_share": round(100 * ontime / due, 1) if judged else None,
-            }
-        )
-
     # 1 query each: overdue tasks, listed tasks, unanswered 批示
     overdue = [
         {
@@ -385,7 +395,7 @@ def month_figures(plan, month, today=None, public=False):
         }
         for t in Task.objects.filter(project__plan=plan, due_date__lt=day)
         .exclude(status__in=DONE)
-        .annotate(pct=_percent_as_of(month))
+        .annotate(pct=percent_as_of(month))
         .select_related("lead_department")
         .order_by("due_date", "path")[:LIST_LIMIT]
     ]
@@ -424,7 +434,7 @@ def month_figures(plan, month, today=None, public=False):
             "task": i.task.title,
             "name": i.name,
             "target": f"{i.get_comparison_display()} {i.target_display}",
-            "value": _indicator_shown(i),
+            "value": indicator_shown(i, i.value),
         }
         for i in indicator_rows
         if not i.met
@@ -471,8 +481,11 @@ def public_items(plan, month):
     ).order_by("-month")
     rows = (
         Task.objects.filter(year=plan.year)
-        .filter(Q(is_public=True) | Exists(_listed_at(as_of(month)).filter(is_public=True)))
+        .filter(Q(is_public=True) | Exists(listed_at(as_of(month)).filter(is_public=True)))
         .annotate(
+            reported=Exists(
+                MonthlyReport.objects.filter(task=OuterRef("pk"), month=month, status__in=REPORTED)
+            ),
             progress=Subquery(report.values("progress")[:1]),
             problems=Subquery(report.filter(problems_public=True).values("problems")[:1]),
             month_percent=Subquery(report.values("percent")[:1]),
@@ -490,11 +503,53 @@ def public_items(plan, month):
             "due": t.due_date.isoformat() if t.due_date else None,
             "progress": t.progress or "",
             "problems": t.problems or "",
+            # the last approved percent, carried forward over months without one (None:
+            # never any), and whether the month's report came in at all (未报 if not)
             "percent": t.month_percent,
             "as_of": t.report_month.isoformat() if t.report_month else None,
+            "reported": t.reported,
         }
         for t in rows
     ]
+
+
+def public_listings(plan, month):
+    """The publicly listed 挂牌督办 items of `month` (政府工作报告公开挂牌): every public
+    listing active at some time in the month, with its level, deadline and state as of the
+    month's last day (or today): 督办中, 已超期 or 已摘牌. Nothing internal (no reason, no
+    names)."""
+    day = as_of(month)
+    end = _end_of_day(day)
+    start = datetime.combine(month, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    listings = (
+        Listing.objects.filter(task__year=plan.year, is_public=True, listed_at__lte=end)
+        .filter(Q(lifted_at__isnull=True) | Q(lifted_at__gte=start))
+        .select_related("task__lead_department")
+        .order_by("deadline", "task__path")
+    )
+    out = []
+    for listing in listings:
+        lifted = listing.lifted_at is not None and listing.lifted_at <= end
+        if lifted:
+            state = f"已摘牌（{timezone.localtime(listing.lifted_at):%Y-%m-%d}）"
+        elif listing.deadline < day:
+            state = "已超期"
+        else:
+            state = "督办中"
+        task = listing.task
+        out.append(
+            {
+                "code": task.code,
+                "title": task.title,
+                "department": task.lead_department.name if task.lead_department else "",
+                "level": listing.get_level_display(),
+                "listed": timezone.localtime(listing.listed_at).date().isoformat(),
+                "deadline": listing.deadline.isoformat(),
+                "state": state,
+                "late": not lifted and listing.deadline < day,
+            }
+        )
+    return out
 
 
 def _version_key(plan_id):
@@ -507,6 +562,30 @@ def bump_version(plan_id):
         cache.incr(_version_key(plan_id))
     except ValueError:
         cache.set(_version_key(plan_id), 1, None)
+
+
+def cached_year_trend(plan, month_number, today=None):
+    """`year_trend` of `plan` from January to month `month_number`, cached like the figures
+    (the dashboard shows it beside the next year's, same months)."""
+    today = today or timezone.localdate()
+    version = cache.get_or_set(_version_key(plan.pk), 1, None)
+    key = f"dashboard:trend:{plan.pk}:{month_number}:{today:%Y%m%d}:{version}"
+    trend = cache.get(key)
+    if trend is None:
+        months = [date(plan.year, m, 1) for m in range(1, month_number + 1)]
+        trend = year_trend(plan, months, today)
+        cache.set(key, trend, settings.DASHBOARD_CACHE_SECONDS)
+    return trend
+
+
+def compare_years(trend, last_year):
+    """This year's trend points beside last year's of the same month (None where absent):
+    [(month number, this year's point, last year's point)]."""
+    before = {date.fromisoformat(p["month"]).month: p for p in last_year or []}
+    return [
+        (date.fromisoformat(p["month"]).month, p, before.get(date.fromisoformat(p["month"]).month))
+        for p in trend
+    ]
 
 
 def cached_month_figures(plan, month, today=None):
@@ -532,15 +611,42 @@ def figures_for(plan, month, closes=None, today=None):
     )
     close = closes.get(month)
     if close:
-        return close.data, close
+        figures = close.data
+        if _unjudged(figures, today):  # closed before its reports were due: fill in
+            figures = copy.deepcopy(figures)
+            live = cached_month_figures(plan, month, today)["trend"]
+            _fill_on_time(figures["trend"], live)
+        return figures, close
     figures = copy.deepcopy(cached_month_figures(plan, month, today))
     for point in figures["trend"]:
         earlier = closes.get(date.fromisoformat(point["month"]))
         if earlier:
             frozen = next((p for p in earlier.data["trend"] if p["month"] == point["month"]), None)
             if frozen:
+                # a month closed before its report deadline froze no on-time share: the
+                # live one stands (reports filed late never change it)
+                on_time = point["on_time_share"]
                 point.update(frozen)
+                if point["on_time_share"] is None:
+                    point["on_time_share"] = on_time
     return figures, None
+
+
+def _unjudged(figures, today=None):
+    """Whether a snapshot's trend lacks an on-time share that is known by now."""
+    today = today or timezone.localdate()
+    return any(
+        p["on_time_share"] is None
+        and report_deadline(date.fromisoformat(p["month"])).date() <= today
+        for p in figures["trend"]
+    )
+
+
+def _fill_on_time(trend, live):
+    by_month = {p["month"]: p["on_time_share"] for p in live}
+    for point in trend:
+        if point["on_time_share"] is None:
+            point["on_time_share"] = by_month.get(point["month"])
 
 
 @transaction.atomic
@@ -586,8 +692,22 @@ def plan_months(plan, today=None):
 
 
 def default_month(plans, today=None):
-    """This month if a plan covers it, else the last month of the newest past plan."""
+    """The month the dashboard opens on: the latest month, up to this one, of which reports
+    came in (a demo of a past year opens on its last reported month, not on an empty
+    December); without any, this month if a plan covers it, else the last month of the newest
+    past plan. One query."""
     today = today or timezone.localdate()
+    by_year = {plan.year: plan for plan in plans}
+    latest = (
+        MonthlyReport.objects.filter(
+            status__in=REPORTED, month__lte=today, task__project__plan__in=plans
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if latest is not None and latest.year in by_year:
+        return by_year[latest.year], latest
     for plan in plans:
         months = plan_months(plan, today)
         if months:

@@ -1,6 +1,11 @@
-"""The demo: the 2012 seed plan with departments, accounts, milestones and six months of
-reports, so that every page has something real to show. `load_demo` is safe to run twice:
-it creates what is missing and leaves rows that exist (and any edits made to them) alone."""
+"""The demo: the 2012 seed plan with departments, accounts, milestones and months of reports,
+so that every page has something real to show. `load_demo` is safe to run twice: it creates
+what is missing and leaves rows that exist (and any edits made to them) alone.
+
+The plan is dated into the year asked for (default: the current year). The demo stands in
+a month of that year (`demo_now`): this month for the current year, so that reports reach
+last month and a newcomer sees green, yellow and red as in real use; early July for any
+other year (`--year 2012`: the plan's own year, reports January to June, as it always was)."""
 
 import random
 from dataclasses import dataclass
@@ -12,9 +17,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from core import demo as app_demos
 from core.models import Department
+from core.months import next_month
 from core.roles import Role
 
 from . import bulletins, scores
@@ -36,10 +43,21 @@ from .planio import apply_plan, read_plan
 from .roles import ensure_roles, group_for
 
 SEED_FILE = Path(__file__).parent / "demo_data" / "qingdao-office-2012-workplan.txt"
-YEAR = 2012
+YEAR = 2012  # the seed plan's own year
 TZ = ZoneInfo("Asia/Shanghai")
-# Reports exist for January to June; July's are due and mostly missing (the demo's "now").
-REPORT_MONTHS = [date(YEAR, m, 1) for m in range(1, 7)]
+OTHER_YEAR_NOW = 7  # a year other than the current one is shown as in early July
+
+
+def demo_now(year, today=None):
+    """The month the demo of `year` stands in: reports exist for the months before it, its
+    own are due and mostly missing. This month in the current year, else July."""
+    today = today or timezone.localdate()
+    return today.replace(day=1) if year == today.year else date(year, OTHER_YEAR_NOW, 1)
+
+
+def report_months(now):
+    """The months of the demo's reports: January to the month before `now`."""
+    return [date(now.year, m, 1) for m in range(1, now.month)]
 
 
 @dataclass(frozen=True)
@@ -97,30 +115,40 @@ def _excerpt(task):
 
 
 @transaction.atomic
-def load_demo(password=None, out=print):
+def load_demo(year=None, password=None, out=print):
+    """Load the demo dated into `year` (default: the current year); see the module's text."""
+    year = year or timezone.localdate().year
+    now = demo_now(year)
     password = password or settings.DEMO_PASSWORD
     ensure_roles()
     load_defaults(Department, DepartmentKeyword)
-    plan = _load_plan(out)
+    plan = _load_plan(year, out)
     users = _load_accounts(password, out)
     tasks = list(
         Task.objects.filter(project__plan=plan).select_related("lead_department").order_by("path")
     )
     _complete_tasks(tasks, users)
-    made = sum(_load_progress(task, users) for task in tasks)
-    out(f"进展报告：新增 {made} 份。")
-    _load_supervision(tasks, users, out)
-    _load_items(tasks, users, out)
+    made = sum(_load_progress(task, users, now) for task in tasks)
+    out(
+        f"进展报告：新增 {made} 份（{year}年1月至{now.month - 1}月）。"
+        if made
+        else "进展报告：无新增。"
+    )
+    if tasks:
+        _load_supervision(tasks, users, now, out)
+        _load_items(tasks, users, plan.year, out)
     app_demos.load_all(out)  # the other apps' records (their demo_records.py)
     _load_bulletins(plan, users, out)
     return plan
 
 
-def _load_plan(out):
+def _load_plan(year, out):
     text = SEED_FILE.read_text(encoding="utf-8")
-    result = apply_plan(read_plan(text, YEAR, own_plan=True), source_text=text)
+    if year != YEAR:  # the same plan, dated into `year`
+        text = text.replace(f"{YEAR}年", f"{year}年")
+    result = apply_plan(read_plan(text, year, own_plan=True), source_text=text)
     out(
-        f"{YEAR}年计划：新增 {result.created} 条，更新 {result.updated} 条"
+        f"{year}年计划：新增 {result.created} 条，更新 {result.updated} 条"
         f"，未确定牵头单位 {len(result.unplaced)} 项。"
     )
     return result.plan
@@ -172,12 +200,13 @@ def _load_accounts(password, out):
 def _complete_tasks(tasks, users):
     """Dates, leaders and partners the plan text leaves open; only where still empty."""
     for task in tasks:
+        year = task.project.plan.year
         changed = []
         if task.start_date is None:
-            task.start_date = date(YEAR, 1, 1)
+            task.start_date = date(year, 1, 1)
             changed.append("start_date")
         if task.due_date is None:
-            task.due_date = date(YEAR, 12, 31) if task.number % 3 else date(YEAR, 6, 30)
+            task.due_date = date(year, 12, 31) if task.number % 3 else date(year, 6, 30)
             changed.append("due_date")
         if task.responsible_leader_id is None:
             task.responsible_leader = users["leader1"]
@@ -190,8 +219,9 @@ def _complete_tasks(tasks, users):
                     task.partner_departments.set(Department.objects.filter(name__in=names))
 
 
-def _load_progress(task, users):
-    """Six months of reports and three milestones, unless the task has some already."""
+def _load_progress(task, users, now):
+    """Reports up to the month before `now` and three milestones, unless the task has
+    some already."""
     if task.reports.exists():
         return 0
     rng = random.Random(task.code)
@@ -206,17 +236,18 @@ def _load_progress(task, users):
         else None
     )
     pace = rng.choice([1.15, 1.0, 0.9, 0.6])  # ahead, on time, a bit behind, far behind
-    stop_after = 6 if rng.random() > 0.25 else rng.choice([4, 5])  # some stop reporting
+    months = report_months(now)
+    # some stop reporting one or two months before the last
+    stop_after = len(months) if rng.random() > 0.25 else max(0, len(months) - rng.choice([2, 1]))
     m = _excerpt(task)
     indicators = list(task.indicators.all())
     percent = 0
     made = 0
-    for index, month in enumerate(REPORT_MONTHS[:stop_after], start=1):
+    for index, month in enumerate(months[:stop_after], start=1):
         expected = round(100 * index / 12)
         percent = min(100, max(percent, round(expected * pace + rng.randint(-3, 3))))
-        next_month = date(YEAR + month.month // 12, month.month % 12 + 1, 1)
         late = rng.random() < 0.2
-        submitted_on = next_month + timedelta(
+        submitted_on = next_month(month) + timedelta(
             days=rng.randint(6, 12) if late else rng.randint(0, 3)
         )
         report = MonthlyReport.objects.create(
@@ -248,8 +279,8 @@ def _load_progress(task, users):
     task.save(update_fields=["percent", "status", "updated_at"])
     if not task.milestones.exists():
         for number, (month, share) in enumerate([(3, 25), (6, 50), (9, 75)], start=1):
-            due = date(YEAR, month + 1, 1) - timedelta(days=1)
-            done = percent >= share and due < date(YEAR, 7, 1)
+            due = date(now.year, month + 1, 1) - timedelta(days=1)
+            done = percent >= share and due < now
             Milestone.objects.create(
                 task=task,
                 title=f"第{number}阶段：完成{share}%工作量",
@@ -259,18 +290,26 @@ def _load_progress(task, users):
     return made
 
 
-def _load_supervision(tasks, users, out):
-    """One 挂牌督办, one 批示 with its answer and one without, two public items."""
+def _load_supervision(tasks, users, now, out):
+    """One 挂牌督办, one 批示 with its answer and one without, two public items, and the
+    months before last closed."""
+    year = now.year
+    closing = report_months(now)[:-1]  # the months 督查处 has closed
+    listed_on = now + timedelta(days=2)
+    if year == timezone.localdate().year and closing:
+        # in the current year, listed in the last closed month: on the dashboard and on
+        # /public/ at once, never in the future
+        listed_on = closing[-1] + timedelta(days=2)
     if not Listing.objects.exists():
         behind = min(tasks, key=lambda t: (t.percent, t.path))
         Listing.objects.create(
             task=behind,
             level=ListingLevel.OFFICE,
             reason="进度明显滞后于序时进度，列入办公厅挂牌督办。",
-            deadline=date(YEAR, 9, 30),
+            deadline=min(listed_on + timedelta(days=89), date(year, 12, 31)),
             is_public=True,
             listed_by=users["supervisor1"],
-            listed_at=_aware(date(YEAR, 7, 3)),
+            listed_at=_aware(listed_on),
         )
         out(f"挂牌督办：{behind}")
     if not Instruction.objects.exists():
@@ -281,7 +320,7 @@ def _load_supervision(tasks, users, out):
             text="金融机构引进要盯紧目标，每月报告对接进展。",
             response="已建立月度对接台账，上半年引进金融机构4家。",
             responded_by=users["head1"],
-            responded_at=_aware(date(YEAR, 6, 20)),
+            responded_at=_aware(now - timedelta(days=11)),
         )
         food = next((t for t in tasks if "食品安全" in t.title), tasks[-1])
         Instruction.objects.create(
@@ -290,32 +329,33 @@ def _load_supervision(tasks, users, out):
             text="学生饮食安全要作为重中之重，暑期前完成专项检查。",
         )
         # 批示 were written in the demo year (created_at is bookkeeping: no history needed)
-        Instruction.objects.filter(task=finance).update(created_at=_aware(date(YEAR, 6, 12)))
-        Instruction.objects.filter(task=food).update(created_at=_aware(date(YEAR, 6, 28)))
+        Instruction.objects.filter(task=finance).update(created_at=_aware(now - timedelta(days=19)))
+        Instruction.objects.filter(task=food).update(created_at=_aware(now - timedelta(days=3)))
     public = [t for t in tasks if any(k in t.title for k in ("食品安全", "热线", "审批"))]
     for task in public:
         if not task.is_public:
             task.is_public = True
             task.save(update_fields=["is_public", "updated_at"])
-    # 督查处 closed January to May: their figures are frozen and published (/public/).
+    # 督查处 closed the months before last: their figures are frozen and published (/public/).
     plan = tasks[0].project.plan
-    for month in REPORT_MONTHS[:5]:
+    for month in closing:
         if not MonthClose.objects.filter(plan=plan, month=month).exists():
             close = close_month(plan, month, users["supervisor1"])
             MonthClose.objects.filter(pk=close.pk).update(
-                closed_at=_aware(date(YEAR, month.month + 1, 8))
+                closed_at=_aware(next_month(month) + timedelta(days=7))
             )
-    out("月度关账：2012年1—5月。")
+    if closing:
+        out(f"月度关账：{year}年1—{closing[-1].month}月。")
 
 
-def _item(number, **fields):
+def _item(year, number, **fields):
     """A demo 督办事项 of the demo year (not from the plan), created by 督查处."""
-    task = Task(year=YEAR, number=number, **fields)
+    task = Task(year=year, number=number, **fields)
     task.save()
     return task
 
 
-def _load_items(tasks, users, out):
+def _load_items(tasks, users, year, out):
     """Three 督办事项 beside the plan: a 领导批示 交办 from the food task's 批示, a 会议议定事项
     and a 政府工作报告 task, with 节点 (approved and waiting) and a few reports."""
     if Task.objects.exclude(source=Source.PLAN).exists():
@@ -325,10 +365,11 @@ def _load_items(tasks, users, out):
     instruction = Instruction.objects.filter(task=food, response="").first()
     own = users["staff2"].department
     ordered = _item(
+        year,
         1,
         source=Source.INSTRUCTION,
-        doc_number="市政府领导批示〔2012〕第36号",
-        doc_date=date(YEAR, 6, 28),
+        doc_number=f"市政府领导批示〔{year}〕第36号",
+        doc_date=date(year, 6, 28),
         origin_instruction=instruction,
         title="落实学生饮食安全专项检查批示",
         text="王秘书长批示：学生饮食安全要作为重中之重，暑期前完成专项检查。"
@@ -336,37 +377,39 @@ def _load_items(tasks, users, out):
         "8月底前报送检查情况。",
         lead_department=own,
         responsible_leader=users["leader1"],
-        start_date=date(YEAR, 6, 28),
-        due_date=date(YEAR, 8, 31),
+        start_date=date(year, 6, 28),
+        due_date=date(year, 8, 31),
         rhythm=Rhythm.MONTHLY,
     )
     ordered.partner_departments.set(Department.objects.filter(name__in=["市教育局", "市卫生局"]))
     meeting = _item(
+        year,
         2,
         source=Source.MEETING,
-        doc_number="市政府常务会议纪要〔2012〕第12号",
-        doc_date=date(YEAR, 5, 15),
+        doc_number=f"市政府常务会议纪要〔{year}〕第12号",
+        doc_date=date(year, 5, 15),
         title="小微企业融资服务平台建设（常务会议议定事项）",
         text="市政府第12次常务会议议定：由市金融工作办公室牵头，搭建小微企业融资服务平台，"
         "10月底前上线运行。",
         lead_department=finance.lead_department,
         responsible_leader=users["leader1"],
         linked_project=finance.project,
-        start_date=date(YEAR, 5, 15),
-        due_date=date(YEAR, 10, 31),
+        start_date=date(year, 5, 15),
+        due_date=date(year, 10, 31),
         rhythm=Rhythm.MONTHLY,
     )
     report = _item(
+        year,
         3,
         source=Source.GOV_REPORT,
-        doc_number="2012年市政府工作报告",
-        doc_date=date(YEAR, 1, 10),
+        doc_number=f"{year}年市政府工作报告",
+        doc_date=date(year, 1, 10),
         title="新增城镇就业7万人（政府工作报告）",
         text="政府工作报告提出：全年新增城镇就业7万人，城镇登记失业率控制在3.5%以内。",
         lead_department=finance.lead_department,
         responsible_leader=users["leader1"],
-        start_date=date(YEAR, 1, 10),
-        due_date=date(YEAR, 12, 31),
+        start_date=date(year, 1, 10),
+        due_date=date(year, 12, 31),
         rhythm=Rhythm.QUARTERLY,
     )
     head, supervisor = users["head1"], users["supervisor1"]
@@ -379,27 +422,27 @@ def _load_items(tasks, users, out):
             Milestone.objects.create(
                 task=task,
                 title=title,
-                due_date=date(YEAR, month, day),
+                due_date=date(year, month, day),
                 deliverable="工作报告",
                 status=MilestoneStatus.APPROVED if approved else MilestoneStatus.PROPOSED,
                 proposed_by=head,
                 approved_by=supervisor if approved else None,
                 approved_at=_aware(task.start_date + timedelta(days=2)) if approved else None,
-                completed_on=date(YEAR, 6, 28) if approved and month == 6 else None,
+                completed_on=date(year, 6, 28) if approved and month == 6 else None,
             )
     for task, months, percent in [(meeting, [5, 6], 40), (report, [3, 6], 52)]:
         for index, month in enumerate(months, start=1):
             MonthlyReport.objects.create(
                 task=task,
-                month=date(YEAR, month, 1),
+                month=date(year, month, 1),
                 progress=f"按会议和报告要求推进，已完成阶段工作（第{index}次报送）。",
                 next_steps="继续按节点推进。",
                 percent=round(percent * index / len(months)),
                 status=ReportStatus.APPROVED,
                 submitted_by=users["staff1"],
-                submitted_at=_aware(date(YEAR, month + 1, 3)),
+                submitted_at=_aware(date(year, month + 1, 3)),
                 reviewed_by=head,
-                reviewed_at=_aware(date(YEAR, month + 1, 4)),
+                reviewed_at=_aware(date(year, month + 1, 4)),
             )
         task.percent, task.status = percent, TaskStatus.IN_PROGRESS
         task.save(update_fields=["percent", "status", "updated_at"])

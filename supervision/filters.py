@@ -5,7 +5,19 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -13,9 +25,18 @@ from django.utils.html import format_html, format_html_join
 from core.models import Department, ReminderItem
 from core.months import MONTH_RE, parse_month, validate_month
 
-from .choices import Light, Source, TaskStatus
+from .choices import Light, ReportStatus, Source, TaskStatus
+from .dashboard import as_of, listed_at, percent_as_of
 from .lights import REPORTED, with_lights
-from .models import Listing, MonthlyReport, Project, Task, Urging
+from .models import (
+    Indicator,
+    Instruction,
+    Listing,
+    MonthlyReport,
+    Project,
+    Task,
+    Urging,
+)
 
 SORTS = {
     "code": ("path",),
@@ -45,13 +66,39 @@ def _light_rank(queryset):
     return queryset.annotate(light_rank=rank)
 
 
-def task_keys(today=None):
+def _as_of(queryset, today, month, rows=False):
+    """`queryset` with `listed`, `light` and `percent_shown` (and, for `rows`, the listing's
+    level and deadline): as of `today`, or, given a `month` (the dashboard's
+    ?as_of=YYYY-MM), as the dashboard counted them for that month: judged on its last day
+    (today while it runs), with the percent reported by then and the listings active that
+    day."""
+    today = today or timezone.localdate()
+    if month is None:
+        day, percent = today, F("percent")
+        active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
+    else:
+        day, percent = as_of(month, today), percent_as_of(month)
+        active = listed_at(day)
+    queryset = queryset.annotate(listed=Exists(active), percent_shown=percent)
+    if rows:
+        queryset = queryset.annotate(
+            listing_level=Subquery(active.values("level")[:1]),
+            listing_deadline=Subquery(active.values("deadline")[:1]),
+        )
+    if month is None:
+        return with_lights(queryset, day)
+    return with_lights(queryset, day, percent=F("percent_shown"))
+
+
+#: the indicators of each row, with their latest values (the ledger's 量化指标 column)
+INDICATORS = Prefetch("indicators", queryset=Indicator.objects.order_by("number"))
+
+
+def task_keys(today=None, month=None):
     """Tasks with only what TaskFilter filters and sorts on (listed, light, light_rank):
     cheap to build and to run over every task of a plan; `rows_page` then fetches the
-    page's rows from `task_rows`."""
-    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
-    queryset = Task.objects.annotate(listed=Exists(active))
-    return _light_rank(with_lights(queryset, today or timezone.localdate()))
+    page's rows from `task_rows`. `month`: lights as of that month (see `_as_of`)."""
+    return _light_rank(_as_of(Task.objects.all(), today, month))
 
 
 def task_view(today=None):
@@ -64,11 +111,12 @@ def task_view(today=None):
     return with_lights(queryset, today or timezone.localdate())
 
 
-def task_rows(today=None):
-    """Tasks with what every list row shows: light, listing, last report month, 催办 count.
+def task_rows(today=None, month=None):
+    """Tasks with what every list row shows: light, listing, last report month, 催办 count,
+    the number of automatic reminders and the latest indicator values. `month`: light,
+    listing and percent as of that month (see `_as_of`).
 
     Related rows are counted with subqueries (one query for the whole page)."""
-    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
     reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
     urgings = (
         Urging.objects.filter(task=OuterRef("pk"))
@@ -92,16 +140,35 @@ def task_rows(today=None):
     queryset = Task.objects.select_related(
         "project", "linked_project", "lead_department", "responsible_leader"
     ).annotate(
-        listed=Exists(active),
-        listing_level=Subquery(active.values("level")[:1]),
-        listing_deadline=Subquery(active.values("deadline")[:1]),
         last_report_month=Subquery(reports.order_by("-month").values("month")[:1]),
         last_progress=Subquery(reports.order_by("-month").values("progress")[:1]),
         last_submitted_at=Subquery(reports.order_by("-month").values("submitted_at")[:1]),
         urging_count=Subquery(urgings, output_field=IntegerField()),
         reminder_count=Subquery(reminders, output_field=IntegerField()),
     )
-    return _light_rank(with_lights(queryset, today or timezone.localdate()))
+    return _light_rank(_as_of(queryset, today, month, rows=True))
+
+
+def text_match(value):
+    """Tasks whose code is `value`, or whose title or text, reports (not drafts: they are
+    the department's own until submitted) or 批示 and their answers contain it.
+
+    A substring match (icontains) on every database: Chinese has no word breaks, so
+    PostgreSQL's full-text search would miss 融资 in 提升融资环境. On PostgreSQL the pg_trgm
+    indexes of migration 0011 (issue 11) serve the reports' and 批示' columns."""
+    reports = MonthlyReport.objects.exclude(status=ReportStatus.DRAFT).filter(
+        Q(progress__icontains=value) | Q(problems__icontains=value) | Q(next_steps__icontains=value)
+    )
+    instructions = Instruction.objects.filter(
+        Q(text__icontains=value) | Q(response__icontains=value)
+    )
+    return (
+        Q(code=value)
+        | Q(title__icontains=value)
+        | Q(text__icontains=value)
+        | Q(pk__in=reports.values("task_id"))
+        | Q(pk__in=instructions.values("task_id"))
+    )
 
 
 class QuickSelect(forms.Select):
@@ -171,7 +238,22 @@ class TaskFilter(django_filters.FilterSet):
         ],
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
-    q = django_filters.CharFilter(label="关键词", method="filter_text")
+    q = django_filters.CharFilter(
+        label="关键词",
+        method="filter_text",
+        help_text="在任务标题、原文、月度进展报告和领导批示中查找。",
+        widget=forms.TextInput(attrs={"placeholder": "标题、原文、进展、批示"}),
+    )
+    as_of = django_filters.CharFilter(
+        label="灯号截至",
+        method="filter_noop",
+        validators=[
+            RegexValidator(MONTH_RE, "请按“年-月”格式填写，如 2012-06。"),
+            validate_month,
+        ],
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        help_text="留空按今日计算灯号；填写月份则按该月（与督查看板一致）。",
+    )
     sort = django_filters.ChoiceFilter(
         label="排序", choices=list(SORT_LABELS.items()), method="filter_noop", empty_label="编号"
     )
@@ -234,7 +316,7 @@ class TaskFilter(django_filters.FilterSet):
         value = value.strip()[:100]
         if not value:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(text__icontains=value) | Q(code=value))
+        return queryset.filter(text_match(value))
 
     @property
     def ordering(self):
@@ -249,25 +331,34 @@ class TaskFilter(django_filters.FilterSet):
 def filter_tasks(params, today=None):
     """The TaskFilter bound to `params` (a QueryDict) over `task_keys`: `.qs` is the
     matching tasks, sorted, with light and listed only; the rows come from `rows_page` or
-    `all_rows`."""
-    return TaskFilter(params, queryset=task_keys(today))
+    `all_rows`. With ?as_of=YYYY-MM the lights are those of that month, as the dashboard
+    counted them (`filterset.lights_month` is then that month, and `lights_day` the day judged)."""
+    today = today or timezone.localdate()
+    month = parse_month(params.get("as_of", "")) if params is not None else None
+    filterset = TaskFilter(params, queryset=task_keys(today, month))
+    filterset.lights_month = month
+    filterset.lights_day = as_of(month, today) if month else None
+    return filterset
 
 
-def rows_page(filterset, number, per_page, today=None):
+def rows_page(filterset, number, per_page, today=None, indicators=False):
     """The page `number` of a `filter_tasks` filterset, in two queries plus the count: the
     ids of the page (filter, sort and LIMIT over the lean `task_keys`), then the `task_rows`
     of those ids. Selecting every row annotation over all matching tasks before the sort
     and LIMIT cost ten times as much."""
     page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
-    rows = task_rows(today).filter(pk__in=ids).defer("text").order_by()
+    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).defer("text").order_by()
+    if indicators:  # one query more, for the page's rows
+        rows = rows.prefetch_related(INDICATORS)
     by_id = {task.pk: task for task in rows}
     page.object_list = [by_id[pk] for pk in ids]
     return page
 
 
 def all_rows(filterset, today=None):
-    """Every `task_rows` row matching a `filter_tasks` filterset, in its order (the ledger
-    export: one query)."""
+    """Every `task_rows` row matching a `filter_tasks` filterset, in its order, with its
+    indicators (the ledger export: one query, and one per 1,000 rows for the indicators)."""
     ids = filterset.qs.values("pk")
-    return task_rows(today).filter(pk__in=ids).defer("text").order_by(*filterset.ordering)
+    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).defer("text")
+    return rows.prefetch_related(INDICATORS).order_by(*filterset.ordering)

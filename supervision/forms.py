@@ -511,10 +511,12 @@ class PlanCorrectionsForm(forms.Form):
     False); one too large for those gets none, and is imported as parsed and corrected in the
     admin afterwards (`editable` is False)."""
 
-    def __init__(self, *args, rows, department_choices, units=(), **kwargs):
+    def __init__(self, *args, rows, department_choices, units=(), proposals=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = rows
         self.units = list(units)
+        # unit → department id whose name differs only by a prefix or suffix: pre-selected
+        self.proposals = proposals or {}
         self.unit_names = {
             label.removesuffix("（已停用）")
             for _group, options in department_choices
@@ -526,11 +528,15 @@ class PlanCorrectionsForm(forms.Form):
         self.editable = limit is None or needed <= limit
         self.measures_editable = limit is None or needed + FIELDS_PER_MEASURE * measures <= limit
         for index, name in enumerate(self.units if self.editable else []):
+            proposed = self.proposals.get(name)
             self.fields[f"unit_{index}"] = forms.ChoiceField(
                 label=name,
                 required=False,
                 choices=[("", f"新建单位“{name}”"), *department_choices],
-                initial="",
+                initial=str(proposed) if proposed else "",
+                help_text="名称仅差前缀或后缀，建议对应所选单位；确认导入后记为别名。"
+                if proposed
+                else "",
                 error_messages={"invalid_choice": "所选单位不存在，请从列表中重新选择。"},
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )

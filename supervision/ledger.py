@@ -31,7 +31,8 @@ from core.excel import (
 
 from .access import Action
 from .choices import Light, ListingLevel, ReportStatus, TaskStatus
-from .filters import task_rows
+from .dashboard import indicator_shown
+from .filters import INDICATORS, task_rows
 from .models import MonthlyReport, Task
 from .reporting import EDITABLE, refusal, report_errors, save_report
 
@@ -66,7 +67,9 @@ LEDGER_COLUMNS = [
     Column("灯号", 8, "highlight"),
     Column("挂牌级别", 12),
     Column("催办次数", 9, "number"),
+    Column("自动提醒次数", 11, "number"),
     Column("最近报送", 12, "date"),
+    Column("量化指标（最新值）", 40, "longtext"),
 ]
 REPORT_COLUMNS = [
     *LEDGER_COLUMNS,
@@ -94,8 +97,20 @@ HEADER_KEYS = {
 # --- writing ---------------------------------------------------------------------------------
 
 
+def indicator_text(task):
+    """The task's indicators with their latest reported values, from the prefetched
+    `task.indicators` (filters.INDICATORS): '金融机构 ≥ 10家：4家（2012-06）；…'."""
+    parts = []
+    for indicator in task.indicators.all():
+        value = indicator_shown(indicator, indicator.actual)
+        when = f"（{indicator.as_of_month:%Y-%m}）" if value and indicator.as_of_month else ""
+        parts.append(f"{indicator}：{value or '未报'}{when}")
+    return "；".join(parts)
+
+
 def ledger_values(task):
-    """The ledger columns of a task from `filters.task_rows` (same order as LEDGER_COLUMNS)."""
+    """The ledger columns of a task from `filters.task_rows` (same order as LEDGER_COLUMNS),
+    the columns of the web ledger (templates/supervision/ledger.html)."""
     return [
         task.pk,
         task.group_title,
@@ -105,11 +120,13 @@ def ledger_values(task):
         str(task.responsible_leader) if task.responsible_leader else "",
         task.due_date,
         task.last_progress or "",
-        task.percent,
+        task.percent_shown,
         Light(task.light).label,
         ListingLevel(task.listing_level).label if task.listing_level else "",
         task.urging_count or 0,
+        task.reminder_count or 0,
         local_date(task.last_submitted_at),
+        indicator_text(task),
     ]
 
 
@@ -142,6 +159,7 @@ def department_tasks(department, month, today=None):
     )
     return (
         task_rows(today)
+        .prefetch_related(INDICATORS)
         .filter(lead_department=department, year=month.year)
         .exclude(status=TaskStatus.CLOSED)
         .annotate(

@@ -7,6 +7,7 @@ same shape. The management commands and the import page call these and nothing e
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -48,6 +49,8 @@ __all__ = [
 
 #: the office's own prefixes and the level prefixes a document may put before a unit's name
 UNIT_PREFIX_RE = re.compile(r"^(?:[市省区县]政府办公[厅室]|[市省区县]政府|办公[厅室]|[市省区县])")
+#: the shortest name (after unit_key) a unit as written is proposed to match by prefix/suffix
+MIN_PROPOSAL_CHARS = 3
 #: full and short forms of the usual government bodies, each mapped to one spelling
 UNIT_SYNONYMS = [
     ("发展和改革委员会", "发改委"),
@@ -162,6 +165,27 @@ class UnitResolver:
 
     def name(self, written):
         return self.department_name(written) or written
+
+    def proposal(self, written):
+        """For a unit no department matches: the existing department whose name differs from
+        it only by a prefix or a suffix (青岛市金融工作办公室, 行政审批服务处（市民中心）), the
+        closest when several do; None if none or a tie. Only proposed (the import review
+        page pre-selects it and remembers the admin's choice as an alias), never applied
+        silently."""
+        key = unit_key(written)
+        found = []
+        for other, name in self.by_key.items():
+            short, long = sorted((key, other), key=len)
+            if (
+                len(short) >= MIN_PROPOSAL_CHARS
+                and short != long
+                and (long.startswith(short) or long.endswith(short))
+            ):
+                found.append((len(long) - len(short), name))
+        found.sort()
+        if not found or (len(found) > 1 and found[0][0] == found[1][0]):
+            return None
+        return found[0][1]
 
 
 def apply_remembered_corrections(tree, sha, structure=None):
@@ -356,6 +380,9 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    # by model name ("project", "task", "measure", "indicator", "plan")
+    created_kinds: Counter = field(default_factory=Counter)
+    updated_kinds: Counter = field(default_factory=Counter)
     kept: list = field(default_factory=list)  # tasks gone from the file but holding progress
     unplaced: list = field(default_factory=list)
     new_departments: list = field(default_factory=list)
@@ -395,19 +422,37 @@ class _Writer:
 
     def sync(self, instance, values):
         """Create or update `instance` with `values`; counts what it did."""
+        kind = instance._meta.model_name
         if instance.pk is None:
             for key, value in values.items():
                 setattr(instance, key, value)
             instance.save()
+            instance._created_now = True  # its partners are part of the creation, no update
             self.result.created += 1
+            self.result.created_kinds[kind] += 1
             return instance
         changed = [k for k, v in values.items() if getattr(instance, k) != v]
         if changed:
             for key in changed:
                 setattr(instance, key, values[key])
             instance.save()
-            self.result.updated += 1
+            self.updated(instance)
         return instance
+
+    def updated(self, instance):
+        self.result.updated += 1
+        self.result.updated_kinds[instance._meta.model_name] += 1
+
+    def set_partners(self, instance, partners):
+        """Set the partner departments (ids) of a task or measure the document names; an
+        update only for one that existed before this import."""
+        if not partners:
+            return
+        if getattr(instance, "_created_now", False):
+            instance.partner_departments.set(partners)
+        elif set(instance.partner_departments.values_list("pk", flat=True)) != partners:
+            instance.partner_departments.set(partners)
+            self.updated(instance)
 
     def delete(self, instance):
         instance.delete()
@@ -491,9 +536,7 @@ def _sync_tasks(writer, project, parent, nodes, existing):
             values["lead_suggested"] = guessed
         writer.sync(task, values)
         partners = {writer.department(n).pk for n in node.get("partner_departments", [])}
-        if partners and set(task.partner_departments.values_list("pk", flat=True)) != partners:
-            task.partner_departments.set(partners)
-            writer.result.updated += 1
+        writer.set_partners(task, partners)
         _sync_measures(writer, task, node.get("measures", []))
         _sync_indicators(writer, task, node.get("indicators", []))
         children = {t.number: t for t in task.children.all()}
@@ -520,9 +563,7 @@ def _sync_measures(writer, task, nodes):
             values["due_date"] = _date(node.get("due"))
         writer.sync(measure, values)
         partners = {writer.department(n).pk for n in node.get("partner_departments", [])}
-        if partners and set(measure.partner_departments.values_list("pk", flat=True)) != partners:
-            measure.partner_departments.set(partners)
-            writer.result.updated += 1
+        writer.set_partners(measure, partners)
     for measure in existing.values():
         writer.delete(measure)
 
@@ -701,6 +742,7 @@ class Review:
     projects: list = field(default_factory=list)  # (project node, [Row])
     rows: list = field(default_factory=list)
     units: list = field(default_factory=list)  # units named that match no department
+    proposals: dict = field(default_factory=dict)  # unit → department id, by prefix/suffix
     leaving: int = 0  # stored tasks that the document no longer has
     same_source: bool = False
 
@@ -798,13 +840,19 @@ def build_review(tree, source, departments):
     review.leaving = len(set(stored) - {row.code for row in review.rows})
     names = {d.name for d in departments}
     review.units = unknown_units(tree, known=names)
+    if review.units:
+        resolver = UnitResolver()
+        for unit in review.units:
+            proposed = resolver.proposal(unit)
+            if proposed in by_name:
+                review.proposals[unit] = by_name[proposed].pk
     return review
 
 
 # --- views ---------------------------------------------------------------------------------
 
 
-def apply_corrections(plan, corrections):
+def apply_corrections(plan, corrections, result=None):
     """Save each corrected task and measure through its model, so that the history names the
     user. `corrections`: {task code: {"title", "lead_department_id", "lead_suggested",
     "due_date", "partners": [unit names]}, "code/n": {"lead": unit name, "partners": [...]}}.
@@ -815,7 +863,7 @@ def apply_corrections(plan, corrections):
     tasks = Task.objects.filter(project__plan=plan, code__in=codes).select_related(
         "project", "parent"
     )
-    departments = _Departments()
+    departments = _Departments(result)
     count = 0
     for task in tasks:
         values = dict(corrections.get(task.code, {}))
@@ -860,8 +908,8 @@ class _Departments:
     """Unit names chosen on the review page → department ids (created as apply_plan would,
     for a unit the document names that is not yet a department)."""
 
-    def __init__(self):
-        self.writer = _Writer(ImportResult())
+    def __init__(self, result=None):
+        self.writer = _Writer(result or ImportResult())
 
     def ids(self, names):
         return [self.writer.department(name).pk for name in names]
@@ -908,7 +956,7 @@ def import_reviewed(tree, source, unit_mappings, changes, departments, review, s
                 alias=name[:100], defaults={"department_id": department_id}
             )
         result = apply_plan(tree, source_text=source)
-        corrected = apply_corrections(result.plan, changes)
+        corrected = apply_corrections(result.plan, changes, result)
         if structure or remembered_structure(sha):
             PlanCorrection.objects.update_or_create(
                 source_sha256=sha,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import actions, bulletins, dashboard, items, ledger, plans, reports, scores, tasks
+from .views import dossier as dossier_views
 
 urlpatterns = [
     path("", tasks.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("tasks/<int:pk>/report/<str:month>/review/", reports.report_review, name="report_review"),
     path("tasks/<int:pk>/partner/<str:month>/", actions.partner_note, name="partner_note"),
     path("tasks/<int:pk>/history/", tasks.task_history, name="task_history"),
+    path("tasks/<int:pk>/export.docx", dossier_views.task_export_docx, name="task_export_docx"),
     path("tasks/<int:pk>/listing/", actions.task_listing, name="task_listing"),
     path("tasks/<int:pk>/remind/", actions.task_remind, name="task_remind"),
     path("tasks/<int:pk>/close/", items.task_close, name="task_close"),

@@ -21,6 +21,13 @@ from ..models import MonthClose, Plan
 def _plan_and_month(request, plans):
     """The plan and month asked for by ?month=YYYY-MM, or the default; None, error if bad."""
     raw = request.GET.get("month")
+    year = request.GET.get("year")
+    if not raw and year:  # the year selector: that year's latest month with data
+        plan = next((p for p in plans if str(p.year) == year), None)
+        if plan is None:
+            return None, None, f"没有 {year[:4]} 年的工作计划。"
+        plan, month = dashboard.default_month([plan])
+        return plan, month, None
     if not raw:
         plan, month = dashboard.default_month(plans)
         return plan, month, None
@@ -56,6 +63,9 @@ def _render(request, plans, plan, month, reopen_form, status=200):
     closed = {m: c for m, c in closes.items() if c.is_closed}
     figures, snapshot = dashboard.figures_for(plan, month, closed)
     months = dashboard.plan_months(plan)
+    # this year against last year, where the office has both plans (3 queries, cached)
+    previous = next((p for p in plans if p.year == plan.year - 1), None)
+    last_year = dashboard.cached_year_trend(previous, month.month) if previous else None
     return render(
         request,
         "supervision/dashboard.html",
@@ -71,6 +81,9 @@ def _render(request, plans, plan, month, reopen_form, status=200):
             "reopen_form": reopen_form,
             "month_label": cn_month(month),
             "cards": cards.cards_for(request.user, month),
+            "previous": previous,
+            "last_year": last_year,
+            "compared": dashboard.compare_years(figures["trend"], last_year),
         },
         status=status,
     )
@@ -160,6 +173,7 @@ def _public(request, close, month):
             "close": close,
             # Live, not the snapshot: only approved reports, a returned one withdrawn at once.
             "items": dashboard.public_items(close.plan, close.month) if close else [],
+            "listings": dashboard.public_listings(close.plan, close.month) if close else [],
             "month": close.month if close else month,
             "months": months,
             "cards": cards.public_cards(close.month if close else month) if close or month else [],

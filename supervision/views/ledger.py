@@ -49,10 +49,11 @@ def ledger(request):
     require(request.user, Action.LEDGER)
     today = timezone.localdate()
     filterset = filter_tasks(request.GET, today)
-    page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today)
+    page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today, indicators=True)
     records = summaries([task.pk for task in page.object_list], today)
     for task in page.object_list:
         task.records = records.get(task.pk, [])
+        task.indicator_text = sheets.indicator_text(task)
         light = Light(task.light)
         task.light_label = light.label
         task.light_css = f"bg-{LIGHT_CSS[light]}" + (" text-dark" if light == Light.YELLOW else "")

@@ -37,6 +37,8 @@ from ..planio import (
 )
 
 LIST_LIMIT = 10  # tasks named one by one in the result messages
+RESULT_KEY = "plan_import_done"  # the session's summary of the last confirmation
+KINDS = [("task", "任务", "项"), ("measure", "具体措施", "条"), ("indicator", "量化指标", "个")]
 
 
 @login_required
@@ -48,7 +50,8 @@ def plan_import(request):
     if request.method == "POST":
         return preview_import(request)
     form = PlanUploadForm(initial={"year": timezone.localdate().year})
-    return render(request, "supervision/plan_import.html", {"form": form})
+    done = request.session.pop(RESULT_KEY, None)  # what the last confirmation did, once
+    return render(request, "supervision/plan_import.html", {"form": form, "done": done})
 
 
 def preview_import(request):
@@ -82,7 +85,10 @@ def fresh_review(request, tree, source, *, own_plan, structure):
     departments, choices = load_departments()
     review = build_review(tree, source, departments)
     corrections = PlanCorrectionsForm(
-        rows=review.rows, department_choices=choices, units=review.units
+        rows=review.rows,
+        department_choices=choices,
+        units=review.units,
+        proposals=review.proposals,
     )
     return render_review(request, review, source_form, corrections)
 
@@ -146,7 +152,11 @@ def confirm_import(request):
     departments, choices = load_departments()
     review = build_review(tree, source, departments)
     corrections = PlanCorrectionsForm(
-        request.POST, rows=review.rows, department_choices=choices, units=review.units
+        request.POST,
+        rows=review.rows,
+        department_choices=choices,
+        units=review.units,
+        proposals=review.proposals,
     )
     if not corrections.is_valid():
         return render_review(request, review, source_form, corrections)
@@ -168,7 +178,28 @@ def confirm_import(request):
         structure=source_form.cleaned_data.get("structure") or "",
     )
     report_result(request, result, corrected)
+    request.session[RESULT_KEY] = summary(result, corrected)
     return redirect("plan_import")
+
+
+def summary(result, corrected):
+    """What the import created and changed, for the page after the redirect (JSON-able)."""
+    plan = result.plan
+    return {
+        "year": plan.year,
+        "title": plan.title,
+        "plan_new": bool(result.created_kinds["plan"]),
+        "created": [
+            {"label": label, "unit": unit, "count": result.created_kinds[kind]}
+            for kind, label, unit in KINDS
+        ],
+        "projects": result.created_kinds["project"],
+        "updated": result.updated,
+        "deleted": result.deleted,
+        "corrected": corrected,
+        "departments": list(result.new_departments),
+        "unplaced": Task.objects.filter(project__plan=plan, lead_department=None).count(),
+    }
 
 
 def refused(request, source_form):
@@ -182,10 +213,16 @@ def refused(request, source_form):
 def report_result(request, result, corrected):
     """The ImportResult as Chinese messages for the page after the redirect."""
     plan = result.plan
+    made = "、".join(
+        f"{label} {result.created_kinds[kind]} {unit}"
+        for kind, label, unit in KINDS
+        if result.created_kinds[kind]
+    )
     messages.success(
         request,
-        f"已导入{plan.year}年计划《{plan.title}》：新增 {result.created} 条，"
-        f"更新 {result.updated} 条，删除 {result.deleted} 条记录"
+        f"已导入{plan.year}年计划《{plan.title}》：新增 {result.created} 条"
+        + (f"（{made}）" if made else "")
+        + f"，更新 {result.updated} 条，删除 {result.deleted} 条记录"
         + (f"；按核对意见修改了 {corrected} 项任务" if corrected else "")
         + "。"
         + ("" if result.changed or corrected else "内容与上次导入相同，未作改动。"),

@@ -20,7 +20,7 @@ SMALL_PLAN = """2031年督查工作要点
 
 @pytest.fixture
 def demo_data(transactional_db):
-    load_demo(out=lambda *a: None)
+    load_demo(year=2012, out=lambda *a: None)
 
 
 def test_report_review_listing_ledger_instruction_and_import(

@@ -1,19 +1,31 @@
 """load_demo: accounts with their roles, the seed plan, progress, and safe to run twice."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from freezegun import freeze_time
 
 from core.roles import Role
-from supervision.choices import ReportStatus
-from supervision.models import Instruction, Listing, Milestone, MonthlyReport, Task, User
+from supervision.choices import Light, ReportStatus
+from supervision.filters import task_keys
+from supervision.models import (
+    Instruction,
+    Listing,
+    Milestone,
+    MonthClose,
+    MonthlyReport,
+    Plan,
+    Task,
+    User,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def load():
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--year", "2012", stdout=StringIO())
 
 
 def test_demo_accounts_have_their_roles_and_departments(settings):
@@ -68,3 +80,32 @@ def test_load_demo_twice_is_safe():
     assert (Task.objects.count(), MonthlyReport.objects.count(), User.objects.count()) == counts
     task.refresh_from_db()
     assert task.percent == 77  # an edit made since the first run survives
+
+
+@freeze_time("2026-11-20 01:00:00")
+def test_demo_of_the_current_year_reports_up_to_last_month_and_shows_every_light():
+    call_command("load_demo", stdout=StringIO())  # default: the current year
+    plan = Plan.objects.get()
+    assert plan.year == 2026
+    months = set(MonthlyReport.objects.values_list("month", flat=True))
+    assert max(months) == date(2026, 10, 1) and min(months) == date(2026, 1, 1)
+    assert not Task.objects.filter(due_date__year=2012).exists()
+    lights = set(task_keys(date(2026, 11, 20)).values_list("light", flat=True))
+    assert {Light.GREEN, Light.YELLOW, Light.RED} <= lights
+    assert MonthClose.objects.filter(plan=plan).count() == 9  # January to September
+    listing = Listing.objects.get()
+    assert listing.listed_at.date() == date(2026, 9, 3)  # in the last closed month
+    assert listing.deadline == date(2026, 12, 1)
+
+
+def test_demo_of_2012_keeps_the_plans_own_year():
+    load()  # --year 2012
+    assert Plan.objects.get().year == 2012
+    assert max(MonthlyReport.objects.values_list("month", flat=True)) == date(2012, 6, 1)
+    assert MonthClose.objects.count() == 5
+    assert Listing.objects.get().deadline == date(2012, 9, 30)
+
+
+def test_load_demo_refuses_a_silly_year():
+    with pytest.raises(CommandError, match="年度"):
+        call_command("load_demo", "--year", "12", stdout=StringIO())

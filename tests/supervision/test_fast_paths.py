@@ -13,6 +13,7 @@ import pytest
 from django import forms
 from django.http import QueryDict
 from django.test.html import parse_html
+from django.utils import timezone
 from freezegun import freeze_time
 
 from core.months import month_end
@@ -171,8 +172,9 @@ def fresh_trend(plan, month):
         on_time = sum(
             1 for r in reports if r.month == first and r.submitted_at <= report_deadline(first)
         )
-        # a month's reports are judged once their deadline has passed by the day shown
-        judged = due and report_deadline(first).date() <= month_end(month)
+        # a month's reports are judged once their deadline has passed (today, whatever the
+        # month shown: issue 11, a closed month's on-time share was never known)
+        judged = due and report_deadline(first).date() <= timezone.localdate()
         trend.append(
             (first.isoformat(), average, round(100 * on_time / due, 1) if judged else None)
         )

@@ -230,10 +230,10 @@ def test_ledger_query_count_is_pinned(client, django_assert_max_num_queries):
     client.force_login(supervisor)
     # 1 session, 2 user, 3 the user's groups (roles), 4 count for the paginator,
     # 5 the ids of the page (filter and sort only), 6 the page's tasks with all annotations,
-    # 7 the navbar's unread notices count, 8-10 the filter form's choices (plans, projects,
-    # departments), 11 the records other apps keep for the page's tasks (core/task_records.py:
-    # one UNION ALL over every source)
-    with django_assert_max_num_queries(11):
+    # 7 the page's indicators (the 量化指标 column), 8 the navbar's unread notices count,
+    # 9-11 the filter form's choices (plans, projects, departments), 12 the records other apps
+    # keep for the page's tasks (core/task_records.py: one UNION ALL over every source)
+    with django_assert_max_num_queries(12):
         response = client.get(LEDGER)
     assert response.content.decode().count("进展") >= 50
 
@@ -243,8 +243,9 @@ def test_xlsx_query_count_is_pinned(client, django_assert_max_num_queries):
     client.force_login(supervisor)
     # 1 session, 2 user (with its department), 3 the user's groups (roles), 4 the plan years
     # (the year filter's choices and default), 5 all tasks with all annotations (one
-    # iterator query; the other filter choices are not rendered)
-    with django_assert_max_num_queries(5):
+    # iterator query; the other filter choices are not rendered), 6 their indicators (one
+    # query per 1,000 rows)
+    with django_assert_max_num_queries(6):
         response = client.get(LEDGER_XLSX)
         drain(response)
 
@@ -265,7 +266,7 @@ def test_xlsx_reads_back(client, demo):
     assert workbook.sheetnames == ["督查台账"]
     sheet = workbook["督查台账"]
     assert sheet["A1"].value == "督查台账（2012年7月10日导出）"
-    assert "A1:M1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
     assert sheet.freeze_panes == "A3"
     header = [c.value for c in sheet[2]]
     assert header[:4] == ["任务ID", "工程", "编号", "任务"]

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from supervision.planio import (
     PlanParseError,
+    UnitResolver,
     apply_plan,
     read_plan,
     read_plan_file,
@@ -59,9 +60,11 @@ class Command(BaseCommand):
         )
         if not result.changed:
             self.stdout.write("内容与上次导入相同，未作改动。")
+        resolver = UnitResolver()
         for name in result.new_departments:
             self.stdout.write(
                 f"新建单位：{name}（文档写明、系统中尚无；如系已有单位的别称，可在导入页面选择对应单位）"
+                + self.proposed(resolver, name)
             )
         suggested = [(code, title) for code, title, guessed in result.leads if guessed]
         if suggested:
@@ -76,6 +79,13 @@ class Command(BaseCommand):
             for code, title in result.unplaced:
                 self.stdout.write(f"  {code} {title}")
 
+    @staticmethod
+    def proposed(resolver, name):
+        other = resolver.proposal(name)
+        if not other or other == name:
+            return ""
+        return f"；名称与已有单位“{other}”仅差前缀或后缀，如系同一单位，请在后台“单位别名”中登记"
+
     def write_outline(self, tree):
         self.stdout.write(f"{tree['year']}年 {tree['title']}")
         for project in tree["projects"]:
@@ -83,8 +93,11 @@ class Command(BaseCommand):
                 f"{project['number']}. {project['title']}（{len(project['tasks'])} 项任务）"
             )
             self.write_tasks(project["tasks"], f"{project['number']}.", 1)
+        resolver = UnitResolver()
         for name in unknown_units(tree):
-            self.stdout.write(f"系统中尚无的单位（导入时将新建）：{name}")
+            self.stdout.write(
+                f"系统中尚无的单位（导入时将新建）：{name}" + self.proposed(resolver, name)
+            )
         unplaced = unplaced_tasks(tree)
         if unplaced:
             self.stdout.write(f"未确定牵头单位的任务 {len(unplaced)} 项：")
