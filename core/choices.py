@@ -24,3 +24,4 @@ class ReminderKind(models.TextChoices):
     RETURNED = "returned", "退回未重报"
     MANUAL = "manual", "人工催办"
     INSTRUCTION = "instruction", "领导批示"
+    SUBMITTED = "submitted", "月报待审核"

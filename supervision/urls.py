@@ -25,6 +25,7 @@ urlpatterns = [
         actions.milestone_update,
         name="milestone_update",
     ),
+    path("reviews/", reports.reviews, name="reviews"),
     path("reports/", reports.department_reports_latest, name="department_reports_latest"),
     path("reports/<str:month>/", reports.department_reports, name="department_reports"),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),

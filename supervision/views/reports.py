@@ -6,20 +6,26 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import can
-from core.months import cn_month, month_or_404
+from core.months import cn_month, month_or_404, parse_month
 
 from .. import reporting
-from ..access import Action, get_task, require_department_reporter
+from ..access import (
+    REASONS,
+    Action,
+    get_task,
+    require_action,
+    require_department_reporter,
+)
 from ..choices import ReportStatus
 from ..forms import (
     ReportForm,
     ReturnForm,
 )
 from ..models import MonthlyReport, Plan, Task
+from ..reporting import ReportLocked
 
 
 def _refused(request, month, reason, task=None):
@@ -48,26 +54,40 @@ def _save(request, page, form):
     return None
 
 
+SESSION_MONTH = "report_month"  # the month the user last chose to file, for the session
+
+
+def remember_month(request, month):
+    request.session[SESSION_MONTH] = f"{month:%Y-%m}"
+
+
+def remembered_month(request, months):
+    """The month the user chose earlier in the session, if it is one of `months`."""
+    chosen = parse_month(request.session.get(SESSION_MONTH) or "")
+    return chosen if chosen in months else None
+
+
 @login_required
 def report_form(request, pk, month, return_form=None):
-    """The monthly report of a task: draft, submit; read-only once submitted.
-    `return_form` is the head's bound return form when it came back with errors."""
+    """The monthly report of a task: its department drafts and submits it, its head reviews
+    it, and whoever may read the task reads it. `return_form` is the head's bound return
+    form when it came back with errors."""
     user = request.user
     month = month_or_404(month)
     task = get_task(user, pk)
     can_edit = can(user, Action.REPORT, task)
-    if not can_edit and not can(user, Action.REVIEW, task):
-        raise PermissionDenied("只有牵头单位的承办人员可以填报本任务的月度进展。")
     refused = reporting.refusal(task, month)
-    if refused:
+    if refused and (can_edit or reporting.is_future(month)):
         return _refused(request, month, refused, task)
+    if can_edit:
+        remember_month(request, month)
     page = reporting.ReportPage.load(task, month)
     editable = can_edit and page.editable
     form_kwargs = {"indicators": page.indicators, "previous_percent": page.previous_percent}
     status = 400 if return_form is not None else 200
     if request.method == "POST" and return_form is None:
         if not editable:
-            raise PermissionDenied(reporting.ReportLocked.message)
+            raise PermissionDenied(REASONS[Action.REPORT] if not can_edit else ReportLocked.message)
         form = ReportForm(request.POST, **form_kwargs)
         status = _save(request, page, form) if form.is_valid() else 400
         if status is None:
@@ -76,6 +96,7 @@ def report_form(request, pk, month, return_form=None):
             return redirect("report_form", pk=task.pk, month=f"{month:%Y-%m}")
     else:
         form = ReportForm(initial=page.initial(), **form_kwargs)
+    can_review = can(user, Action.REVIEW, task)
     context = {
         "task": task,
         "month": month,
@@ -83,10 +104,12 @@ def report_form(request, pk, month, return_form=None):
         "previous": page.previous,
         "form": form,
         "editable": editable,
-        "can_review": can(user, Action.REVIEW, task)
-        and page.report.status == ReportStatus.SUBMITTED,
+        "can_edit": can_edit,
+        "can_review": can_review and page.report.status == ReportStatus.SUBMITTED,
         "return_form": return_form or ReturnForm(),
         "values": [(i, page.values.get(i.pk)) for i in page.indicators],
+        "next_task": reporting.next_open_task(page.report, user) if can_edit else None,
+        "queue_count": reporting.review_queue(user).count() if can_review else 0,
     }
     return render(request, "supervision/report_form.html", context, status=status)
 
@@ -113,20 +136,76 @@ def report_review(request, pk, month):
         messages.error(request, "只能审核已提交的报告。")
     except reporting.OwnReport as refused:
         messages.error(request, refused.message)
+    if request.POST.get("next") == "reviews":
+        return redirect("reviews")
     return redirect("report_form", pk=task.pk, month=f"{month:%Y-%m}")
 
 
 @login_required
+def reviews(request):
+    """/reviews/: every report waiting for the head (an admin: all), oldest first, each with
+    its text, to approve (several at once) or return with a reason, on one page."""
+    user = request.user
+    require_action(user, Action.REVIEWS)
+    queue = reporting.review_queue(user).select_related(
+        "task__project__plan", "task__lead_department", "submitted_by"
+    )
+    if request.method == "POST":
+        return _review_post(request, queue)
+    context = {"reports": list(queue), "department": user.department}
+    return render(request, "supervision/reviews.html", context)
+
+
+def _review_post(request, queue):
+    """Approve the ticked reports, or return one with the reason typed beside it."""
+    user = request.user
+    returning = request.POST.get("return")
+    if returning:
+        report = get_object_or_404(queue, pk=returning)
+        form = ReturnForm({"reason": request.POST.get(f"reason_{report.pk}", "")})
+        if not form.is_valid():
+            messages.error(request, f"退回{report}：请填写退回原因。")
+            return redirect("reviews")
+        try:
+            reporting.return_report(report, user=user, reason=form.cleaned_data["reason"])
+        except ReportLocked:
+            messages.error(request, f"{report}：只能退回已提交的报告。")
+        else:
+            messages.success(request, f"已退回{report}，承办人员将收到通知。")
+        return redirect("reviews")
+    ids = request.POST.getlist("report")
+    if request.POST.get("approve"):
+        ids = [request.POST["approve"]]
+    chosen = list(queue.filter(pk__in=[i for i in ids if i.isdigit()]))
+    if not chosen:
+        messages.error(request, "请先勾选要审核通过的报告。")
+        return redirect("reviews")
+    approved, refused = reporting.approve_reports(chosen, user=user)
+    if approved:
+        messages.success(request, f"已审核通过 {len(approved)} 份报告。")
+    for report, reason in refused.items():
+        messages.error(request, f"{report}：{reason}")
+    return redirect("reviews")
+
+
+@login_required
 def department_reports_latest(request):
-    """The department page of the latest month one can report on (this month, or December
-    of the latest plan when that plan's year is over)."""
+    """本月月报: the department page of the month the user chose earlier in the session, else
+    the earliest month still unreported or returned, else the month due now (the previous
+    month until the report due day), in the latest plan the department leads tasks of."""
     plans = Plan.objects.order_by("-year")
-    if request.user.department_id:
-        own = plans.filter(projects__tasks__lead_department_id=request.user.department_id)
+    department_id = request.user.department_id
+    if department_id:
+        own = plans.filter(projects__tasks__lead_department_id=department_id)
         plans = own if own.exists() else plans
     plan = plans.first()
     months = reporting.months_of_plan(plan.year) if plan else []
-    month = months[-1] if months else timezone.localdate().replace(day=1)
+    if not months:
+        month = reporting.due_month()
+    else:
+        slots = reporting.department_slots(department_id, plan.year)
+        due = min(reporting.due_month(), months[-1])
+        month = remembered_month(request, months) or reporting.first_open(slots, due) or due
     return redirect("department_reports", month=f"{month:%Y-%m}")
 
 
@@ -173,6 +252,7 @@ def department_reports(request, month):
     require_department_reporter(user, "只有承办单位的人员可以批量填报。")
     if reporting.is_future(month):
         return _refused(request, month, "不能填报未来月份的进展。")
+    remember_month(request, month)
     posted = request.POST if request.method == "POST" else None
     rows = []
     for page in department_pages(user.department_id, month):
@@ -198,7 +278,7 @@ def department_reports(request, month):
             return redirect("department_reports", month=f"{month:%Y-%m}")
     context = {
         "month": month,
-        "months": reporting.months_of_plan(month.year),
+        "slots": reporting.department_slots(user.department_id, month.year),
         "rows": rows,
         "any_editable": any(r["page"].editable for r in rows),
         "department": user.department,
