@@ -176,6 +176,8 @@ def _review_post(request, queue):
     ids = request.POST.getlist("report")
     if request.POST.get("approve"):
         ids = [request.POST["approve"]]
+    if request.POST.get("all"):  # every report the page showed, none submitted since
+        ids = request.POST.getlist("shown")
     chosen = list(queue.filter(pk__in=[i for i in ids if i.isdigit()]))
     if not chosen:
         messages.error(request, "请先勾选要审核通过的报告。")
