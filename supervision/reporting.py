@@ -400,6 +400,14 @@ def first_open(slots, until):
     return next((s.month for s in slots if s.is_open and s.month <= until), None)
 
 
+def month_to_offer(slots, today=None):
+    """The month to send someone to file: the earliest still open up to the month due now
+    (the previous month until the due day), else the earliest open after it, else the last."""
+    due = due_month(today)
+    latest = slots[-1].month
+    return first_open(slots, min(due, latest)) or first_open(slots, latest) or latest
+
+
 def task_slots(task, reports, today=None):
     """The month bar of a task from its reports (loaded by the caller)."""
     statuses = {}

@@ -193,8 +193,7 @@ def _review_post(request, queue):
 @login_required
 def department_reports_latest(request):
     """本月月报: the department page of the month the user chose earlier in the session, else
-    the earliest month still unreported or returned, else the month due now (the previous
-    month until the report due day), in the latest plan the department leads tasks of."""
+    reporting.month_to_offer, in the latest plan the department leads tasks of."""
     plans = Plan.objects.order_by("-year")
     department_id = request.user.department_id
     if department_id:
@@ -206,8 +205,7 @@ def department_reports_latest(request):
         month = reporting.due_month()
     else:
         slots = reporting.department_slots(department_id, plan.year)
-        due = min(reporting.due_month(), months[-1])
-        month = remembered_month(request, months) or reporting.first_open(slots, due) or due
+        month = remembered_month(request, months) or reporting.month_to_offer(slots)
     return redirect("department_reports", month=f"{month:%Y-%m}")
 
 

@@ -95,15 +95,12 @@ def render_detail(request, pk, forms=None, status=200):
 
 def _report_month(request, slots):
     """The month the task page offers to file: the one the user chose earlier in the
-    session if it is still open, else the earliest month still unreported or returned, else
-    the month due now (the previous month until the due day)."""
-    open_months = [s.month for s in slots if s.is_open]
-    months = [s.month for s in slots]
-    if not months:
+    session if it is still open, else reporting.month_to_offer."""
+    if not slots:
         return None
+    open_months = [s.month for s in slots if s.is_open]
     chosen = remembered_month(request, open_months)
-    due = min(reporting.due_month(), months[-1])
-    return chosen or reporting.first_open(slots, due) or due
+    return chosen or reporting.month_to_offer(slots)
 
 
 @login_required

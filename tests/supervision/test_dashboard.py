@@ -379,3 +379,28 @@ def test_dashboard_and_public_query_counts_do_not_grow(client, plan, queries):
     client.post("/dashboard/close/", {"month": "2030-05"})
     client.logout()
     assert queries(client, "/public/2030-05/") == public_small
+
+
+@freeze_time(NOW)
+def test_a_month_closes_only_after_the_month_before(client, plan):
+    """Issue 11: months close in order, and closing (like lifting a listing) asks first."""
+    MonthClose.objects.filter(month=date(2030, 4, 1)).update(is_closed=False)
+    client.force_login(plan["sup"])
+    response = client.post("/dashboard/close/", {"month": "2030-05"}, follow=True)
+    assert "请先关账2030年4月" in response.content.decode()
+    assert not MonthClose.objects.filter(month=date(2030, 5, 1)).exists()
+    with pytest.raises(ValueError, match="请先关账2030年5月"):
+        close_month(plan["plan"], date(2030, 6, 1), plan["sup"])
+    client.post("/dashboard/close/", {"month": "2030-04"})
+    client.post("/dashboard/close/", {"month": "2030-05"})
+    closed = MonthClose.objects.filter(is_closed=True).values_list("month", flat=True)
+    assert sorted(closed) == [date(2030, m, 1) for m in range(1, 6)]
+    # January has no month before it in the plan
+    MonthClose.objects.all().delete()
+    assert close_month(plan["plan"], date(2030, 1, 1), plan["sup"]).is_closed
+
+    body = client.get("/dashboard/?month=2030-02").content.decode()
+    assert 'id="close-month" data-confirm="确认关账2030年2月' in body
+    listed = plan["tasks"][4]
+    body = client.get(f"/tasks/{listed.pk}/listing/").content.decode()
+    assert 'data-confirm="确认摘牌' in body
