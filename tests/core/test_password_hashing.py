@@ -2,7 +2,8 @@
 next sign-in (issue 11, item 13)."""
 
 import pytest
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
+from django.utils.module_loading import import_string
 
 from core.roles import Role
 from qingdao_office import settings as project
@@ -13,8 +14,21 @@ pytestmark = pytest.mark.django_db
 
 
 def test_argon2_comes_first():
-    assert project.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    first = import_string(project.PASSWORD_HASHERS[0])
+    assert issubclass(first, Argon2PasswordHasher)
+    assert (first.memory_cost, first.time_cost, first.parallelism) == (19 * 1024, 2, 1)
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in project.PASSWORD_HASHERS
+
+
+def test_a_hash_with_djangos_default_argon2_parameters_is_upgraded(client, settings):
+    settings.PASSWORD_HASHERS = project.PASSWORD_HASHERS
+    user = make_user("heavy", Role.STAFF, make_department())
+    user.password = Argon2PasswordHasher().encode("s3cret-pass-11", "saltsaltsalt")
+    user.save()
+    assert "m=102400" in user.password
+    client.post("/accounts/login/", {"username": "heavy", "password": "s3cret-pass-11"})
+    user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in user.password
 
 
 def test_a_pbkdf2_hash_is_upgraded_to_argon2_at_sign_in(client, settings):
@@ -25,7 +39,7 @@ def test_a_pbkdf2_hash_is_upgraded_to_argon2_at_sign_in(client, settings):
     response = client.post("/accounts/login/", {"username": "old", "password": "s3cret-pass-11"})
     assert response.status_code == 302
     user.refresh_from_db()
-    assert user.password.startswith("argon2$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password("s3cret-pass-11")
     # a wrong password neither signs in nor rewrites the hash
     stored = user.password
