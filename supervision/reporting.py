@@ -169,6 +169,13 @@ class ReportPage:
     def editable(self):
         return self.report.status in EDITABLE
 
+    @property
+    def is_copy(self):
+        """Whether the report still to submit is the unchanged copy of last month's text."""
+        progress = (self.report.progress or "").strip()
+        last = (self.previous.progress or "").strip() if self.previous else ""
+        return self.editable and bool(progress) and progress == last
+
     def initial(self):
         initial = {name: getattr(self.report, name) for name in REPORT_FIELDS}
         initial["version"] = self.report.version

@@ -105,6 +105,7 @@ def report_form(request, pk, month, return_form=None):
         "form": form,
         "editable": editable,
         "can_edit": can_edit,
+        "is_copy": editable and page.is_copy,
         "can_review": can_review and page.report.status == ReportStatus.SUBMITTED,
         "return_form": return_form or ReturnForm(),
         "values": [(i, page.values.get(i.pk)) for i in page.indicators],
@@ -281,6 +282,7 @@ def department_reports(request, month):
         "slots": reporting.department_slots(user.department_id, month.year),
         "rows": rows,
         "any_editable": any(r["page"].editable for r in rows),
+        "copies": sum(r["page"].is_copy for r in rows),
         "department": user.department,
     }
     return render(request, "supervision/department_reports.html", context, status=status)

@@ -57,6 +57,13 @@ def test_report_review_listing_ledger_instruction_and_import(
         assert cell["width"] > 150
     staff.get_by_role("link", name="填报").first.click()
     month_url = staff.url
+    fits(staff)
+    # the form is prefilled with last month's text: submitting it unchanged asks first
+    asked = []
+    staff.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    staff.get_by_role("button", name="提交审核").click()
+    assert asked and "与上月报告相同" in asked[0]
+    assert staff.url == month_url and staff.locator("#copy-warning").count() == 1
     staff.fill("#id_progress", "本月召开银企对接会，新引进金融机构2家。")
     staff.fill("#id_percent", "65")
     staff.get_by_role("button", name="提交审核").click()

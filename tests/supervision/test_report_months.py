@@ -37,14 +37,13 @@ def office():
 
 
 def report(task, month, status, **extra):
+    values = {"progress": f"{month}月进展：{task.title}", "percent": 10 * month, **extra}
     return MonthlyReport.objects.create(
         task=task,
         month=date(2030, month, 1),
-        progress=f"{month}月进展：{task.title}",
-        percent=10 * month,
         status=status,
         submitted_at=datetime(2030, month + 1, 2, tzinfo=TZ),
-        **extra,
+        **values,
     )
 
 
@@ -211,3 +210,22 @@ def test_month_bars_cost_constant_queries(client, office, django_assert_max_num_
     assert count_queries(django_assert_max_num_queries, client, url, at_most=40) == few
     many_dept = count_queries(django_assert_max_num_queries, client, "/reports/2030-06/", 40)
     assert many_dept == few_dept
+
+
+@freeze_time("2030-07-20 10:00:00+08:00")
+def test_an_unchanged_copy_of_last_months_text_is_flagged_on_both_pages(client, office):
+    t1, t2, t3 = office["tasks"]
+    for task in (t1, t2, t3):
+        report(task, 5, ReportStatus.APPROVED)
+    report(t2, 6, ReportStatus.DRAFT, progress="6月的新进展")
+    client.force_login(office["staff"])
+    body = client.get(f"/tasks/{t1.pk}/report/2030-06/").content.decode()
+    assert 'id="copy-warning"' in body  # prefilled from May, not yet changed
+    assert 'data-confirm-unchanged="#id_progress"' in body
+    body = client.get(f"/tasks/{t2.pk}/report/2030-06/").content.decode()
+    assert 'id="copy-warning"' not in body and "data-confirm-unchanged" not in body
+    body = client.get("/reports/2030-06/").content.decode()
+    assert body.count('copy-warning">与上月相同<') == 2  # t1 and t3, not t2
+    assert "有 2 项任务的本月进展仍与上月报告完全相同" in body
+    assert 'data-confirm-unchanged=".copy-row textarea[name$=progress]"' in body
+    assert "js/confirm.js" in body
