@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.html import format_html
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
@@ -96,7 +98,9 @@ def month_close(request):
         except ValueError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{cn_month(month)}已关账，数据已冻结并向社会公开。")
+            public = reverse("public_month", args=[f"{month:%Y-%m}"])
+            done = "{}已关账，数据已冻结并向社会公开：<a href=\"{}\">查看公开页面</a>。"
+            messages.success(request, format_html(done, cn_month(month), public))
     return redirect(f"/dashboard/?month={month:%Y-%m}")
 
 

@@ -392,7 +392,9 @@ def test_a_month_closes_only_after_the_month_before(client, plan):
     with pytest.raises(ValueError, match="请先关账2030年5月"):
         close_month(plan["plan"], date(2030, 6, 1), plan["sup"])
     client.post("/dashboard/close/", {"month": "2030-04"})
-    client.post("/dashboard/close/", {"month": "2030-05"})
+    body = client.post("/dashboard/close/", {"month": "2030-05"}, follow=True).content.decode()
+    assert '2030年5月已关账，数据已冻结并向社会公开：<a href="/public/2030-05/">' in body
+    assert 'id="nav-public"' in body  # /public/ is in the navigation
     closed = MonthClose.objects.filter(is_closed=True).values_list("month", flat=True)
     assert sorted(closed) == [date(2030, m, 1) for m in range(1, 6)]
     # January has no month before it in the plan
