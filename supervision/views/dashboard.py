@@ -99,7 +99,7 @@ def month_close(request):
             messages.error(request, str(error))
         else:
             public = reverse("public_month", args=[f"{month:%Y-%m}"])
-            done = "{}已关账，数据已冻结并向社会公开：<a href=\"{}\">查看公开页面</a>。"
+            done = '{}已关账，数据已冻结并向社会公开：<a href="{}">查看公开页面</a>。'
             messages.success(request, format_html(done, cn_month(month), public))
     return redirect(f"/dashboard/?month={month:%Y-%m}")
 
