@@ -6,7 +6,8 @@ chromium through Playwright), against a running server with the demo loaded:
 Two accounts of one department leading 6 tasks (the demo's 机关党委) are made first:
 `python manage.py shell -c "from bench.write_timings import make_accounts; make_accounts()"`.
 The staff member files the month each task page offers for all 6 tasks through the task
-pages; the head then approves the 6 reports. Loads are the documents the browser loaded
+pages; the head then approves the 6 reports; supervisor1 sends 3 催办 from the overdue list
+(the ledger filtered to red). Loads are the documents the browser loaded
 (redirects followed count once); clicks are the clicks and ticks the user made. Sign-in is
 not counted. A measurement, not a test."""
 
@@ -95,12 +96,41 @@ def head_approves_six(browser, base):
     return tally
 
 
+def supervisor_chases_three(browser, base):
+    page = signed_in(browser, base, "supervisor1")
+    tally = Tally(page)
+    overdue = f"{base}/supervision/ledger/?light=red"
+    page.goto(overdue)  # the overdue list
+    links = page.locator("#ledger-table a[href^='/tasks/']")
+    urls = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")[:3]
+    if page.locator("#bulk-remind").count():
+        for url in urls:
+            tally.clicks += 1
+            page.locator(f"input[form=bulk-remind][value='{url.split('/')[2]}']").check()
+        tally.click(page.get_by_role("button", name="催办所勾选的任务"))
+        assert "发出催办" in page.content()
+        return tally
+    for n, url in enumerate(urls):
+        if n:
+            tally.clicks += 1  # back to the list
+            page.goto(overdue)
+        tally.click(page.locator(f"#ledger-table a[href='{url}']"))
+        tally.click(page.get_by_role("button", name="立即催办"))
+        assert "发出催办" in page.content()
+    return tally
+
+
 def main():
     base = sys.argv[1].rstrip("/")
-    wanted = sys.argv[2:] or ["staff", "head"]
+    wanted = sys.argv[2:] or ["staff", "head", "supervisor"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless"])
-        for name, scenario in (("staff", staff_files_six), ("head", head_approves_six)):
+        scenarios = [
+            ("staff", staff_files_six),
+            ("head", head_approves_six),
+            ("supervisor", supervisor_chases_three),
+        ]
+        for name, scenario in scenarios:
             if name in wanted:
                 tally = scenario(browser, base)
                 print(f"{name}: {tally.loads} page loads, {tally.clicks} clicks")

@@ -35,6 +35,7 @@ urlpatterns = [
     path("public/<str:month>/", dashboard.public_month, name="public_month"),
     path("supervision/ledger/", ledger.ledger, name="ledger"),
     path("supervision/ledger.xlsx", ledger.ledger_xlsx, name="ledger_xlsx"),
+    path("supervision/remind/", actions.bulk_remind, name="bulk_remind"),
     path("reports/<str:month>/sheet.xlsx", ledger.report_sheet, name="report_sheet"),
     path("reports/<str:month>/upload/", ledger.report_upload, name="report_upload"),
 ]
