@@ -25,7 +25,6 @@ from ..forms import (
     ReturnForm,
 )
 from ..models import MonthlyReport, Plan, Task
-from ..reporting import ReportLocked
 
 
 def _refused(request, month, reason, task=None):
@@ -87,7 +86,9 @@ def report_form(request, pk, month, return_form=None):
     status = 400 if return_form is not None else 200
     if request.method == "POST" and return_form is None:
         if not editable:
-            raise PermissionDenied(REASONS[Action.REPORT] if not can_edit else ReportLocked.message)
+            raise PermissionDenied(
+                REASONS[Action.REPORT] if not can_edit else reporting.ReportLocked.message
+            )
         form = ReportForm(request.POST, **form_kwargs)
         status = _save(request, page, form) if form.is_valid() else 400
         if status is None:
@@ -137,8 +138,6 @@ def report_review(request, pk, month):
         messages.error(request, "只能审核已提交的报告。")
     except reporting.OwnReport as refused:
         messages.error(request, refused.message)
-    if request.POST.get("next") == "reviews":
-        return redirect("reviews")
     return redirect("report_form", pk=task.pk, month=f"{month:%Y-%m}")
 
 
@@ -151,29 +150,40 @@ def reviews(request):
     queue = reporting.review_queue(user).select_related(
         "task__project__plan", "task__lead_department", "submitted_by"
     )
-    if request.method == "POST":
-        return _review_post(request, queue)
-    context = {"reports": list(queue), "department": user.department}
-    return render(request, "supervision/reviews.html", context)
-
-
-def _review_post(request, queue):
-    """Approve the ticked reports, or return one with the reason typed beside it."""
-    user = request.user
-    returning = request.POST.get("return")
-    if returning:
-        report = get_object_or_404(queue, pk=returning)
-        form = ReturnForm({"reason": request.POST.get(f"reason_{report.pk}", "")})
-        if not form.is_valid():
-            messages.error(request, f"退回{report}：请填写退回原因。")
+    errors, status = {}, 200
+    if request.method == "POST" and request.POST.get("return"):
+        errors = _return_from_queue(request, queue)
+        if not errors:
             return redirect("reviews")
-        try:
-            reporting.return_report(report, user=user, reason=form.cleaned_data["reason"])
-        except ReportLocked:
-            messages.error(request, f"{report}：只能退回已提交的报告。")
-        else:
-            messages.success(request, f"已退回{report}，承办人员将收到通知。")
+        status = 400
+    elif request.method == "POST":
+        _approve_from_queue(request, queue)
         return redirect("reviews")
+    reasons = request.POST if errors else {}
+    rows = [(r, reasons.get(f"reason_{r.pk}", ""), errors.get(r.pk)) for r in queue]
+    context = {"rows": rows, "department": user.department}
+    return render(request, "supervision/reviews.html", context, status=status)
+
+
+def _return_from_queue(request, queue):
+    """Return the report whose 退回 was pressed with the reason typed beside it; {report pk:
+    message} when the reason is missing (the page shows it beside the field)."""
+    returning = request.POST["return"]
+    report = get_object_or_404(queue, pk=returning if returning.isdigit() else 0)
+    form = ReturnForm({"reason": request.POST.get(f"reason_{report.pk}", "")})
+    if not form.is_valid():
+        return {report.pk: "退回时请填写退回原因。"}
+    try:
+        reporting.return_report(report, user=request.user, reason=form.cleaned_data["reason"])
+    except reporting.ReportLocked:
+        messages.error(request, f"{report}：只能退回已提交的报告。")
+    else:
+        messages.success(request, f"已退回{report}，承办人员将收到通知。")
+    return {}
+
+
+def _approve_from_queue(request, queue):
+    """Approve the one report whose button was pressed, the ticked ones, or all shown."""
     ids = request.POST.getlist("report")
     if request.POST.get("approve"):
         ids = [request.POST["approve"]]
@@ -182,13 +192,12 @@ def _review_post(request, queue):
     chosen = list(queue.filter(pk__in=[i for i in ids if i.isdigit()]))
     if not chosen:
         messages.error(request, "请先勾选要审核通过的报告。")
-        return redirect("reviews")
-    approved, refused = reporting.approve_reports(chosen, user=user)
+        return
+    approved, refused = reporting.approve_reports(chosen, user=request.user)
     if approved:
         messages.success(request, f"已审核通过 {len(approved)} 份报告。")
     for report, reason in refused.items():
         messages.error(request, f"{report}：{reason}")
-    return redirect("reviews")
 
 
 @login_required

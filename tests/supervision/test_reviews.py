@@ -165,10 +165,18 @@ def test_approve_all_shown_one_and_a_foreign_id_does_nothing(client, office):
 @freeze_time(NOW)
 def test_return_from_the_queue_needs_a_reason(client, office):
     report = submitted(office["tasks"][0], office["staff"], 2)
+    other = submitted(office["tasks"][1], office["staff"], 3)
     client.force_login(office["head"])
-    response = client.post("/reviews/", {"return": str(report.pk)}, follow=True)
-    assert "请填写退回原因" in response.content.decode()
+    data = {"return": str(report.pk), f"reason_{other.pk}": "正在写的原因"}
+    response = client.post("/reviews/", data)
+    body = response.content.decode()
+    assert response.status_code == 400  # the page again, the message beside the field
+    field = f'id="reason-{report.pk}" rows="1" maxlength="2000" class="form-control'
+    assert f"{field} form-control-sm is-invalid" in body
+    assert "退回时请填写退回原因" in body
+    assert "正在写的原因</textarea>" in body  # what was typed elsewhere is kept
     assert MonthlyReport.objects.get(pk=report.pk).status == ReportStatus.SUBMITTED
+    assert client.post("/reviews/", {"return": "abc"}).status_code == 404
     data = {"return": str(report.pk), f"reason_{report.pk}": "数据有误。"}
     client.post("/reviews/", data)
     report.refresh_from_db()
