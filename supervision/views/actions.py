@@ -23,6 +23,7 @@ from ..forms import (
     RemindForm,
 )
 from ..models import Instruction, Milestone, Task
+from .reports import posted_ids
 from .tasks import render_detail
 
 
@@ -98,7 +99,7 @@ def bulk_remind(request):
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
         back = reverse("ledger")
-    ids = [i for i in request.POST.getlist("task") if i.isdigit()]
+    ids = posted_ids(request.POST.getlist("task"))
     tasks = Task.objects.filter(pk__in=ids).select_related("lead_department").order_by("path")
     form = RemindForm(request.POST)
     if not ids or not form.is_valid():

@@ -53,6 +53,11 @@ def _save(request, page, form):
     return None
 
 
+def posted_ids(values):
+    """The record ids among posted `values`: whole numbers a database key can hold."""
+    return [int(v) for v in values if v.isdecimal() and len(v) <= 18]
+
+
 SESSION_MONTH = "report_month"  # the month the user last chose to file, for the session
 
 
@@ -168,8 +173,7 @@ def reviews(request):
 def _return_from_queue(request, queue):
     """Return the report whose 退回 was pressed with the reason typed beside it; {report pk:
     message} when the reason is missing (the page shows it beside the field)."""
-    returning = request.POST["return"]
-    report = get_object_or_404(queue, pk=returning if returning.isdigit() else 0)
+    report = get_object_or_404(queue, pk=next(iter(posted_ids([request.POST["return"]])), 0))
     form = ReturnForm({"reason": request.POST.get(f"reason_{report.pk}", "")})
     if not form.is_valid():
         return {report.pk: "退回时请填写退回原因。"}
@@ -189,7 +193,7 @@ def _approve_from_queue(request, queue):
         ids = [request.POST["approve"]]
     if request.POST.get("all"):  # every report the page showed, none submitted since
         ids = request.POST.getlist("shown")
-    chosen = list(queue.filter(pk__in=[i for i in ids if i.isdigit()]))
+    chosen = list(queue.filter(pk__in=posted_ids(ids)))
     if not chosen:
         messages.error(request, "请先勾选要审核通过的报告。")
         return

@@ -210,3 +210,24 @@ def test_approving_asks_once_before_it_acts(client, office):
     assert "js/confirm.js" in queue
     page = client.get(f"/tasks/{report.task_id}/report/2030-06/").content.decode()
     assert 'data-confirm="确认审核通过2030年6月进展报告' in page
+
+
+NASTY = ["", "abc", "-1", "1e999", "１２", "²", "9" * 40, "<script>"]
+
+
+@freeze_time(NOW)
+@pytest.mark.parametrize("value", NASTY)
+def test_the_queue_survives_nasty_ids(client, office, value):
+    report = submitted(office["tasks"][0], office["staff"], 2)
+    client.force_login(office["head"])
+    for data in (
+        {"approve": value},
+        {"bulk": "1", "report": [value]},
+        {"all": "1", "shown": [value]},
+        {"return": value, f"reason_{report.pk}": "x"},
+    ):
+        assert client.post("/reviews/", data).status_code in (302, 400, 404)
+    client.force_login(make_user("sup", Role.SUPERVISOR))
+    response = client.post("/supervision/remind/", {"task": [value], "message": value})
+    assert response.status_code == 302
+    assert MonthlyReport.objects.get(pk=report.pk).status == ReportStatus.SUBMITTED
