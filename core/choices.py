@@ -27,3 +27,4 @@ class ReminderKind(models.TextChoices):
     WARNING = "warning", "预警"
     WORKFLOW = "workflow", "办理通知"  # 节点 and 办结 steps waiting for someone
     BULLETIN = "bulletin", "督查通报"
+    SUBMITTED = "submitted", "月报待审核"

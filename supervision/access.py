@@ -9,7 +9,7 @@ confirm 办结. Leaders write 批示. Admins do everything (core.access).
 
 from django.core.exceptions import PermissionDenied
 
-from core.access import can, get_or_404, has_role, policy, require
+from core.access import DENIED, can, get_or_404, has_role, policy, require
 from core.files import FILE_ACTION, FILE_DELETE_ACTION
 from core.roles import Role
 
@@ -40,6 +40,25 @@ class Action:
     BULLETINS = "bulletins"  # read the issued 督查通报
     BULLETIN = "bulletin"  # generate, edit and issue 督查通报
     SCORES = "scores"  # 目标绩效考核 (heads: their own department's)
+    REVIEWS = "reviews"  # the review queue (/reviews/)
+
+
+# What a 403 says for each action: the rule the user did not meet (core/views.py shows it).
+REASONS = {
+    Action.REPORT: "只有牵头单位的承办人员可以填报本任务的月度进展。",
+    Action.PARTNER: "只有配合单位的人员可以填写本任务的配合工作情况。",
+    Action.REVIEW: "只有牵头单位的处室负责人可以审核本任务的月报。",
+    Action.MILESTONE: "只有牵头单位的人员可以更新本任务的节点。",
+    Action.LIST: "只有督查人员可以挂牌督办。",
+    Action.REMIND: "只有督查人员可以催办。",
+    Action.CLOSE: "只有督查人员可以确认办结或关账。",
+    Action.INSTRUCT: "只有领导可以作出批示。",
+    Action.ANSWER: "只有牵头单位的人员可以报送批示落实情况。",
+    Action.LEDGER: "只有督查人员和领导可以查看督查台账。",
+    Action.DASHBOARD: "只有督查人员和领导可以查看督查看板。",
+    Action.IMPORT: "只有系统管理员可以导入工作计划。",
+    Action.REVIEWS: "只有处室负责人可以审核本处室的月报。",
+}
 
 
 def leads(user, task):
@@ -77,7 +96,14 @@ def office_actions(user, action, obj=None):
         return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD)
     if action == Action.BULLETIN:
         return has_role(user, Role.SUPERVISOR)
+    if action == Action.REVIEWS:
+        return has_role(user, Role.HEAD) and bool(user.department_id)
     return None
+
+
+def require_action(user, action):
+    """`core.access.require` for an office-wide action, saying why (REASONS) on a 403."""
+    require(user, action, message=REASONS.get(action, DENIED))
 
 
 def require_department_reporter(user, message):
@@ -126,8 +152,10 @@ def task_record_actions(user, action, record):
     return task_actions(user, action, record.task)
 
 
-def get_task(user, pk, action=Action.VIEW, queryset=None, message="无权执行此操作。"):
-    """The task `pk` if `user` may do `action` on it: 404 if missing, 403 if forbidden."""
+def get_task(user, pk, action=Action.VIEW, queryset=None, message=None):
+    """The task `pk` if `user` may do `action` on it: 404 if missing, 403 (saying why,
+    REASONS) if forbidden."""
+    message = message or REASONS.get(action, DENIED)
     queryset = queryset if queryset is not None else Task.objects.all()
     queryset = queryset.select_related("project__plan", "lead_department").prefetch_related(
         "partner_departments"

@@ -33,6 +33,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, Lead, Least
 from django.utils import timezone
 
+from core.months import cn_month, previous_month
+
 from .choices import Light, ReportStatus, Source, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
@@ -655,6 +657,12 @@ def close_month(plan, month, user):
     close = MonthClose.objects.select_for_update().filter(plan=plan, month=month).first()
     if close and close.is_closed:
         raise ValueError("该月份已关账。")
+    before = previous_month(month)
+    if (
+        month.month > 1
+        and not MonthClose.objects.filter(plan=plan, month=before, is_closed=True).exists()
+    ):
+        raise ValueError(f"请先关账{cn_month(before)}：月份须按先后顺序关账。")
     data = month_figures(plan, month, public=True)
     now = timezone.now()
     if close is None:

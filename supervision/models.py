@@ -626,6 +626,9 @@ class MonthlyReport(TrackedModel):
     def __str__(self):
         return f"{self.task.code} {self.month:%Y-%m}"
 
+    def get_absolute_url(self):
+        return reverse("report_form", args=[self.task_id, f"{self.month:%Y-%m}"])
+
 
 class IndicatorValue(TrackedModel):
     """An indicator's value as reported in a monthly report."""

@@ -32,6 +32,7 @@ from .models import (
 )
 from .plan_files import read_plan_file
 from .plan_parser import PlanParseError, decode_plan_bytes, merge_tasks, parse_plan, split_task
+from .signals import one_bump
 
 __all__ = [
     "ImportResult",
@@ -478,11 +479,19 @@ def _has_progress(task):
     )
 
 
-@transaction.atomic
 def apply_plan(tree, source_text=""):
     """Write `tree` (as read_plan gives it). A second run with the same tree changes nothing;
     an edited tree updates rows in place; tasks that left the file are deleted only when
-    nothing has been reported on them, otherwise kept and listed in the result."""
+    nothing has been reported on them, otherwise kept and listed in the result. The plan's
+    dashboard figures go stale once, at the end, not once per row (signals.one_bump)."""
+    with one_bump(set()) as written:
+        result = _apply_plan(tree, source_text)
+        written.add(result.plan.pk)
+    return result
+
+
+@transaction.atomic
+def _apply_plan(tree, source_text):
     result = ImportResult()
     writer = _Writer(result)
     plan = Plan.objects.filter(year=tree["year"]).first() or Plan(year=tree["year"])
@@ -534,12 +543,13 @@ def _sync_tasks(writer, project, parent, nodes, existing):
         if named and (task.pk is None or not task.lead_department_id or not guessed):
             values["lead_department"] = writer.department(named)
             values["lead_suggested"] = guessed
+        new = task.pk is None  # nothing hangs on it yet: no lookups of what it holds
         writer.sync(task, values)
         partners = {writer.department(n).pk for n in node.get("partner_departments", [])}
         writer.set_partners(task, partners)
-        _sync_measures(writer, task, node.get("measures", []))
-        _sync_indicators(writer, task, node.get("indicators", []))
-        children = {t.number: t for t in task.children.all()}
+        _sync_measures(writer, task, node.get("measures", []), new)
+        _sync_indicators(writer, task, node.get("indicators", []), new)
+        children = {} if new else {t.number: t for t in task.children.all()}
         _sync_tasks(writer, project, task, node.get("tasks", []), children)
     for task in existing.values():
         _retire_task(writer, task)
@@ -552,8 +562,8 @@ def _retire_task(writer, task):
         writer.delete(task)
 
 
-def _sync_measures(writer, task, nodes):
-    existing = {m.number: m for m in task.measures.all()}
+def _sync_measures(writer, task, nodes, new=False):
+    existing = {} if new else {m.number: m for m in task.measures.all()}
     for node in nodes:
         measure = existing.pop(node["number"], None) or Measure(task=task, number=node["number"])
         values = {"text": node["text"]}
@@ -568,8 +578,8 @@ def _sync_measures(writer, task, nodes):
         writer.delete(measure)
 
 
-def _sync_indicators(writer, task, nodes):
-    existing = {i.number: i for i in task.indicators.all()}
+def _sync_indicators(writer, task, nodes, new=False):
+    existing = {} if new else {i.number: i for i in task.indicators.all()}
     for number, node in enumerate(nodes, start=1):
         indicator = existing.pop(number, None) or Indicator(task=task, number=number)
         writer.sync(

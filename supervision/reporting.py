@@ -18,9 +18,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.access import has_role, is_admin
 from core.choices import ReminderKind
 from core.files import attach
-from core.months import months_between, next_month
+from core.months import cn_month, months_between, next_month, previous_month
 from core.notify import notify
 from core.roles import Role
 
@@ -63,6 +64,14 @@ class OwnReport(Exception):
     """Nobody approves a report they submitted themselves."""
 
     message = "不能审核通过自己报送的报告，请由本处室其他负责人审核。"
+
+
+def due_month(today=None):
+    """The month whose report is due now: until the report due day (REPORT_DUE_DAY, the 5th)
+    the previous month, from then on this month."""
+    today = today or timezone.localdate()
+    this = today.replace(day=1)
+    return previous_month(this) if today.day <= settings.REPORT_DUE_DAY else this
 
 
 def report_due_date(month):
@@ -161,6 +170,13 @@ class ReportPage:
     def editable(self):
         return self.report.status in EDITABLE
 
+    @property
+    def is_copy(self):
+        """Whether the report still to submit is the unchanged copy of last month's text."""
+        progress = (self.report.progress or "").strip()
+        last = (self.previous.progress or "").strip() if self.previous else ""
+        return self.editable and bool(progress) and progress == last
+
     def initial(self):
         initial = {name: getattr(self.report, name) for name in REPORT_FIELDS}
         initial["version"] = self.report.version
@@ -238,7 +254,22 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
     attach(report, uploads, user)
     if submit:
         _apply_to_task(report)
+        _notify_reviewers(report, user)
     return report
+
+
+def _notify_reviewers(report, user):
+    """A submitted (or resubmitted) report is announced to its department's heads; the notice
+    opens the report, where they approve or return it."""
+    heads = [h for h in department_staff(report.task.lead_department, (Role.HEAD,)) if h != user]
+    notify(
+        heads,
+        kind=ReminderKind.SUBMITTED,
+        subject=f"月报待审核：{report.task.code} {report.task.title}（{report.month:%Y-%m}）",
+        body=f"{user}报送了{cn_month(report.month)}进展报告，请审核。",
+        key=f"submitted:{report.pk}:{report.version}",
+        about=report,
+    )
 
 
 def _save_indicator_value(report, indicator, value, submit):
@@ -292,7 +323,7 @@ def return_report(report, *, user, reason):
             subject=f"月报被退回：{report.task.code} {report.task.title}（{report.month:%Y-%m}）",
             body=f"{user}退回了您报送的{report.month.year}年{report.month.month}月进展报告。退回原因：{reason}",
             key=f"returned:{report.pk}:{report.version}",
-            about=report.task,
+            about=report,
         )
     return report
 
@@ -325,3 +356,126 @@ def months_of_plan(task_or_year, today=None):
     today = today or timezone.localdate()
     year = task_or_year if isinstance(task_or_year, int) else task_or_year.year
     return months_between(date(year, 1, 1), min(today.replace(day=1), date(year, 12, 1)))
+
+
+class MonthState:
+    """What the month bar shows of a month (the task page, the department page)."""
+
+    MISSING = "missing"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    LABELS = {
+        MISSING: "未报",
+        DRAFT: "草稿",
+        SUBMITTED: "已提交",
+        RETURNED: "已退回",
+        APPROVED: "已审核",
+    }
+    OPEN = {MISSING, DRAFT, RETURNED}  # still to file
+    # A department's month takes the state of its least advanced task.
+    ORDER = [RETURNED, MISSING, DRAFT, SUBMITTED, APPROVED]
+
+
+@dataclass
+class MonthSlot:
+    month: date
+    state: str
+
+    @property
+    def label(self):
+        return MonthState.LABELS[self.state]
+
+    @property
+    def is_open(self):
+        return self.state in MonthState.OPEN
+
+
+def month_slots(months, statuses, tasks=1):
+    """[MonthSlot] of `months`: `statuses` maps a month to the report statuses stored for it
+    (one per task that has a report), `tasks` is how many tasks should report."""
+    slots = []
+    for month in months:
+        found = list(statuses.get(month, ()))
+        found += [MonthState.MISSING] * max(tasks - len(found), 0)
+        state = min(found, key=MonthState.ORDER.index) if found else MonthState.APPROVED
+        slots.append(MonthSlot(month, state))
+    return slots
+
+
+def first_open(slots, until):
+    """The earliest month of `slots` still to file (unreported, draft or returned) up to the
+    month `until`, or None."""
+    return next((s.month for s in slots if s.is_open and s.month <= until), None)
+
+
+def month_to_offer(slots, today=None):
+    """The month to send someone to file: the earliest still open up to the month due now
+    (the previous month until the due day), else the earliest open after it, else the last."""
+    due = due_month(today)
+    latest = slots[-1].month
+    return first_open(slots, min(due, latest)) or first_open(slots, latest) or latest
+
+
+def task_slots(task, reports, today=None):
+    """The month bar of a task from its reports (loaded by the caller)."""
+    statuses = {}
+    for report in reports:
+        statuses.setdefault(report.month, []).append(report.status)
+    return month_slots(months_of_plan(task, today), statuses)
+
+
+def department_slots(department_id, year, today=None):
+    """The month bar of the department page: each month of `year` in the state of its least
+    advanced task (2 queries)."""
+    tasks = Task.objects.filter(lead_department_id=department_id, project__plan__year=year)
+    rows = MonthlyReport.objects.filter(task__in=tasks).values_list("month", "status")
+    statuses = {}
+    for month, status in rows:
+        statuses.setdefault(month, []).append(status)
+    return month_slots(months_of_plan(year, today), statuses, tasks.count())
+
+
+def next_open_task(report, user):
+    """The next task (in plan order, after this one) that `user`'s department leads and has
+    not yet filed `report`'s month, for "next task of this month"; or None (1 query)."""
+    if not user.department_id:
+        return None
+    filed = MonthlyReport.objects.filter(month=report.month).exclude(status__in=EDITABLE)
+    candidates = (
+        Task.objects.filter(
+            lead_department_id=user.department_id, project__plan__year=report.month.year
+        )
+        .exclude(status=TaskStatus.CLOSED)
+        .exclude(pk__in=filed.values("task_id"))
+        .exclude(pk=report.task_id)
+        .order_by("path")
+    )
+    tasks = list(candidates.only("pk", "path", "number", "title"))
+    later = [t for t in tasks if t.path > report.task.path]
+    return (later or tasks or [None])[0]
+
+
+def review_queue(user):
+    """The submitted reports `user` reviews, oldest first: a head's department's, an admin's
+    all (the /reviews/ page and the navigation's 待审核 count)."""
+    reports = MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED)
+    if not is_admin(user):
+        if not (user.department_id and has_role(user, Role.HEAD)):
+            return reports.none()
+        reports = reports.filter(task__lead_department_id=user.department_id)
+    return reports.order_by("submitted_at", "pk")
+
+
+def approve_reports(reports, *, user):
+    """Approve each of `reports` through `approve_report`; ([approved], {report: refusal}) —
+    one report that cannot be approved (one's own, no longer submitted) does not stop the
+    others."""
+    approved, refused = [], {}
+    for report in reports:
+        try:
+            approved.append(approve_report(report, user=user))
+        except (ReportLocked, OwnReport) as error:
+            refused[report] = error.message
+    return approved, refused

@@ -107,6 +107,23 @@ def urge(task, *, user, message=""):
     return urging, True
 
 
+def urge_many(tasks, *, user, message=""):
+    """催办 each of `tasks` with the one `message` (blank: each task's own), through `urge`;
+    (the urgings sent, [(task, why not)] for those that could not be chased)."""
+    sent, skipped = [], []
+    for task in tasks:
+        try:
+            urging, created = urge(task, user=user, message=message)
+        except NobodyToNotify as error:
+            skipped.append((task, error.message))
+            continue
+        if created:
+            sent.append(urging)
+        else:
+            skipped.append((task, "相同内容的催办刚刚已发出，未重复发送。"))
+    return sent, skipped
+
+
 @transaction.atomic
 def instruct(task, *, user, text):
     """A leader's 批示 and its notice to the lead department; (instruction, created)."""

@@ -1,5 +1,12 @@
 """Changes that make a plan's cached dashboard figures stale (supervision/dashboard.py), and
-the month close that stores the month's 目标绩效考核 values (supervision/scores.py)."""
+the month close that stores the month's 目标绩效考核 values (supervision/scores.py).
+
+Each saved row bumps its plan's version, which costs a lookup of the plan and a cache write
+per row. A bulk write of one plan (the plan import) runs inside `one_bump(plan_ids)` instead:
+its rows bump nothing, and the plans it names are bumped once at the end."""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -30,6 +37,22 @@ WATCHED = (
 )
 
 
+_quiet = ContextVar("dashboard_bumps_quiet", default=False)
+
+
+@contextmanager
+def one_bump(plan_ids):
+    """Inside, saved rows bump no plan; on leaving, each plan id in the set `plan_ids` is
+    bumped once. The caller adds to `plan_ids` the plans it wrote, also ones created inside."""
+    token = _quiet.set(True)
+    try:
+        yield plan_ids
+    finally:
+        _quiet.reset(token)
+        for plan_id in plan_ids:
+            bump_version(plan_id)
+
+
 def _plan_id(instance):
     """The plan a changed row belongs to: the plan of its task's year, whatever the task's
     source (one small query at most)."""
@@ -47,6 +70,8 @@ def _plan_id(instance):
 
 
 def _changed(sender, instance, **kwargs):
+    if _quiet.get():
+        return
     plan_id = _plan_id(instance) if isinstance(instance, WATCHED) else None
     if plan_id:
         bump_version(plan_id)

@@ -2,8 +2,10 @@ from django import template
 from django.utils.html import format_html
 
 from core.access import can as can_do
+from supervision.access import Action
 from supervision.choices import Light, ListingLevel
 from supervision.lights import LIGHT_CSS
+from supervision.reporting import review_queue
 
 register = template.Library()
 
@@ -44,3 +46,13 @@ def listing_label(value):
 @register.simple_tag(takes_context=True)
 def can(context, action, task=None):
     return can_do(context["request"].user, action, task)
+
+
+@register.simple_tag(takes_context=True)
+def pending_reviews(context):
+    """How many reports wait for the signed-in head's review (the navigation's 待审核), or
+    None for those who review nothing (no query for them)."""
+    user = context["request"].user
+    if not can_do(user, Action.REVIEWS):
+        return None
+    return review_queue(user).count()

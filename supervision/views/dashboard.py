@@ -4,16 +4,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.html import format_html
 from django.utils.http import http_date
 from django.views.decorators.http import require_POST
 
 from core import cards
-from core.access import can, require
+from core.access import can
 from core.months import cn_month, month_or_404, parse_month
 
 from .. import dashboard
-from ..access import Action
+from ..access import Action, require_action
 from ..forms import ReopenForm
 from ..models import MonthClose, Plan
 
@@ -44,7 +46,7 @@ def _plan_and_month(request, plans):
 def dashboard_view(request):
     """/dashboard/?month=YYYY-MM: the month at a glance, for leaders and supervisors."""
     user = request.user
-    require(user, Action.DASHBOARD)
+    require_action(user, Action.DASHBOARD)
     plans = list(Plan.objects.order_by("-year"))
     plan, month, error = _plan_and_month(request, plans)
     if error or plan is None:
@@ -99,7 +101,7 @@ def _month_from_post(request):
 @require_POST
 def month_close(request):
     """A supervisor closes a month: its figures are frozen from now on."""
-    require(request.user, Action.CLOSE)
+    require_action(request.user, Action.CLOSE)
     plan, month = _month_from_post(request)
     if month not in dashboard.plan_months(plan):
         messages.error(request, "只能关账已经开始的月份。")
@@ -109,7 +111,9 @@ def month_close(request):
         except ValueError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{cn_month(month)}已关账，数据已冻结并向社会公开。")
+            public = reverse("public_month", args=[f"{month:%Y-%m}"])
+            done = '{}已关账，数据已冻结并向社会公开：<a href="{}">查看公开页面</a>。'
+            messages.success(request, format_html(done, cn_month(month), public))
     return redirect(f"/dashboard/?month={month:%Y-%m}")
 
 
@@ -117,7 +121,7 @@ def month_close(request):
 @require_POST
 def month_reopen(request):
     """Reopen a closed month; the reason is kept in the history."""
-    require(request.user, Action.CLOSE)
+    require_action(request.user, Action.CLOSE)
     plan, month = _month_from_post(request)
     close = get_object_or_404(MonthClose, plan=plan, month=month)
     form = ReopenForm(request.POST)

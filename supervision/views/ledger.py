@@ -11,13 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.access import require
 from core.excel import XLSX_CONTENT_TYPE
 from core.months import month_or_404
 from core.task_records import summaries
 
 from .. import ledger as sheets
-from ..access import Action, require_department_reporter
+from ..access import Action, require_action, require_department_reporter
 from ..choices import Light, ListingLevel
 from ..filters import all_rows, filter_tasks, rows_page
 from ..lights import LIGHT_CSS
@@ -46,7 +45,7 @@ def _xlsx_response(write, filename):
 @require_GET
 def ledger(request):
     """督查台账: every task with its light, listing, 催办 and latest report, filtered."""
-    require(request.user, Action.LEDGER)
+    require_action(request.user, Action.LEDGER)
     today = timezone.localdate()
     filterset = filter_tasks(request.GET, today)
     page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today, indicators=True)
@@ -69,7 +68,7 @@ def ledger(request):
 @require_GET
 def ledger_xlsx(request):
     """The 督查台账 as .xlsx, with the filters of the page."""
-    require(request.user, Action.LEDGER)
+    require_action(request.user, Action.LEDGER)
     today = timezone.localdate()
     tasks = all_rows(filter_tasks(request.GET, today), today)
     return _xlsx_response(

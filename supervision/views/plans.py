@@ -19,9 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from core.access import require
-
-from ..access import Action
+from ..access import Action, require_action
 from ..forms import PlanCorrectionsForm, PlanSourceForm, PlanUploadForm, sign_source
 from ..models import Task
 from ..planio import (
@@ -44,7 +42,7 @@ KINDS = [("task", "任务", "项"), ("measure", "具体措施", "条"), ("indica
 @login_required
 def plan_import(request):
     """Upload or paste a plan (GET, POST), review it (POST), confirm the import (POST)."""
-    require(request.user, Action.IMPORT)
+    require_action(request.user, Action.IMPORT)
     if request.method == "POST" and ("confirm" in request.POST or "restructure" in request.POST):
         return confirm_import(request)
     if request.method == "POST":

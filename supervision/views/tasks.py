@@ -23,6 +23,7 @@ from ..forms import (
 from ..history import task_changes
 from ..lights import with_lights
 from ..models import Milestone
+from .reports import remembered_month
 
 PAGE_SIZE = 50
 
@@ -68,8 +69,8 @@ def render_detail(request, pk, forms=None, status=200):
         .prefetch_related("indicator_values__indicator")
         .order_by("-month")
     )
-    months = reporting.months_of_plan(task)
     milestones = list(task.milestones.all())
+    slots = reporting.task_slots(task, reports)
     context = {
         "task": task,
         "measures": task.measures.all(),
@@ -88,8 +89,8 @@ def render_detail(request, pk, forms=None, status=200):
         "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
         "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
         "partner_notes": task.partner_notes.select_related("department", "author"),
-        "months": months[::-1],
-        "report_month": months[-1] if months else None,
+        "slots": slots,
+        "report_month": _report_month(request, slots),
         **task_rights(user, task),
         "instruction_form": InstructionForm(),
         "remind_form": RemindForm(),
@@ -101,6 +102,16 @@ def render_detail(request, pk, forms=None, status=200):
     }
     context.update(forms or {})
     return render(request, "supervision/task_detail.html", context, status=status)
+
+
+def _report_month(request, slots):
+    """The month the task page offers to file: the one the user chose earlier in the
+    session if it is still open, else reporting.month_to_offer."""
+    if not slots:
+        return None
+    open_months = [s.month for s in slots if s.is_open]
+    chosen = remembered_month(request, open_months)
+    return chosen or reporting.month_to_offer(slots)
 
 
 @login_required

@@ -60,12 +60,14 @@ def browser():
 
 @pytest.fixture
 def signed_in(browser, live_server, settings):
-    """signed_in("staff1") → a page of a fresh browser context, signed in as staff1."""
+    """signed_in("staff1") → a page of a fresh browser context, signed in as staff1;
+    signed_in("staff1", width=390) on a phone-sized screen."""
     contexts = []
 
-    def sign_in(username):
+    def sign_in(username, width=1366):
+        height = 900 if width > 600 else 844  # 390 x 844: a phone
         context = browser.new_context(
-            viewport={"width": 1366, "height": 900}, accept_downloads=True, locale="zh-CN"
+            viewport={"width": width, "height": height}, accept_downloads=True, locale="zh-CN"
         )
         contexts.append(context)
         page = context.new_page()

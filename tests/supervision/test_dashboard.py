@@ -108,6 +108,15 @@ def plan():
     )
     Instruction.objects.create(task=t2, leader=leader, text="抓紧办")
     Instruction.objects.create(task=t1, leader=leader, text="好", response="已落实")
+    for m in range(1, 5):  # months are closed in order: January to April are, May is next
+        MonthClose.objects.create(
+            plan=plan,
+            month=date(2030, m, 1),
+            is_closed=True,
+            closed_by=supervisor,
+            closed_at=at(2030, m + 1, 6),
+            data=month_figures(plan, date(2030, m, 1), public=True),
+        )
     return {"plan": plan, "tasks": [t1, t2, t3, t4, t5], "sup": supervisor, "leader": leader}
 
 
@@ -248,12 +257,12 @@ def test_month_close_and_reopen_refusals_change_nothing(client, plan):
     # a month that has not begun cannot be closed
     response = client.post("/dashboard/close/", {"month": "2030-08"}, follow=True)
     assert "只能关账已经开始的月份" in response.content.decode()
-    assert not MonthClose.objects.exists()
+    assert not MonthClose.objects.filter(month__gte=date(2030, 5, 1)).exists()
     # nothing to reopen: 404, and a garbage month is 404 too
     assert client.post("/dashboard/reopen/", {"month": "2030-05", "reason": "x"}).status_code == 404
     assert client.post("/dashboard/reopen/", {"month": "garbage", "reason": "x"}).status_code == 404
     assert client.post("/dashboard/close/", {"month": "2099-01"}).status_code == 404
-    assert not MonthClose.objects.exists()
+    assert not MonthClose.objects.filter(month__gte=date(2030, 5, 1)).exists()
     # a month reopened already cannot be reopened again: the first reason stays
     client.post("/dashboard/close/", {"month": "2030-05"})
     client.post("/dashboard/reopen/", {"month": "2030-05", "reason": "补报数据"})
@@ -292,7 +301,7 @@ def test_live_figures_are_cached_until_the_data_changes(
 def test_only_supervisors_close_months(client, plan):
     client.force_login(plan["leader"])
     assert client.post("/dashboard/close/", {"month": "2030-05"}).status_code == 403
-    assert not MonthClose.objects.exists()
+    assert not MonthClose.objects.filter(month__gte=date(2030, 5, 1)).exists()
 
 
 @freeze_time(NOW)
@@ -369,8 +378,35 @@ def test_dashboard_and_public_query_counts_do_not_grow(client, plan, queries):
     # registered cards (supervision/dashboard_cards.py: reminders by kind, 催办; one each
     # for emergency/ and foodsafety/, two for services/)
     assert queries(client, "/dashboard/?month=2030-06") == small <= 20
-    MonthClose.objects.all().update(is_closed=False)
+    MonthClose.objects.filter(month__gte=date(2030, 5, 1)).update(is_closed=False)
     client.force_login(plan["sup"])
     client.post("/dashboard/close/", {"month": "2030-05"})
     client.logout()
     assert queries(client, "/public/2030-05/") == public_small
+
+
+@freeze_time(NOW)
+def test_a_month_closes_only_after_the_month_before(client, plan):
+    """Issue 11: months close in order, and closing (like lifting a listing) asks first."""
+    MonthClose.objects.filter(month=date(2030, 4, 1)).update(is_closed=False)
+    client.force_login(plan["sup"])
+    response = client.post("/dashboard/close/", {"month": "2030-05"}, follow=True)
+    assert "请先关账2030年4月" in response.content.decode()
+    assert not MonthClose.objects.filter(month=date(2030, 5, 1)).exists()
+    with pytest.raises(ValueError, match="请先关账2030年5月"):
+        close_month(plan["plan"], date(2030, 6, 1), plan["sup"])
+    client.post("/dashboard/close/", {"month": "2030-04"})
+    body = client.post("/dashboard/close/", {"month": "2030-05"}, follow=True).content.decode()
+    assert '2030年5月已关账，数据已冻结并向社会公开：<a href="/public/2030-05/">' in body
+    assert 'id="nav-public"' in body  # /public/ is in the navigation
+    closed = MonthClose.objects.filter(is_closed=True).values_list("month", flat=True)
+    assert sorted(closed) == [date(2030, m, 1) for m in range(1, 6)]
+    # January has no month before it in the plan
+    MonthClose.objects.all().delete()
+    assert close_month(plan["plan"], date(2030, 1, 1), plan["sup"]).is_closed
+
+    body = client.get("/dashboard/?month=2030-02").content.decode()
+    assert 'id="close-month" data-confirm="确认关账2030年2月' in body
+    listed = plan["tasks"][4]
+    body = client.get(f"/tasks/{listed.pk}/listing/").content.decode()
+    assert 'data-confirm="确认摘牌' in body

@@ -450,8 +450,9 @@ MATRIX = [
     ("get", "/tasks/", [302, 200, 200, 200, 200, 200, 200]),
     ("get", "/tasks/{finance}/", [302, 200, 200, 200, 200, 200, 200]),
     ("get", "/tasks/{finance}/history/", [302, 200, 200, 200, 200, 200, 200]),
-    ("get", "/tasks/{finance}/report/2012-07/", [302, 200, 403, 403, 200, 200, 403]),
-    ("get", "/tasks/{food}/report/2012-07/", [302, 200, 403, 403, 403, 403, 200]),
+    # whoever reads the task reads its reports (read-only unless they file or review them)
+    ("get", "/tasks/{finance}/report/2012-07/", [302, 200, 200, 200, 200, 200, 200]),
+    ("get", "/tasks/{food}/report/2012-07/", [302, 200, 200, 200, 200, 200, 200]),
     ("post", "/tasks/{finance}/report/2012-07/", [302, 302, 403, 403, 302, 302, 403]),
     ("post", "/tasks/{finance}/report/{last}/review/", [302, 302, 403, 403, 302, 403, 403]),
     ("get", "/tasks/{finance}/listing/", [302, 200, 403, 200, 403, 403, 403]),
@@ -467,6 +468,8 @@ MATRIX = [
     ("get", "/reports/2012-07/", [302, 200, 403, 403, 200, 200, 200]),
     ("get", "/reports/2012-07/sheet.xlsx", [302, 200, 403, 403, 200, 200, 200]),
     ("get", "/reports/2012-07/upload/", [302, 200, 403, 403, 200, 200, 200]),
+    ("get", "/reviews/", [302, 200, 403, 403, 200, 403, 403]),
+    ("post", "/reviews/", [302, 302, 403, 403, 302, 403, 403]),
     ("get", "/supervision/ledger/", [302, 200, 200, 200, 403, 403, 403]),
     ("get", "/supervision/ledger.xlsx", [302, 200, 200, 200, 403, 403, 403]),
     ("get", "/plans/import/", [302, 200, 403, 403, 403, 403, 403]),
@@ -483,6 +486,10 @@ WRITES = {
     ),
     "/tasks/{finance}/report/{last}/review/": (
         {"action": "approve"},
+        lambda w: w["finance"].reports.latest("month").status,
+    ),
+    "/reviews/": (
+        lambda w: {"report": [w["finance"].reports.latest("month").pk], "bulk": "1"},
         lambda w: w["finance"].reports.latest("month").status,
     ),
     "/tasks/{finance}/listing/": (
@@ -543,6 +550,7 @@ def test_permission_matrix(client, world, method, template, expected):
         instruction=instruction.pk,
     )
     data, probe = WRITES.get(template, (None, lambda w: None)) if method == "post" else (None, None)
+    data = data(world) if callable(data) else data
     for role, status in zip(ROLES, expected, strict=True):
         with transaction.atomic():
             client.logout()

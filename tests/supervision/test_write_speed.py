@@ -1,0 +1,68 @@
+"""Writes return quickly (issue 11, item 15): a plan import makes its plan's dashboard figures
+stale once, not once per row, and looks up nothing under a task it has just created."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from supervision import signals
+from supervision.models import Plan, Task
+from supervision.planio import apply_plan, read_plan
+from tests.helpers import make_task
+
+pytestmark = pytest.mark.django_db
+
+PLAN = """2031年督查工作要点
+一、加强重点工作督查
+1. 建立重点工作督查台账（督查处牵头），按月通报进展。
+2. 年内开展专项督查不少于3次。
+二、提升服务效率
+1. 12345热线工单48小时内办结率达到90%以上。
+"""
+
+
+@pytest.fixture
+def bumps(monkeypatch):
+    calls = []
+    monkeypatch.setattr(signals, "bump_version", calls.append)
+    return calls
+
+
+def test_an_import_bumps_its_plan_once(bumps):
+    result = apply_plan(read_plan(PLAN, 2031))
+    plan = Plan.objects.get(year=2031)
+    assert Task.objects.filter(project__plan=plan).count() == 3
+    assert bumps == [plan.pk] == [result.plan.pk]
+    # a second, unchanged run writes nothing but still says the plan may have changed once
+    apply_plan(read_plan(PLAN, 2031))
+    assert bumps == [plan.pk, plan.pk]
+
+
+def test_a_single_change_still_bumps_its_plan_at_once(bumps):
+    task = make_task(1)
+    task.title = "改名"
+    task.save()
+    assert bumps and set(bumps) == {task.project.plan_id}
+
+
+def test_an_import_that_fails_leaves_the_signal_on(bumps, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("supervision.planio._sync_tasks", broken)
+    with pytest.raises(RuntimeError):
+        apply_plan(read_plan(PLAN, 2031))
+    assert not Plan.objects.filter(year=2031).exists()
+    monkeypatch.undo()
+    calls = []
+    monkeypatch.setattr(signals, "bump_version", calls.append)
+    task = make_task(1)
+    assert calls and set(calls) == {task.project.plan_id}  # not left quiet
+
+
+def test_new_tasks_are_not_searched_for_what_they_hold():
+    with CaptureQueriesContext(connection) as captured:
+        apply_plan(read_plan(PLAN, 2031))
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    for table in ("supervision_measure", "supervision_indicator"):
+        assert not [s for s in selects if f'FROM "{table}"' in s], table
