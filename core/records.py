@@ -98,6 +98,8 @@ class RecordForm(forms.ModelForm):
             elif isinstance(form_field, forms.DateField):
                 form_field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                 form_field.validators.append(sane_date)
+            if isinstance(form_field.widget, forms.Textarea):
+                form_field.widget.attrs["rows"] = 3
             if name == "task":
                 form_field.queryset = form_field.queryset.order_by("-project__plan__year", "path")
         if "department" in self.fields and user is not None and not sees_all(user):
@@ -266,10 +268,14 @@ class RecordPages:
         require(
             request.user, f"{self.app}.add", message=f"只有承办单位的人员可以新增{self.title}。"
         )
-        initial = {"department": request.user.department_id}
+        user = request.user
         task = request.GET.get("task", "")
         if task.isdigit():
-            initial["task"] = int(task)
+            task = int(task)
+        else:  # the task the department's last record of this kind served
+            mine = self.model.objects.filter(department_id=user.department_id)
+            task = mine.order_by("-pk").values_list(self.task_path, flat=True).first()
+        initial = {"department": user.department_id, "task": task}
         return self._form(request, self.model(), initial)
 
     def edit_view(self, request, pk):

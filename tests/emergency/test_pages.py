@@ -263,3 +263,13 @@ def test_a_drill_with_a_problem_followed_up_through_the_pages(world, client):
     assert (
         closed.done_on == date(2030, 6, 9) and closed.history.first().history_user == world["staff"]
     )
+
+
+def test_a_new_record_starts_on_the_task_the_department_last_served(world, client):
+    with freeze_time(NOW):
+        client.force_login(world["staff"])
+        body = client.get("/foodsafety/inspections/new/").content.decode()
+        assert f'<option value="{world["task"].pk}" selected>' in body
+        client.force_login(world["outsider"])  # no inspection of theirs yet: no task chosen
+        body = client.get("/foodsafety/inspections/new/").content.decode()
+        assert f'<option value="{world["task"].pk}" selected>' not in body
