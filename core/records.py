@@ -129,6 +129,12 @@ def department_filter():
     )
 
 
+def record_id(value):
+    """A row id from a query string (?task=12), or None for anything else."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
+
+
 def sees_all(user):
     return is_admin(user) or has_role(user, Role.SUPERVISOR, Role.LEADER)
 
@@ -225,9 +231,9 @@ class RecordPages:
     def _list(self, request):
         require(request.user, f"{self.app}.view")
         rows = self.queryset(request.user)
-        task = request.GET.get("task", "")
-        if task.isdigit():
-            rows = rows.filter(**{self.task_path: int(task)})
+        task = record_id(request.GET.get("task"))
+        if task:
+            rows = rows.filter(**{self.task_path: task})
         filterset = self.filterset(request.GET or None, queryset=rows, user=request.user)
         page = Paginator(filterset.qs, self.per_page).get_page(request.GET.get("page"))
         for record in page.object_list:
@@ -241,7 +247,7 @@ class RecordPages:
             "page": page,
             "query": query.urlencode(),
             "may_add": _may(request.user, f"{self.app}.add"),
-            "task_id": task if task.isdigit() else "",
+            "task_id": task or "",
         }
         return render(request, "core/records/list.html", context)
 
@@ -269,10 +275,8 @@ class RecordPages:
             request.user, f"{self.app}.add", message=f"只有承办单位的人员可以新增{self.title}。"
         )
         user = request.user
-        task = request.GET.get("task", "")
-        if task.isdigit():
-            task = int(task)
-        else:  # the task the department's last record of this kind served
+        task = record_id(request.GET.get("task"))
+        if task is None:  # the task the department's last record of this kind served
             mine = self.model.objects.filter(department_id=user.department_id)
             task = mine.order_by("-pk").values_list(self.task_path, flat=True).first()
         initial = {"department": user.department_id, "task": task}
