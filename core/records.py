@@ -98,6 +98,8 @@ class RecordForm(forms.ModelForm):
             elif isinstance(form_field, forms.DateField):
                 form_field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                 form_field.validators.append(sane_date)
+            if isinstance(form_field.widget, forms.Textarea):
+                form_field.widget.attrs["rows"] = 3
             if name == "task":
                 form_field.queryset = form_field.queryset.order_by("-project__plan__year", "path")
         if "department" in self.fields and user is not None and not sees_all(user):
@@ -125,6 +127,12 @@ def department_filter():
     return django_filters.ModelChoiceFilter(
         label="单位", queryset=Department.objects.filter(is_active=True), empty_label="全部单位"
     )
+
+
+def record_id(value):
+    """A row id from a query string (?task=12), or None for anything else."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() and int(value) < 2**63 else None
 
 
 def sees_all(user):
@@ -223,9 +231,9 @@ class RecordPages:
     def _list(self, request):
         require(request.user, f"{self.app}.view")
         rows = self.queryset(request.user)
-        task = request.GET.get("task", "")
-        if task.isdigit():
-            rows = rows.filter(**{self.task_path: int(task)})
+        task = record_id(request.GET.get("task"))
+        if task:
+            rows = rows.filter(**{self.task_path: task})
         filterset = self.filterset(request.GET or None, queryset=rows, user=request.user)
         page = Paginator(filterset.qs, self.per_page).get_page(request.GET.get("page"))
         for record in page.object_list:
@@ -239,7 +247,7 @@ class RecordPages:
             "page": page,
             "query": query.urlencode(),
             "may_add": _may(request.user, f"{self.app}.add"),
-            "task_id": task if task.isdigit() else "",
+            "task_id": task or "",
         }
         return render(request, "core/records/list.html", context)
 
@@ -266,10 +274,12 @@ class RecordPages:
         require(
             request.user, f"{self.app}.add", message=f"只有承办单位的人员可以新增{self.title}。"
         )
-        initial = {"department": request.user.department_id}
-        task = request.GET.get("task", "")
-        if task.isdigit():
-            initial["task"] = int(task)
+        user = request.user
+        task = record_id(request.GET.get("task"))
+        if task is None:  # the task the department's last record of this kind served
+            mine = self.model.objects.filter(department_id=user.department_id)
+            task = mine.order_by("-pk").values_list(self.task_path, flat=True).first()
+        initial = {"department": user.department_id, "task": task}
         return self._form(request, self.model(), initial)
 
     def edit_view(self, request, pk):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from core.months import month_end, next_month
 from core.scoring import RATE, Measure, register
 
-from .models import Drill, IncidentReport
+from .models import Drill, DrillProblem, IncidentReport
 
 
 def rates(pairs, what):
@@ -38,3 +38,13 @@ def reports_on_time(month):
         occurred_at__date__gte=month, occurred_at__date__lt=next_month(month)
     )
     return rates(((r.department_id, r.on_time) for r in reports), "按时报告")
+
+
+@register("emergency.followups_on_time", label="演练问题整改按期完成率", kind=RATE, order=62)
+def followups_on_time(month):
+    """The drill problems due in the month that were fixed by their deadline."""
+    due = DrillProblem.objects.filter(deadline__gte=month, deadline__lte=month_end(month))
+    pairs = due.values_list("department_id", "deadline", "done_on")
+    return rates(
+        ((d, done is not None and done <= deadline) for d, deadline, done in pairs), "按期整改"
+    )

@@ -191,7 +191,11 @@ def tables(request):
     """检查与整改 by 区市 and by 业态, for the year chosen (default this year)."""
     require(request.user, f"{APP}.view")
     year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else timezone.localdate().year
+    year = (
+        int(year)
+        if year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100
+        else timezone.localdate().year
+    )
     rows = Inspection.objects.visible_to(request.user).filter(inspected_on__year=year)
     context = {
         "year": year,

@@ -263,3 +263,29 @@ def test_a_drill_with_a_problem_followed_up_through_the_pages(world, client):
     assert (
         closed.done_on == date(2030, 6, 9) and closed.history.first().history_user == world["staff"]
     )
+
+
+def test_a_new_record_starts_on_the_task_the_department_last_served(world, client):
+    with freeze_time(NOW):
+        client.force_login(world["staff"])
+        body = client.get("/foodsafety/inspections/new/").content.decode()
+        assert f'<option value="{world["task"].pk}" selected>' in body
+        client.force_login(world["outsider"])  # no inspection of theirs yet: no task chosen
+        body = client.get("/foodsafety/inspections/new/").content.decode()
+        assert f'<option value="{world["task"].pk}" selected>' not in body
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/foodsafety/inspections/?task=99999999999999999999999&department=abc&page=x",
+        "/foodsafety/inspections/?task=²&rectification=zzz&district=mars",
+        "/foodsafety/inspections/new/?task=99999999999999999999999",
+        "/foodsafety/inspections/tables/?year=²",
+        "/emergency/plans/?late=maybe&level=x&q=" + "x" * 3000,
+    ],
+)
+def test_odd_query_strings_are_no_error(world, client, url):
+    with freeze_time(NOW):
+        client.force_login(world["sup"] if "new" not in url else world["staff"])
+        assert client.get(url).status_code == 200

@@ -231,3 +231,9 @@ def test_the_criteria(office):
     assert reports == {office["dept"].pk: reports[office["dept"].pk]}
     assert reports[office["dept"].pk].value == Decimal("0.5")
     assert CRITERIA["emergency.reports_on_time"].measure(date(2030, 7, 1)) == {}
+    held = services.save_drill(new_drill(office, held_on=date(2030, 5, 22)), ["甲", "乙"])
+    first, second = held.problems.order_by("pk")  # both due 2030-06-21
+    services.close_problem(first, done_on=date(2030, 6, 20), result="已整改")
+    services.close_problem(second, done_on=date(2030, 6, 25), result="迟了")
+    followups = CRITERIA["emergency.followups_on_time"].measure(june)
+    assert followups[office["dept"].pk].detail == "按期整改 1/2"
