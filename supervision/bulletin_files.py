@@ -89,6 +89,23 @@ def blocks(bulletin):
             ),
         ),
         (
+            "",
+            "",
+            (
+                ["牵头单位", "红灯", "黄灯", "平均进度", "序时进度"],
+                [
+                    [
+                        r["department"],
+                        r["red"],
+                        r["yellow"],
+                        f"{r['avg_percent']}%",
+                        f"{r['avg_expected']}%",
+                    ]
+                    for r in f.get("behind", [])  # bulletins generated before it was kept
+                ],
+            ),
+        ),
+        (
             "挂牌督办事项",
             bulletin.listed,
             (
@@ -137,8 +154,11 @@ def blocks(bulletin):
             )
         )
     sections.append(("下步工作", bulletin.next_steps, None))
-    for i, (heading, text, table) in enumerate(sections):
-        out.append(("heading", f"{NUMERALS[i]}、{heading}"))
+    number = 0
+    for heading, text, table in sections:
+        if heading:  # "": one more table of the section above
+            out.append(("heading", f"{NUMERALS[number]}、{heading}"))
+            number += 1
         for line in (text or "").splitlines():
             if line.strip():
                 out.append(("para", line.strip()))
@@ -288,7 +308,16 @@ def _page(canvas, doc):
     canvas.restoreState()
 
 
-WIDE = {"任务": 3, "批示内容": 4, "原因": 3, "牵头单位": 2.4, "单位": 3}
+WIDE = {
+    "任务": 3,
+    "批示内容": 4,
+    "原因": 3,
+    "牵头单位": 2.4,
+    "单位": 3,
+    "批示日期": 1.9,
+    "完成时限": 1.9,
+    "督办时限": 1.9,
+}
 TEXT_WIDTH = (210 - 28 - 26) * mm
 
 

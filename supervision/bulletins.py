@@ -93,6 +93,17 @@ def facts_from(plan, close):
             }
             for row in data["overdue"]
         ],
+        "behind": [
+            {
+                "department": row["lead_department__name"] or "（未确定）",
+                "red": row[Light.RED],
+                "yellow": row[Light.YELLOW],
+                "avg_percent": row["avg_percent"],
+                "avg_expected": row["avg_expected"],
+            }
+            for row in by_department
+            if row[Light.RED] or row[Light.YELLOW]
+        ],
         "listed": [
             {k: row[k] for k in ("code", "title", "level", "deadline", "late")}
             for row in data["listed"]
@@ -140,6 +151,12 @@ def paragraphs_from(facts, month):
             "分析原因、倒排工期，限期整改。"
             if facts["lagging"]
             else "本月没有逾期未完成的任务。"
+        )
+        + (
+            f"{_names(facts['behind'])}牵头的任务中有亮红灯或黄灯的（见下表），"
+            "请对照序时进度加快推进。"
+            if facts["behind"]
+            else ""
         ),
         "listed": (
             f"目前挂牌督办事项{len(facts['listed'])}项，请责任单位按督办时限办结。"

@@ -91,9 +91,16 @@ def test_every_section_states_the_snapshot_figures_and_names(office):
         ["牵头单位", "已完成", "已办结", "牵头任务"],
         ["乙处", "1", "0", "2"],
     ]
+    assert sections["滞后事项"][0].endswith(
+        "乙处、甲处牵头的任务中有亮红灯或黄灯的（见下表），请对照序时进度加快推进。"
+    )
+    # t1 yellow (no May report), t2 red (overdue); t4 red (listing past its deadline)
     assert sections["滞后事项"][1:] == [
         ["编号", "任务", "牵头单位", "完成时限", "逾期天数", "进度", "原因"],
         ["1.2", "引进金融机构", "甲处", "2030-05-31", "30", "40%", "资金未到位"],
+        ["牵头单位", "红灯", "黄灯", "平均进度", "序时进度"],
+        ["乙处", "1", "0", "50.0%", "49.5%"],  # in the departments' order
+        ["甲处", "1", "1", "50.0%", "74.7%"],
     ]
     assert sections["挂牌督办事项"][1:] == [
         ["编号", "任务", "挂牌级别", "督办时限", "状态"],
@@ -251,5 +258,5 @@ def test_a_draft_regenerated_after_a_reopen_and_close_takes_the_new_snapshot(off
     close_june(office)
     again = generated(office)
     assert again.pk == draft.pk and again.facts["lagging"] == []
-    assert again.lagging == "本月没有逾期未完成的任务。"
+    assert again.lagging.startswith("本月没有逾期未完成的任务。")
     assert close.reopen_reason == "数据更正"
