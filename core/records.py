@@ -22,6 +22,7 @@ from django.urls import path
 from django.utils import timezone
 
 from .access import ScopedQuerySet, can, get_or_404, has_role, is_admin, require
+from .files import FILE_ACTION
 from .history import changes
 from .models import Department
 from .roles import Role
@@ -62,7 +63,7 @@ class DepartmentQuerySet(ScopedQuerySet):
 def department_rule(user, action, obj):
     """The rule of a department's record (register it with `policy(Model)`)."""
     own = bool(user.department_id) and user.department_id == obj.department_id
-    if action == Action.VIEW:
+    if action in (Action.VIEW, FILE_ACTION):  # its 佐证材料 with it
         return has_role(user, Role.SUPERVISOR, Role.LEADER) or own
     if action == Action.CHANGE:
         return has_role(user, Role.STAFF, Role.HEAD) and own

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from core.files import FilesField
 from core.records import RecordForm
 from core.validators import sane_date
 
@@ -57,6 +58,7 @@ class RectifyForm(forms.Form):
         help_text="复查情况、整改前后照片说明或文书编号；必填。",
         error_messages={"required": "请填写整改佐证。"},
     )
+    files = FilesField(label="佐证材料（整改前后照片、复查文书）")
 
     def __init__(self, *args, inspection=None, **kwargs):
         super().__init__(*args, **kwargs)

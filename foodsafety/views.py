@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import can, get_or_404, require
+from core.files import files_by_record
 from core.imports import Importer, import_page
 from core.records import Action, Column, RecordPages
 
@@ -47,7 +48,12 @@ def _inspection_context(request, inspection):
         and can(request.user, Action.CHANGE, inspection)
     )
     form = getattr(request, "rectify_form", None) or RectifyForm(inspection=inspection)
-    return {"record_badge": (css, label), "may_rectify": may_rectify, "rectify_form": form}
+    return {
+        "record_badge": (css, label),
+        "may_rectify": may_rectify,
+        "rectify_form": form,
+        "proof_files": files_by_record(Inspection, [inspection.pk]).get(inspection.pk, []),
+    }
 
 
 CAMPAIGNS = RecordPages(
@@ -157,12 +163,12 @@ def home(request):
 def rectify(request, pk):
     """整改销号: the inspection's 整改 is closed with its date and proof."""
     inspection = get_or_404(request.user, Inspection.objects.all(), Action.CHANGE, pk=pk)
-    form = RectifyForm(request.POST, inspection=inspection)
+    form = RectifyForm(request.POST, request.FILES, inspection=inspection)
     if inspection.rectify_by is None or inspection.rectified_on is not None:
         messages.error(request, "该检查没有待整改的事项。")
         return redirect(inspection)
     if form.is_valid():
-        services.rectify(inspection, **form.cleaned_data)
+        services.rectify(inspection, user=request.user, **form.cleaned_data)
         messages.success(request, "整改已销号。")
         return redirect(inspection)
     request.rectify_form = form

@@ -7,10 +7,12 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from freezegun import freeze_time
 
 from core.choices import ReminderKind
+from core.models import Attachment
 from core.scoring import CRITERIA
 from foodsafety import services
 from foodsafety.models import Inspection
@@ -177,3 +179,36 @@ def test_a_plan_reimport_keeps_a_task_that_records_serve(tmp_path, seed_text):
     call_command("import_plan", str(path), "--year", "2012", stdout=out)
     assert Task.objects.filter(pk=expo.pk).exists()
     assert "保留" in out.getvalue() and "提升会展环境" in out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_rectify_takes_proof_files_that_only_readers_of_the_inspection_download(
+    office, client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    inspection = inspect(office)
+    url = f"/foodsafety/inspections/{inspection.pk}/rectify/"
+    renamed = SimpleUploadedFile("复查照片.pdf", b"MZ\x90\x00 not a pdf")
+    with freeze_time(TODAY):
+        client.force_login(office["head"])
+        refused = client.post(
+            url, {"rectified_on": "2030-03-09", "proof": "复查合格", "files": [renamed]}
+        )
+        assert "复查照片.pdf" in refused.content.decode()
+        inspection.refresh_from_db()
+        assert inspection.rectified_on is None and not Attachment.objects.exists()
+        photo = SimpleUploadedFile("复查文书.pdf", PDF, content_type="application/pdf")
+        done = client.post(
+            url, {"rectified_on": "2030-03-09", "proof": "复查合格", "files": [photo]}
+        )
+        assert done.status_code == 302
+        (attachment,) = Attachment.objects.all()
+        assert attachment.target == inspection and attachment.original_name == "复查文书.pdf"
+        page = client.get(f"/foodsafety/inspections/{inspection.pk}/").content.decode()
+        assert f"/files/{attachment.pk}/" in page
+        client.force_login(office["sup"])
+        assert b"".join(client.get(f"/files/{attachment.pk}/").streaming_content) == PDF
+        client.force_login(office["outsider"])
+        assert client.get(f"/files/{attachment.pk}/").status_code in (403, 404)
