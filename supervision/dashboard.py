@@ -657,11 +657,15 @@ def close_month(plan, month, user):
     close = MonthClose.objects.select_for_update().filter(plan=plan, month=month).first()
     if close and close.is_closed:
         raise ValueError("该月份已关账。")
+    # Months close in order from the first one closed (an office that starts in June does not
+    # close January to May first): once an earlier month is closed, the one before must be.
     before = previous_month(month)
-    if (
-        month.month > 1
-        and not MonthClose.objects.filter(plan=plan, month=before, is_closed=True).exists()
-    ):
+    closed_before = set(
+        MonthClose.objects.filter(plan=plan, month__lt=month, is_closed=True).values_list(
+            "month", flat=True
+        )
+    )
+    if closed_before and before not in closed_before:
         raise ValueError(f"请先关账{cn_month(before)}：月份须按先后顺序关账。")
     data = month_figures(plan, month, public=True)
     now = timezone.now()
