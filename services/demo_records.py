@@ -83,7 +83,7 @@ def _proposals(task, departments, months, supervisor):
     start = months[0]
     today = months[-1] + timedelta(days=20)
     rows = [
-        ("JY-01", "deputy", "加快推进小微企业融资担保体系建设", "王建国", "金融工作办公室",
+        ("JY-01", "deputy", "加快推进小微企业融资担保体系建设", "王建国", "市商务局",
          ProposalStatus.CLOSED, Opinion.SATISFIED, 1, True),
         ("JY-02", "deputy", "进一步优化行政审批流程", "李红", "行政审批服务处",
          ProposalStatus.SECOND, Opinion.UNSATISFIED, 2, False),
@@ -91,7 +91,7 @@ def _proposals(task, departments, months, supervisor):
          ProposalStatus.REPLIED, None, 1, False),
         ("ZX-02", "member", "推进政府信息公开第三方评价", "刘洋", "政务公开办公室",
          ProposalStatus.HANDLING, None, 1, False),
-        ("ZX-03", "member", "加强食品安全“五小”整治", "陈静", "食品安全协调处",
+        ("ZX-03", "member", "加强食品安全“五小”整治", "陈静", "市食品药品监督管理局",
          ProposalStatus.ASSIGNED, None, 1, False),
     ]  # fmt: skip
     for index, (number, kind, title, proposer, lead, status, opinion, rounds, done) in enumerate(
