@@ -3,15 +3,12 @@
 the 节点 changes, the 办结 trail, the files' limits and who may download them, and the
 filters and counts by source."""
 
-import io
-import tarfile
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from freezegun import freeze_time
 
-from core.backup import create_backup
 from core.choices import ReminderKind
 from core.models import Attachment, Reminder
 from core.reminders import find_items
@@ -554,14 +551,12 @@ def test_deleting_a_report_file_keeps_it_in_the_history(client, users):
 
 
 @freeze_time(NOW)
-def test_backup_includes_the_files(client, users, tmp_path, media):
+def test_files_live_under_media_root_which_the_backup_copies(client, users, media):
+    """`make backup` archives MEDIA_ROOT (tests/core/test_backup.py restores a file from it)."""
     report_with_file(client, users)
     (attachment,) = Attachment.objects.all()
-    path = create_backup(tmp_path / "backups", media_root=media)
-    with tarfile.open(path) as archive:
-        assert f"media/{attachment.file.name}" in archive.getnames()
-        stored = archive.extractfile(f"media/{attachment.file.name}").read()
-    assert io.BytesIO(stored).read() == PDF
+    assert (media / attachment.file.name).read_bytes() == PDF
+    assert attachment.file.name.startswith("attachments/")
 
 
 # --- who may do what -----------------------------------------------------------------------
