@@ -22,8 +22,9 @@ def provide(opener):
 
 def open_item(
     *, user, source, title, text, lead_department, due_date, partner_departments=(),
-    doc_number="", rhythm="monthly", start_date=None,
+    doc_number="", rhythm="monthly", start_date=None, quiet=False,
 ):  # fmt: skip
+    """Open the item; `quiet` leaves out the notice to the lead department (demo data)."""
     if _opener is None:
         raise ImproperlyConfigured("没有安装督办事项应用，无法立项。")
     return _opener(
@@ -37,4 +38,5 @@ def open_item(
         doc_number=doc_number,
         rhythm=rhythm,
         start_date=start_date,
+        quiet=quiet,
     )

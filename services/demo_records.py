@@ -123,7 +123,7 @@ def _proposals(task, departments, months, supervisor):
         )
         proposal._change_reason = "演示数据"
         proposal.save()
-        proposals.open_item(proposal, supervisor)
+        proposals.open_item(proposal, supervisor, quiet=True)  # no news of old items
 
 
 def _inquiries(task, departments, months):

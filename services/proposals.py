@@ -28,7 +28,7 @@ def _locked(proposal):
 ITEM_SOURCES = {"deputy": "npc", "member": "cppcc"}  # core/items.py: 人大建议, 政协提案
 
 
-def open_item(proposal, user):
+def open_item(proposal, user, quiet=False):
     """The proposal's 督办事项 (source 人大建议 or 政协提案), so that monthly reports, lights and
     挂牌督办 come with it; its deadline is the proposal's."""
     partners = list(proposal.partner_departments.all())
@@ -47,6 +47,7 @@ def open_item(proposal, user):
         due_date=proposal.due_date,
         doc_number=proposal.number,
         start_date=min(proposal.received_on, proposal.due_date),
+        quiet=quiet,
     )
     proposal.save(update_fields=["item"])
     return proposal.item

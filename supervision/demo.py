@@ -136,9 +136,10 @@ def load_demo(year=None, password=None, out=print):
     )
     if tasks:
         _load_supervision(tasks, users, now, out)
-        if _load_items(tasks, users, plan.year, out):
-            _load_accounts(password, out)  # staff and heads for the items' departments too
+        _load_items(tasks, users, plan.year, out)
     app_demos.load_all(out)  # the other apps' records (their demo_records.py)
+    # staff and heads for the departments that lead the items (ours and the other apps') too
+    _load_accounts(password, out)
     _load_bulletins(plan, users, out)
     return plan
 

@@ -70,6 +70,7 @@ LEDGER_COLUMNS = [
     Column("自动提醒次数", 11, "number"),
     Column("最近报送", 12, "date"),
     Column("量化指标（最新值）", 40, "longtext"),
+    Column("专项工作", 24, "longtext"),
 ]
 REPORT_COLUMNS = [
     *LEDGER_COLUMNS,
@@ -127,17 +128,34 @@ def ledger_values(task):
         task.reminder_count or 0,
         local_date(task.last_submitted_at),
         indicator_text(task),
+        records_text(getattr(task, "records", ())),
     ]
 
 
-def write_ledger(fileobj, tasks, today):
-    """The 督查台账 of `tasks` (an iterable of task_rows tasks) as .xlsx into `fileobj`."""
+def records_text(records):
+    """The other apps' records of a task (core/task_records.py summaries), as the web ledger's
+    专项工作 column says them: '食品安全检查 2（逾期1）；应急演练 1'."""
+    return "；".join(
+        f"{s.source.label} {s.total}" + (f"（逾期{s.late}）" if s.late else "") for s in records
+    )
+
+
+def write_ledger(fileobj, tasks, today, records=None):
+    """The 督查台账 of `tasks` (an iterable of task_rows tasks) as .xlsx into `fileobj`;
+    `records` is {task id: [Summary]} of the other apps' records (core/task_records.py)."""
+    records = records or {}
+
+    def rows():
+        for task in tasks:
+            task.records = records.get(task.pk, ())
+            yield ledger_values(task)
+
     return write_sheet(
         fileobj,
         title=f"督查台账（{today.year}年{today.month}月{today.day}日导出）",
         sheet_title=LEDGER_SHEET,
         columns=LEDGER_COLUMNS,
-        rows=(ledger_values(task) for task in tasks),
+        rows=rows(),
         highlights=LIGHT_HIGHLIGHTS,
     )
 

@@ -174,7 +174,7 @@ def supervisors():
 
 
 @transaction.atomic
-def create_item(*, user, data, uploads=(), instruction=None):
+def create_item(*, user, data, uploads=(), instruction=None, tell_lead=True):
     """立项: a 督办事项 from `data` (the item form's cleaned fields), numbered after the
     year's other items; from a 批示 (交办) when `instruction` is given, keeping the link.
     The lead department is told to propose its 节点. Another app's item (core/items.py) may
@@ -209,22 +209,23 @@ def create_item(*, user, data, uploads=(), instruction=None):
                 raise Conflict("刚有其他事项同时立项，请重新提交。") from None
     task.partner_departments.set(partners)
     attach(task, uploads, user)
-    notify(
-        department_staff(task.lead_department),
-        kind=ReminderKind.WORKFLOW,
-        subject=f"督办事项交办：{task.code} {task.title}",
-        body=f"{user}（督查处）交办督办事项“{task.title}”，完成时限 {task.due_date}，"
-        f"请确定节点计划并按{task.get_rhythm_display() or '要求'}报送进展。",
-        key=f"item:{task.pk}",
-        about=task,
-    )
+    if tell_lead:  # (a demo's or an import's items are not news)
+        notify(
+            department_staff(task.lead_department),
+            kind=ReminderKind.WORKFLOW,
+            subject=f"督办事项交办：{task.code} {task.title}",
+            body=f"{user}（督查处）交办督办事项“{task.title}”，完成时限 {task.due_date}，"
+            f"请确定节点计划并按{task.get_rhythm_display() or '要求'}报送进展。",
+            key=f"item:{task.pk}",
+            about=task,
+        )
     return task
 
 
 @items.provide
 def open_item_for_app(
     *, user, source, title, text, lead_department, due_date, partner_departments, doc_number,
-    rhythm, start_date,
+    rhythm, start_date, quiet,
 ):  # fmt: skip
     """立项 on another app's behalf (core/items.py): the same numbering, notice and history as
     the 立项 form."""
@@ -239,7 +240,7 @@ def open_item_for_app(
         "rhythm": rhythm,
         "start_date": start_date,
     }
-    return create_item(user=user, data=data)
+    return create_item(user=user, data=data, tell_lead=not quiet)
 
 
 # --- 办结 and 销号 ----------------------------------------------------------------------------

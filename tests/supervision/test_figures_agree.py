@@ -277,6 +277,8 @@ def test_ledger_xlsx_has_every_column_of_the_page(client, demo):
     header = [c.value for c in sheet[2]]
     aliases = {"编号 / 任务": ["编号", "任务"], "进度": ["进度（%）"]}
     for title in shown:
+        if title == "选择":  # the checkboxes of 批量催办, not data
+            continue
         for column in aliases.get(title, [title]):
             assert column in header, column
     task = Task.objects.filter(indicators__isnull=False).first()
