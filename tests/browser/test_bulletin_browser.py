@@ -18,11 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo_data(transactional_db):
-    load_demo(out=lambda *a: None)
+    load_demo(year=2012, out=lambda *a: None)
 
 
 def test_generate_edit_and_issue_a_bulletin(signed_in, live_server, demo_data):
     page = signed_in("supervisor1")
+    page.on("dialog", lambda dialog: dialog.accept())  # 关账 asks once before it acts
     page.goto(f"{live_server.url}/dashboard/?month=2012-06")
     page.click("#close-month")
     page.click("#bulletin-link")
