@@ -24,10 +24,10 @@ def load_all(out=print):
 def task_for(model, keyword):
     """The newest plan's task about `keyword` (in its title) that has a lead department, for
     the records of `model` (found through its `task` foreign key, so an app names no other
-    app), or None."""
+    app), or None. Only a plan's tasks (in a project): other 督办事项 may share the words."""
     tasks = model._meta.get_field("task").related_model.objects
     return (
-        tasks.filter(title__contains=keyword, lead_department__isnull=False)
+        tasks.filter(title__contains=keyword, lead_department__isnull=False, project__isnull=False)
         .select_related("project__plan", "lead_department")
         .order_by("-project__plan__year", "path")
         .first()

@@ -27,18 +27,6 @@ UNITS = ["市南区", "市北区", "李沧区", "崂山区", "黄岛区", "市�
 SATISFACTION = ["满意"] * 6 + ["基本满意"] * 2 + ["不满意", "未回访"]
 
 
-def find_task(model, keyword):
-    """The newest plan's task about `keyword` with a lead department (through the FK's model:
-    this app never imports the task's app), or None."""
-    tasks = model._meta.get_field("task").related_model.objects
-    return (
-        tasks.filter(title__contains=keyword, lead_department__isnull=False)
-        .select_related("project__plan", "lead_department")
-        .order_by("-project__plan__year", "path")
-        .first()
-    )
-
-
 def _months(task):
     """The plan year's months up to the last one reported, at least three."""
     year = task.project.plan.year
@@ -155,9 +143,9 @@ def _inquiries(task, departments, months):
 
 @demo.register("services", order=50)
 def load(out):
-    hotline_task = find_task(WorkOrderImport, "热线")
-    proposal_task = find_task(Proposal, "建议提案") or hotline_task
-    inquiry_task = find_task(Inquiry, "问政") or hotline_task
+    hotline_task = demo.task_for(WorkOrderImport, "热线")
+    proposal_task = demo.task_for(Proposal, "建议提案") or hotline_task
+    inquiry_task = demo.task_for(Inquiry, "问政") or hotline_task
     if hotline_task is None:
         return
     departments = {d.name: d for d in Department.objects.all()}
