@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.unread",
                 "core.context_processors.broker_status",
+                "core.context_processors.calendar_status",
             ],
         },
     },
