@@ -24,3 +24,4 @@ class ReminderKind(models.TextChoices):
     RETURNED = "returned", "退回未重报"
     MANUAL = "manual", "人工催办"
     INSTRUCTION = "instruction", "领导批示"
+    WORKFLOW = "workflow", "办理通知"  # 节点 and 办结 steps waiting for someone

@@ -5,11 +5,16 @@ The tables keep the names they had when they lived in `supervision` (core/migrat
 moved them with SeparateDatabaseAndState), so no data moved.
 """
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .access import ScopedQuerySet
@@ -262,3 +267,65 @@ class CalendarYear(TrackedModel):
 
     def __str__(self):
         return f"{self.year}年"
+
+
+def attachment_path(instance, filename):
+    """A random name on disk (the extension kept); the original name stays in the row."""
+    extension = Path(filename).suffix.lower()[:10]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def of(self, record):
+        """The files attached to `record` (any app's), oldest first, deleted ones left out."""
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=record.pk,
+            deleted_at=None,
+        ).select_related("uploaded_by")
+
+
+class Attachment(models.Model):
+    """佐证材料: a file attached to any app's record (a report, a 节点, an 办结 application…).
+
+    Stored through Django's storage API under a random name; downloaded only through
+    /files/<id>/, which asks the owning record's app whether the user may read it
+    (core.files.FILE_ACTION). Deleting marks the row deleted: the file and its history stay."""
+
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField("对象ID")
+    target = GenericForeignKey("content_type", "object_id")
+    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        related_name="attachments",
+        on_delete=models.PROTECT,
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    deleted_at = models.DateTimeField("删除时间", null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="删除人",
+        related_name="attachments_deleted",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+
+    objects = AttachmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["uploaded_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_target")]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("file_download", args=[self.pk])

@@ -11,4 +11,6 @@ urlpatterns = [
     path("notifications/<int:reminder_id>/", views.notification_open, name="notification_open"),
     path("reminders/", views.reminders, name="reminders"),
     path("supervision/calendar/", calendar_page.workday_calendar, name="workday_calendar"),
+    path("files/<int:pk>/", views.file_download, name="file_download"),
+    path("files/<int:pk>/delete/", views.file_delete, name="file_delete"),
 ]

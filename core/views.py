@@ -7,16 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from . import health
+from . import files, health
 from .access import has_role, is_admin
 from .choices import ReminderChannel
 from .forms import ReminderFilterForm
-from .models import Reminder, ReminderItem
+from .models import Attachment, Reminder, ReminderItem
 from .roles import Role, roles_of
 
 PAGE_SIZE = 50
@@ -66,6 +68,39 @@ def reminders(request):
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "sees_all": sees_all}
     return render(request, "core/reminders.html", context)
+
+
+@login_required
+def file_download(request, pk):
+    """A 佐证材料 file, under its original name, for whoever may read its record (403 for the
+    others); files are never served from a public media URL."""
+    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
+    if not files.can_download(request.user, attachment):
+        raise PermissionDenied("无权下载该佐证材料。")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在。") from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def file_delete(request, pk):
+    """Delete a 佐证材料 file from its record (marked deleted: the history keeps it), for
+    whoever may change that record's files."""
+    attachment = get_object_or_404(Attachment, pk=pk, deleted_at=None)
+    if not files.can_delete(request.user, attachment):
+        raise PermissionDenied("无权删除该佐证材料。")
+    files.remove(attachment, request.user)
+    messages.success(request, f"已删除“{attachment.original_name}”（修改历史中保留记录）。")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "home"
+    return redirect(target)
 
 
 @never_cache

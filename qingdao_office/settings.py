@@ -224,6 +224,9 @@ USE_TZ = True
 # /media/); `make backup` copies this folder with the database.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# 佐证材料 (core/files.py): the largest file accepted, and how many in one upload.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -245,8 +248,11 @@ STORAGES = {
 # multipart body from someone not signed in (core.middleware.RequestBodyGuardMiddleware;
 # nginx's client_max_body_size in deploy/ says the same). Non-file fields may hold 10 MB
 # (pasted plan texts); uploads over 2.5 MB go to a temporary file, never into memory. The
-# largest file accepted is the 5 MB report sheet (supervision/ledger.py); plans are 1 MB.
-MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 12 * 1024 * 1024)
+# largest file accepted is a 佐证材料 file (ATTACHMENT_MAX_BYTES, 20 MB): the body limit
+# leaves room for it; the report sheet (supervision/ledger.py) is 5 MB, plans 1 MB.
+MAX_REQUEST_BYTES = env_int(
+    "MAX_REQUEST_BYTES", max(12 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -10,9 +10,11 @@ confirm 办结. Leaders write 批示. Admins do everything (core.access).
 from django.core.exceptions import PermissionDenied
 
 from core.access import can, get_or_404, has_role, policy, require
+from core.files import FILE_ACTION, FILE_DELETE_ACTION
 from core.roles import Role
 
-from .models import Task
+from .choices import ClosureStatus, ReportStatus
+from .models import Closure, Milestone, MonthlyReport, Task
 
 
 class Action:
@@ -23,7 +25,12 @@ class Action:
     MILESTONE = "milestone"  # tick milestones
     LIST = "list"  # 挂牌督办
     REMIND = "remind"  # 催办
-    CLOSE = "close"  # confirm 办结
+    CLOSE = "close"  # confirm 办结 (销号) or send the application back
+    APPLY_CLOSE = "apply_close"  # the lead department applies for 办结
+    CREATE = "create"  # 立项: a 督办事项 from any source
+    APPROVE_MILESTONES = "approve_milestones"  # approve or return proposed 节点
+    FILES = FILE_ACTION  # download a record's 佐证材料
+    DELETE_FILE = FILE_DELETE_ACTION  # delete one (the lead department, while it may edit)
     INSTRUCT = "instruct"  # 批示
     ANSWER = "answer"  # answer a 批示
     LEDGER = "ledger"  # 督查台账
@@ -49,7 +56,13 @@ def office_actions(user, action, obj=None):
         return True
     if action in (Action.LEDGER, Action.DASHBOARD):
         return has_role(user, Role.SUPERVISOR, Role.LEADER)
-    if action in (Action.LIST, Action.REMIND, Action.CLOSE):
+    if action in (
+        Action.LIST,
+        Action.REMIND,
+        Action.CLOSE,
+        Action.CREATE,
+        Action.APPROVE_MILESTONES,
+    ):
         return has_role(user, Role.SUPERVISOR)
     if action == Action.INSTRUCT:
         return has_role(user, Role.LEADER)
@@ -74,13 +87,36 @@ def task_actions(user, action, task):
     answer = office_actions(user, action)
     if answer is not None:
         return answer
-    if action in (Action.REPORT, Action.MILESTONE, Action.ANSWER):
+    if action in (Action.REPORT, Action.MILESTONE, Action.ANSWER, Action.APPLY_CLOSE):
         return has_role(user, Role.STAFF, Role.HEAD) and leads(user, task)
+    if action == Action.FILES:
+        # 佐证材料: the office (supervisors, leaders) and the task's own departments
+        return has_role(user, Role.SUPERVISOR, Role.LEADER) or (
+            has_role(user, Role.STAFF, Role.HEAD) and (leads(user, task) or partners(user, task))
+        )
     if action == Action.PARTNER:
         return has_role(user, Role.STAFF, Role.HEAD) and partners(user, task)
     if action == Action.REVIEW:
         return has_role(user, Role.HEAD) and leads(user, task)
     return None
+
+
+EDITABLE_RECORD_STATUSES = {ReportStatus.DRAFT, ReportStatus.RETURNED, ClosureStatus.PENDING}
+
+
+@policy(MonthlyReport)
+@policy(Milestone)
+@policy(Closure)
+def task_record_actions(user, action, record):
+    """A task's report, 节点 and 办结 application (and their files): as the task; their
+    files are deleted by the lead department while the record is still its own to change
+    (a draft or returned report, a 节点, a pending application)."""
+    if action == Action.DELETE_FILE:
+        editable = getattr(record, "status", "") in EDITABLE_RECORD_STATUSES or isinstance(
+            record, Milestone
+        )
+        return editable and task_actions(user, Action.REPORT, record.task)
+    return task_actions(user, action, record.task)
 
 
 def get_task(user, pk, action=Action.VIEW, queryset=None, message="无权执行此操作。"):
@@ -102,6 +138,10 @@ TASK_PAGE_ACTIONS = [
     Action.INSTRUCT,
     Action.ANSWER,
     Action.MILESTONE,
+    Action.APPLY_CLOSE,
+    Action.APPROVE_MILESTONES,
+    Action.FILES,
+    Action.CREATE,
 ]
 
 

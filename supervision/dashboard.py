@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, Lead, Least
 from django.utils import timezone
 
-from .choices import Light, ReportStatus, TaskStatus
+from .choices import Light, ReportStatus, Source, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
     Indicator,
@@ -110,7 +110,7 @@ def task_figures(plan, month, today=None):
         default=Value(None),
         output_field=FloatField(),
     )
-    tasks = Task.objects.filter(project__plan=plan).annotate(
+    tasks = Task.objects.filter(year=plan.year).annotate(
         pct=percent,
         expected=expected,
         listed_then=Exists(_listed_at(day)),
@@ -178,6 +178,7 @@ def _fold(groups, key):
                     lead_department_id=group["lead_department_id"],
                     lead_department__name=group["lead_department__name"],
                     sort_order=group["lead_department__sort_order"] or 0,
+                    source=group["source"],
                 )
         for name in SUMMED:
             row[name] += group[name] or 0
@@ -235,7 +236,7 @@ def _report_stats(plan, months):
     month M submitted by their deadline."""
     reports = (
         MonthlyReport.objects.filter(
-            task__project__plan=plan, status__in=REPORTED, month__lte=months[-1]
+            task__year=plan.year, status__in=REPORTED, month__lte=months[-1]
         )
         .order_by()  # not the model's ordering, which joins the plan and sorts every report
         .values("month", "percent", "submitted_at")  # the window's rows: these columns only
@@ -286,18 +287,27 @@ def month_figures(plan, month, today=None, public=False):
             "lead_department_id",
             "lead_department__name",
             "lead_department__sort_order",
+            "source",
             "light",
         )
         .annotate(**_group_counts())
         .order_by()
     )
     headline = _fold(groups, lambda g: None).get(None) or _fold([_EMPTY], lambda g: None)[None]
+    plan_groups = [g for g in groups if g["project_id"] is not None]
     by_project = list(
         _fold(
-            groups, lambda g: (g["project__number"], g["project_id"], g["project__title"])
+            plan_groups, lambda g: (g["project__number"], g["project_id"], g["project__title"])
         ).values()
     )
     by_project.sort(key=lambda r: r["project__number"])
+    # the 督办事项 by source (年度工作计划, 领导批示, 会议议定, …), in the choices' order
+    sources = _fold(groups, lambda g: g["source"])
+    by_source = [
+        {**sources[value], "source_label": label}
+        for value, label in Source.choices
+        if value in sources
+    ]
     by_department = list(
         _fold(
             groups,
@@ -322,9 +332,9 @@ def month_figures(plan, month, today=None, public=False):
             filter=~Q(status=TaskStatus.CLOSED)
             & (Q(start_date__isnull=True) | Q(start_date__lte=month_end(m))),
         )
-    per_month = Task.objects.filter(project__plan=plan).aggregate(**trend_counts)
+    per_month = Task.objects.filter(year=plan.year).aggregate(**trend_counts)
     report_stats = _report_stats(plan, months)
-    listing_late = Listing.objects.filter(task__project__plan=plan).aggregate(
+    listing_late = Listing.objects.filter(task__year=plan.year).aggregate(
         **{
             f"late_{m.month}": Count(
                 "task", distinct=True, filter=_listing_late_not_overdue(as_of(m, today))
@@ -336,7 +346,7 @@ def month_figures(plan, month, today=None, public=False):
     # 1 query: indicators met and below target as of the month (the value's subquery is
     # run once per indicator; a CASE over it in SQL ran it once per branch)
     indicators = (
-        Indicator.objects.filter(task__project__plan=plan)
+        Indicator.objects.filter(task__year=plan.year)
         .annotate(value=_indicator_value(month))
         .select_related("task")
         .only(*INDICATOR_FIELDS)
@@ -389,9 +399,7 @@ def month_figures(plan, month, today=None, public=False):
             "late": item.deadline < day,
             "public": item.is_public,
         }
-        for item in Listing.objects.filter(
-            task__project__plan=plan, listed_at__lte=_end_of_day(day)
-        )
+        for item in Listing.objects.filter(task__year=plan.year, listed_at__lte=_end_of_day(day))
         .filter(Q(lifted_at__isnull=True) | Q(lifted_at__gt=_end_of_day(day)))
         .select_related("task")
         .order_by("deadline", "task__path")[:LIST_LIMIT]
@@ -405,7 +413,7 @@ def month_figures(plan, month, today=None, public=False):
             "text": i.text,
             "at": timezone.localtime(i.created_at).date().isoformat(),
         }
-        for i in Instruction.objects.filter(task__project__plan=plan, response="")
+        for i in Instruction.objects.filter(task__year=plan.year, response="")
         .select_related("task", "leader")
         .order_by("-created_at")[:LIST_LIMIT]
     ]
@@ -437,6 +445,7 @@ def month_figures(plan, month, today=None, public=False):
         "as_of": day.isoformat(),
         "headline": headline,
         "by_project": by_project,
+        "by_source": by_source,
         "by_department": by_department,
         "trend": trend,
         "overdue": overdue,
@@ -461,7 +470,7 @@ def public_items(plan, month):
         task=OuterRef("pk"), month__lte=month, status=ReportStatus.APPROVED
     ).order_by("-month")
     rows = (
-        Task.objects.filter(project__plan=plan)
+        Task.objects.filter(year=plan.year)
         .filter(Q(is_public=True) | Exists(_listed_at(as_of(month)).filter(is_public=True)))
         .annotate(
             progress=Subquery(report.values("progress")[:1]),
@@ -476,7 +485,7 @@ def public_items(plan, month):
         {
             "code": t.code,
             "title": t.title,
-            "project": t.project.title,
+            "project": t.group_title,
             "department": t.lead_department.name if t.lead_department else "",
             "due": t.due_date.isoformat() if t.due_date else None,
             "progress": t.progress or "",

@@ -16,7 +16,7 @@ from django.db import transaction
 from core.models import Department
 from core.roles import Role
 
-from .choices import ListingLevel, ReportStatus, TaskStatus
+from .choices import ListingLevel, MilestoneStatus, ReportStatus, Rhythm, Source, TaskStatus
 from .dashboard import close_month
 from .defaults import load_defaults
 from .models import (
@@ -108,6 +108,7 @@ def load_demo(password=None, out=print):
     made = sum(_load_progress(task, users) for task in tasks)
     out(f"进展报告：新增 {made} 份。")
     _load_supervision(tasks, users, out)
+    _load_items(tasks, users, out)
     return plan
 
 
@@ -301,3 +302,101 @@ def _load_supervision(tasks, users, out):
                 closed_at=_aware(date(YEAR, month.month + 1, 8))
             )
     out("月度关账：2012年1—5月。")
+
+
+def _item(number, **fields):
+    """A demo 督办事项 of the demo year (not from the plan), created by 督查处."""
+    task = Task(year=YEAR, number=number, **fields)
+    task.save()
+    return task
+
+
+def _load_items(tasks, users, out):
+    """Three 督办事项 beside the plan: a 领导批示 交办 from the food task's 批示, a 会议议定事项
+    and a 政府工作报告 task, with 节点 (approved and waiting) and a few reports."""
+    if Task.objects.exclude(source=Source.PLAN).exists():
+        return
+    food = next((t for t in tasks if "食品安全" in t.title), tasks[-1])
+    finance = next((t for t in tasks if "融资" in t.title), tasks[0])
+    instruction = Instruction.objects.filter(task=food, response="").first()
+    own = users["staff2"].department
+    ordered = _item(
+        1,
+        source=Source.INSTRUCTION,
+        doc_number="市政府领导批示〔2012〕第36号",
+        doc_date=date(YEAR, 6, 28),
+        origin_instruction=instruction,
+        title="落实学生饮食安全专项检查批示",
+        text="王秘书长批示：学生饮食安全要作为重中之重，暑期前完成专项检查。"
+        "请市食品安全协调处牵头，会同教育、卫生部门对全市中小学校食堂开展专项检查，"
+        "8月底前报送检查情况。",
+        lead_department=own,
+        responsible_leader=users["leader1"],
+        start_date=date(YEAR, 6, 28),
+        due_date=date(YEAR, 8, 31),
+        rhythm=Rhythm.MONTHLY,
+    )
+    ordered.partner_departments.set(Department.objects.filter(name__in=["市教育局", "市卫生局"]))
+    meeting = _item(
+        2,
+        source=Source.MEETING,
+        doc_number="市政府常务会议纪要〔2012〕第12号",
+        doc_date=date(YEAR, 5, 15),
+        title="小微企业融资服务平台建设（常务会议议定事项）",
+        text="市政府第12次常务会议议定：由市金融工作办公室牵头，搭建小微企业融资服务平台，"
+        "10月底前上线运行。",
+        lead_department=finance.lead_department,
+        responsible_leader=users["leader1"],
+        linked_project=finance.project,
+        start_date=date(YEAR, 5, 15),
+        due_date=date(YEAR, 10, 31),
+        rhythm=Rhythm.MONTHLY,
+    )
+    report = _item(
+        3,
+        source=Source.GOV_REPORT,
+        doc_number="2012年市政府工作报告",
+        doc_date=date(YEAR, 1, 10),
+        title="新增城镇就业7万人（政府工作报告）",
+        text="政府工作报告提出：全年新增城镇就业7万人，城镇登记失业率控制在3.5%以内。",
+        lead_department=finance.lead_department,
+        responsible_leader=users["leader1"],
+        start_date=date(YEAR, 1, 10),
+        due_date=date(YEAR, 12, 31),
+        rhythm=Rhythm.QUARTERLY,
+    )
+    head, supervisor = users["head1"], users["supervisor1"]
+    for task, steps in [
+        (ordered, [("制定检查方案", 7, 10, True), ("完成全部学校食堂检查", 8, 20, False)]),
+        (meeting, [("完成平台方案论证", 6, 30, True), ("平台上线试运行", 10, 15, False)]),
+        (report, [("上半年新增就业3.5万人", 6, 30, True), ("全年新增就业7万人", 12, 31, True)]),
+    ]:
+        for title, month, day, approved in steps:
+            Milestone.objects.create(
+                task=task,
+                title=title,
+                due_date=date(YEAR, month, day),
+                deliverable="工作报告",
+                status=MilestoneStatus.APPROVED if approved else MilestoneStatus.PROPOSED,
+                proposed_by=head,
+                approved_by=supervisor if approved else None,
+                approved_at=_aware(task.start_date + timedelta(days=2)) if approved else None,
+                completed_on=date(YEAR, 6, 28) if approved and month == 6 else None,
+            )
+    for task, months, percent in [(meeting, [5, 6], 40), (report, [3, 6], 52)]:
+        for index, month in enumerate(months, start=1):
+            MonthlyReport.objects.create(
+                task=task,
+                month=date(YEAR, month, 1),
+                progress=f"按会议和报告要求推进，已完成阶段工作（第{index}次报送）。",
+                next_steps="继续按节点推进。",
+                percent=round(percent * index / len(months)),
+                status=ReportStatus.APPROVED,
+                submitted_by=users["staff1"],
+                submitted_at=_aware(date(YEAR, month + 1, 3)),
+                reviewed_by=head,
+                reviewed_at=_aware(date(YEAR, month + 1, 4)),
+            )
+        task.percent, task.status = percent, TaskStatus.IN_PROGRESS
+        task.save(update_fields=["percent", "status", "updated_at"])
+    out("督办事项：领导批示件、会议议定事项、政府工作报告任务各 1 项。")

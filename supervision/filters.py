@@ -13,9 +13,9 @@ from django.utils.html import format_html, format_html_join
 from core.models import Department, ReminderItem
 from core.months import MONTH_RE, parse_month, validate_month
 
-from .choices import Light, TaskStatus
+from .choices import Light, Source, TaskStatus
 from .lights import REPORTED, with_lights
-from .models import Listing, MonthlyReport, Plan, Project, Task, Urging
+from .models import Listing, MonthlyReport, Project, Task, Urging
 
 SORTS = {
     "code": ("path",),
@@ -58,9 +58,9 @@ def task_view(today=None):
     """Tasks with what the task page shows beyond its own records: light, listed and the
     listing level (not the list's report and 催办 columns)."""
     active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
-    queryset = Task.objects.select_related("responsible_leader").annotate(
-        listed=Exists(active), listing_level=Subquery(active.values("level")[:1])
-    )
+    queryset = Task.objects.select_related(
+        "responsible_leader", "linked_project", "origin_instruction__leader"
+    ).annotate(listed=Exists(active), listing_level=Subquery(active.values("level")[:1]))
     return with_lights(queryset, today or timezone.localdate())
 
 
@@ -90,7 +90,7 @@ def task_rows(today=None):
         .values("n")
     )
     queryset = Task.objects.select_related(
-        "project", "lead_department", "responsible_leader"
+        "project", "linked_project", "lead_department", "responsible_leader"
     ).annotate(
         listed=Exists(active),
         listing_level=Subquery(active.values("level")[:1]),
@@ -133,6 +133,9 @@ class TaskFilter(django_filters.FilterSet):
 
     year = django_filters.ChoiceFilter(
         label="年度", choices=[], method="filter_year", empty_label=None
+    )
+    source = django_filters.ChoiceFilter(
+        label="来源", choices=Source.choices, empty_label="全部来源"
     )
     project = django_filters.ModelChoiceFilter(
         label="工程", queryset=Project.objects.select_related("plan"), empty_label="全部工程"
@@ -178,8 +181,9 @@ class TaskFilter(django_filters.FilterSet):
         fields = []
 
     def __init__(self, data=None, *args, **kwargs):
-        # Years of the plans, newest first; without a year in the query, the newest plan.
-        years = list(Plan.objects.order_by("-year").values_list("year", flat=True))
+        # Years of the plans and other 督办事项, newest first; without a year in the query,
+        # the newest.
+        years = list(Task.objects.order_by("-year").values_list("year", flat=True).distinct())
         if data is not None and "year" not in data and years:
             data = data.copy()
             data["year"] = str(years[0])
@@ -201,7 +205,7 @@ class TaskFilter(django_filters.FilterSet):
     def filter_year(self, queryset, name, value):
         if value == "all":
             return queryset
-        return queryset.filter(project__plan__year=int(value))
+        return queryset.filter(year=int(value))
 
     def filter_noop(self, queryset, name, value):
         return queryset

@@ -8,10 +8,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core.files import FilesField
+from core.models import Department
+from core.roles import Role
 from core.validators import sane_date
 
-from .choices import ListingLevel
-from .models import Instruction, Listing, Milestone, PartnerNote
+from .choices import ListingLevel, Rhythm, Source
+from .models import Instruction, Listing, Milestone, PartnerNote, Project, Task, User
 from .planio import PlanParseError, decode_plan_bytes, iter_tasks, read_plan, read_plan_file
 from .reporting import REPORT_FIELDS, TEXT_LIMIT, report_errors
 
@@ -97,6 +100,7 @@ class ReportForm(forms.Form):
         label="“存在问题”可随进展向社会公开（市办实事）", required=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    files = FilesField()
 
     def __init__(self, *args, indicators=(), previous_percent=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -226,6 +230,10 @@ class AnswerForm(forms.Form):
 
 
 class MilestoneForm(forms.ModelForm):
+    """A 节点 ticked done (or its completion corrected), with 佐证材料."""
+
+    files = FilesField()
+
     class Meta:
         model = Milestone
         fields = ["completed_on", "note"]
@@ -658,3 +666,217 @@ class PlanCorrectionsForm(forms.Form):
 
 
 # --- the review model ----------------------------------------------------------------------
+
+
+DATE_WIDGET = {"type": "date"}
+
+
+def date_input():
+    return forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d")
+
+
+class ItemForm(forms.ModelForm):
+    """立项: a 督办事项 from any source (not the annual plan's: those come from its import)."""
+
+    class Meta:
+        model = Task
+        fields = [
+            "source",
+            "doc_number",
+            "doc_date",
+            "title",
+            "text",
+            "lead_department",
+            "partner_departments",
+            "responsible_leader",
+            "due_date",
+            "rhythm",
+            "linked_project",
+        ]
+        labels = {"text": "事项内容（全文）", "linked_project": "关联年度计划工程（可不选）"}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 6}),
+            "doc_date": date_input(),
+            "due_date": date_input(),
+            "partner_departments": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        error_messages = {
+            "source": {"required": "请选择来源。", "invalid_choice": "请选择有效的来源。"},
+            "title": {"required": "请填写事项标题。"},
+            "text": {"required": "请填写事项内容。"},
+            "lead_department": {"required": "请选择牵头单位。"},
+            "due_date": {"required": "请填写完成时限。", "invalid": "请填写正确的日期。"},
+            "doc_date": {"invalid": "请填写正确的日期。"},
+            "rhythm": {"required": "请选择报送节奏。", "invalid_choice": "请选择有效的报送节奏。"},
+        }
+
+    files = FilesField(label="来文或附件")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [
+            (value, label) for value, label in Source.choices if value != Source.PLAN
+        ]
+        for name in ("lead_department", "due_date", "rhythm"):
+            self.fields[name].required = True
+        self.fields["rhythm"].choices = Rhythm.choices
+        active = Department.objects.filter(is_active=True)
+        self.fields["lead_department"].queryset = active
+        self.fields["partner_departments"].queryset = active
+        self.fields["partner_departments"].required = False
+        self.fields["responsible_leader"].queryset = User.objects.filter(
+            is_active=True, groups__name=Role.LEADER.label
+        ).distinct()
+        self.fields["linked_project"].queryset = Project.objects.select_related("plan").order_by(
+            "-plan__year", "number"
+        )
+        self.fields["title"].max_length = 200
+        self.fields["doc_number"].max_length = 100
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if len(text) > TEXT_LIMIT:
+            raise forms.ValidationError(f"事项内容不能超过 {TEXT_LIMIT} 字（现 {len(text)} 字）。")
+        if not text:
+            raise forms.ValidationError("请填写事项内容。")
+        return text
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("请填写事项标题。")
+        return title
+
+    def clean_doc_date(self):
+        day = self.cleaned_data["doc_date"]
+        sane_date(day)
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("来文日期不能晚于今天。")
+        return day
+
+    def clean_due_date(self):
+        day = self.cleaned_data["due_date"]
+        sane_date(day)
+        if day and day < timezone.localdate():
+            raise forms.ValidationError("完成时限不能早于今天。")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        lead, partners = data.get("lead_department"), data.get("partner_departments") or []
+        if lead and lead in partners:
+            self.add_error("partner_departments", "牵头单位不必再列为配合单位。")
+        return data
+
+    def item_data(self):
+        """The Task fields for services.create_item (partners included, files apart)."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CloseApplyForm(forms.Form):
+    """申请办结: what was done, with 佐证材料."""
+
+    summary = text_field("办结情况", required=True, rows=5, max_length=TEXT_LIMIT)
+    files = FilesField()
+
+
+class CloseDecisionForm(forms.Form):
+    """确认销号 or 退回 (a reason is needed to send it back)."""
+
+    action = forms.ChoiceField(
+        choices=[("confirm", "确认销号"), ("return", "退回")],
+        error_messages={"required": "请选择确认或退回。", "invalid_choice": "请选择确认或退回。"},
+    )
+    reason = text_field("退回原因", rows=3, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "return" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "退回时请填写原因。")
+        return data
+
+
+class MilestoneProposeForm(forms.ModelForm):
+    """A 节点 the lead department proposes: title, planned date, deliverable."""
+
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_date", "deliverable"]
+        widgets = {"due_date": date_input()}
+        error_messages = {
+            "title": {"required": "请填写节点名称。"},
+            "due_date": {"required": "请填写计划完成日期。", "invalid": "请填写正确的日期。"},
+        }
+
+    def __init__(self, *args, task=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("请填写节点名称。")
+        return title
+
+    def clean_due_date(self):
+        day = self.cleaned_data["due_date"]
+        sane_date(day)
+        if self.task is not None and self.task.due_date and day > self.task.due_date:
+            raise forms.ValidationError(
+                f"节点日期不能晚于任务完成时限 {self.task.due_date:%Y-%m-%d}。"
+            )
+        return day
+
+
+class MilestoneChangeForm(forms.Form):
+    """调整节点: a new date for an approved 节点, with the reason."""
+
+    new_due_date = forms.DateField(
+        label="调整为",
+        widget=date_input(),
+        error_messages={"required": "请填写调整后的日期。", "invalid": "请填写正确的日期。"},
+    )
+    change_reason = text_field("调整原因", required=True, rows=2, max_length=1000)
+
+    def __init__(self, *args, milestone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.milestone = milestone
+
+    def clean_new_due_date(self):
+        day = self.cleaned_data["new_due_date"]
+        sane_date(day)
+        if self.milestone is not None and day == self.milestone.due_date:
+            raise forms.ValidationError("调整后的日期与原计划日期相同。")
+        task = self.milestone.task if self.milestone is not None else None
+        if task is not None and task.due_date and day > task.due_date:
+            raise forms.ValidationError(f"节点日期不能晚于任务完成时限 {task.due_date:%Y-%m-%d}。")
+        return day
+
+
+class MilestoneDecisionForm(forms.Form):
+    """A supervisor approves or sends back the waiting 节点 ticked."""
+
+    action = forms.ChoiceField(
+        choices=[("approve", "确认"), ("return", "退回")],
+        error_messages={"required": "请选择确认或退回。", "invalid_choice": "请选择确认或退回。"},
+    )
+    milestones = forms.ModelMultipleChoiceField(
+        queryset=Milestone.objects.none(),
+        error_messages={
+            "required": "请勾选要审核的节点。",
+            "invalid_choice": "所选节点不存在或已审核。",
+            "invalid_pk_value": "所选节点不存在或已审核。",
+        },
+    )
+    reason = text_field("退回原因", rows=2, max_length=1000)
+
+    def __init__(self, *args, waiting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if waiting is not None:
+            self.fields["milestones"].queryset = waiting
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "return" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "退回时请填写原因。")
+        return data

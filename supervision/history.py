@@ -2,11 +2,13 @@
 diffing), with each record named as the task page names it."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 
 from core.history import changes
-from core.models import Department
+from core.models import Attachment, Department
 
 from .models import (
+    Closure,
     Indicator,
     IndicatorValue,
     Instruction,
@@ -19,7 +21,18 @@ from .models import (
     Urging,
 )
 
-SKIP = {"version", "path", "code", "task", "report", "project", "parent"}
+SKIP = {
+    "version",
+    "path",
+    "code",
+    "task",
+    "report",
+    "project",
+    "parent",
+    "content_type",
+    "object_id",
+    "file",
+}
 
 
 def _label(model, record):
@@ -36,7 +49,24 @@ def _label(model, record):
         return f"{name} {record.number}"
     if model is PartnerNote:
         return f"{name} {record.month:%Y-%m}"
+    if model is Attachment:
+        return f"{name}：{record.original_name}"
     return str(name)
+
+
+def _attachments(task):
+    """The history of the 佐证材料 of the task and of its reports, 节点 and 办结 applications."""
+    owners = {
+        Task: [task.pk],
+        MonthlyReport: MonthlyReport.objects.filter(task=task).values("pk"),
+        Milestone: Milestone.objects.filter(task=task).values("pk"),
+        Closure: Closure.objects.filter(task=task).values("pk"),
+    }
+    types = ContentType.objects.get_for_models(*owners)
+    rows = Attachment.history.none()
+    for model, ids in owners.items():
+        rows |= Attachment.history.filter(content_type=types[model], object_id__in=ids)
+    return rows
 
 
 def task_changes(task):
@@ -52,6 +82,8 @@ def task_changes(task):
         (Instruction, Instruction.history.filter(task_id=task.pk)),
         (Urging, Urging.history.filter(task_id=task.pk)),
         (PartnerNote, PartnerNote.history.filter(task_id=task.pk)),
+        (Closure, Closure.history.filter(task_id=task.pk)),
+        (Attachment, _attachments(task)),
     ]
     named = (get_user_model(), Department, Indicator)
     return changes(sources, label=_label, skip=SKIP, named=named)

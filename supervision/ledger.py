@@ -98,7 +98,7 @@ def ledger_values(task):
     """The ledger columns of a task from `filters.task_rows` (same order as LEDGER_COLUMNS)."""
     return [
         task.pk,
-        task.project.title,
+        task.group_title,
         task.code,
         task.title,
         task.lead_department.name if task.lead_department else "",
@@ -142,7 +142,7 @@ def department_tasks(department, month, today=None):
     )
     return (
         task_rows(today)
-        .filter(lead_department=department, project__plan__year=month.year)
+        .filter(lead_department=department, year=month.year)
         .exclude(status=TaskStatus.CLOSED)
         .annotate(
             prev_progress=Subquery(previous.values("progress")[:1]),
@@ -340,10 +340,8 @@ def check_rows(user, month, rows):
             messages.append("该任务不由本单位牵头，不能报送")
         elif task_id in seen:
             messages.append(f"与第 {seen[task_id]} 行是同一任务")
-        elif task.project.plan.year != month.year:
-            messages.append(
-                f"该任务属于{task.project.plan.year}年计划，不能报送{month:%Y-%m}的进展"
-            )
+        elif task.year != month.year:
+            messages.append(f"该任务属于{task.year}年计划，不能报送{month:%Y-%m}的进展")
         elif refused := refusal(task, month):  # the rules every report path shares (办结 …)
             messages.append(refused.rstrip("。"))
         if task_id is not None:

@@ -7,7 +7,8 @@ the reminders) gets them from `with_lights`, so the rule lives here only:
 - 红: overdue (past its due date and not done), or listed and past the listing deadline.
 - 黄: not done and due within LIGHT_DUE_SOON_DAYS; or behind schedule: its percent done is more
   than LIGHT_BEHIND_POINTS below the share of its time already elapsed (序时进度); or last
-  month's report is missing.
+  month's report is missing; or an approved 节点 is past its date and not done (proposed or
+  returned 节点 do not count).
 - 绿: everything else.
 
 The thresholds are settings. "Done" is 已完成 or 已办结.
@@ -33,8 +34,8 @@ from django.utils import timezone
 
 from core.months import previous_month
 
-from .choices import Light, ReportStatus, TaskStatus
-from .models import Listing, MonthlyReport
+from .choices import COUNTED_MILESTONES, Light, ReportStatus, TaskStatus
+from .models import Listing, Milestone, MonthlyReport
 
 EPOCH = date(1970, 1, 1)
 DONE = [TaskStatus.COMPLETED, TaskStatus.CLOSED]
@@ -80,6 +81,14 @@ def with_lights(queryset, today=None, percent=None):
             MonthlyReport.objects.filter(task=OuterRef("pk"), month=last_month, status__in=REPORTED)
         ),
         _behind_gap=behind_gap,
+        _milestone_late=Exists(
+            Milestone.objects.filter(
+                task=OuterRef("pk"),
+                status__in=COUNTED_MILESTONES,
+                completed_on=None,
+                due_date__lt=today,
+            )
+        ),
     )
     not_done = ~Q(status__in=DONE)
     due_report = Q(start_date__isnull=True) | Q(start_date__lt=this_month)
@@ -94,6 +103,7 @@ def with_lights(queryset, today=None, percent=None):
             When(not_done & Q(due_date__lte=soon), then=Value(Light.YELLOW)),
             When(not_done & behind, then=Value(Light.YELLOW)),
             When(not_done & due_report & Q(_reported_last_month=False), then=Value(Light.YELLOW)),
+            When(not_done & Q(_milestone_late=True), then=Value(Light.YELLOW)),
             default=Value(Light.GREEN),
             output_field=CharOutput(),
         )

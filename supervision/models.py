@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.access import ScopedQuerySet
@@ -13,10 +14,13 @@ from core.models import Department, TrackedModel
 from core.roles import roles_of
 
 from .choices import (
+    ClosureStatus,
     Comparison,
     ListingLevel,
+    MilestoneStatus,
     ReportStatus,
     Rhythm,
+    Source,
     TaskStatus,
 )
 
@@ -195,10 +199,46 @@ class TaskQuerySet(ScopedQuerySet):
 
 
 class Task(TrackedModel):
-    """An item of the plan, with the department that leads it and its progress."""
+    """A supervised item (督办事项), with the department that leads it and its progress: an
+    item of the year's plan (source PLAN, in a project), or one from any other source (领导批示,
+    会议议定, …; numbered per year, linked to a plan project or to none)."""
 
+    source = models.CharField(
+        "来源", max_length=20, choices=Source.choices, default=Source.PLAN, db_index=True
+    )
+    year = models.PositiveIntegerField(
+        "年度",
+        db_index=True,
+        editable=False,
+        help_text="计划任务取计划年度；其他事项取立项年度（保存时填写）。",
+    )
+    doc_number = models.CharField("来文文号", max_length=100, blank=True)
+    doc_date = models.DateField("来文日期", null=True, blank=True)
+    origin_instruction = models.ForeignKey(
+        "Instruction",
+        verbose_name="来源批示",
+        related_name="assigned_items",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     project = models.ForeignKey(
-        Project, verbose_name="所属工程", related_name="tasks", on_delete=models.CASCADE
+        Project,
+        verbose_name="所属工程",
+        related_name="tasks",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text="年度工作计划的任务所在的工程；其他来源的事项为空。",
+    )
+    linked_project = models.ForeignKey(
+        Project,
+        verbose_name="关联计划工程",
+        related_name="linked_items",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text="其他来源的事项可关联到年度计划的一个工程，也可不关联。",
     )
     parent = models.ForeignKey(
         "self",
@@ -255,7 +295,7 @@ class Task(TrackedModel):
     class Meta:
         verbose_name = "任务"
         verbose_name_plural = "任务"
-        ordering = ["project__plan__year", "path"]
+        ordering = ["year", "path"]
         permissions = [("close_task", "可以确认任务办结")]
         constraints = [
             models.CheckConstraint(
@@ -277,6 +317,18 @@ class Task(TrackedModel):
                 violation_error_message="同一工程中任务序号不能重复。",
             ),
             models.UniqueConstraint(
+                fields=["year", "number"],
+                condition=Q(parent__isnull=True) & ~Q(source="plan"),
+                name="task_unique_item_number",
+                violation_error_message="同一年度中督办事项序号不能重复。",
+            ),
+            models.CheckConstraint(
+                condition=Q(source="plan", project__isnull=False)
+                | (~Q(source="plan") & Q(project__isnull=True)),
+                name="task_plan_in_project",
+                violation_error_message="年度工作计划的任务属于一个工程，其他来源的事项不属于工程。",
+            ),
+            models.UniqueConstraint(
                 fields=["parent", "number"],
                 condition=Q(parent__isnull=False),
                 name="task_unique_child_number",
@@ -287,7 +339,22 @@ class Task(TrackedModel):
     def __str__(self):
         return f"{self.code} {self.title}"
 
+    @property
+    def is_plan_task(self):
+        return self.source == Source.PLAN
+
+    @property
+    def group_title(self):
+        """What the item belongs to on the lists: its plan project, or its source."""
+        if self.project_id:
+            return self.project.title
+        return self.get_source_display()
+
     def save(self, *args, **kwargs):
+        if self.source == Source.PLAN and self.project_id:
+            self.year = self.project.plan.year
+        elif self.year is None:
+            self.year = timezone.localdate().year
         self.code, self.path = self.numbering()
         super().save(*args, **kwargs)
 
@@ -298,6 +365,9 @@ class Task(TrackedModel):
         """(code, path) from the position in the tree: ("1.2.3", "001.002.003")."""
         if self.parent_id:
             return f"{self.parent.code}.{self.number}", f"{self.parent.path}.{self.number:03d}"
+        if self.source != Source.PLAN:
+            # after the plan's tasks of the year ("~" sorts after the digits)
+            return f"督{self.year}-{self.number:03d}", f"~{self.number:05d}"
         return (
             f"{self.project.number}.{self.number}",
             f"{self.project.number:03d}.{self.number:03d}",
@@ -344,15 +414,46 @@ class Measure(TrackedModel):
 
 
 class Milestone(TrackedModel):
-    """A dated step (节点) of a task, ticked when done."""
+    """A dated step (节点) of a task, ticked when done. The lead department proposes it, a
+    supervisor approves it or sends it back; only approved ones count for lights and
+    reminders. An approved date changes only with a reason and a new approval (调整节点):
+    the requested date waits in `new_due_date`, the replaced one stays in `previous_due_date`."""
 
     task = models.ForeignKey(
         Task, verbose_name="任务", related_name="milestones", on_delete=models.CASCADE
     )
     title = models.CharField("节点", max_length=200)
+    deliverable = models.CharField("成果形式", max_length=200, blank=True)
     due_date = models.DateField("计划完成日期")
     completed_on = models.DateField("实际完成日期", null=True, blank=True)
     note = models.TextField("说明", blank=True)
+    status = models.CharField(
+        "审核状态",
+        max_length=20,
+        choices=MilestoneStatus.choices,
+        default=MilestoneStatus.APPROVED,
+    )
+    proposed_by = models.ForeignKey(
+        User,
+        verbose_name="提出人",
+        related_name="milestones_proposed",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    approved_by = models.ForeignKey(
+        User,
+        verbose_name="审核人",
+        related_name="milestones_approved",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    approved_at = models.DateTimeField("审核时间", null=True, blank=True)
+    return_reason = models.TextField("退回原因", blank=True)
+    new_due_date = models.DateField("申请调整为", null=True, blank=True)
+    change_reason = models.TextField("调整原因", blank=True)
+    previous_due_date = models.DateField("调整前计划日期", null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -652,6 +753,49 @@ class Urging(TrackedModel):
 
     def __str__(self):
         return f"催办：{self.task}"
+
+
+class Closure(TrackedModel):
+    """申请办结: the lead department's application to close a task, with its summary, and the
+    supervisor's decision (确认销号 or 退回). One pending application per task at a time."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="任务", related_name="closures", on_delete=models.CASCADE
+    )
+    summary = models.TextField("办结情况")
+    status = models.CharField(
+        "状态", max_length=20, choices=ClosureStatus.choices, default=ClosureStatus.PENDING
+    )
+    applied_by = models.ForeignKey(
+        User, verbose_name="申请人", related_name="closures_applied", on_delete=models.PROTECT
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name="确认人",
+        related_name="closures_decided",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    return_reason = models.TextField("退回原因", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "办结申请"
+        verbose_name_plural = "办结申请"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(status="pending"),
+                name="closure_one_pending_per_task",
+                violation_error_message="该任务已有待确认的办结申请。",
+            )
+        ]
+
+    def __str__(self):
+        return f"办结申请：{self.task}"
 
 
 class PartnerNote(TrackedModel):

@@ -14,7 +14,7 @@ from core.choices import ReminderKind
 from core.months import month_end, previous_month
 from core.reminders import Item, overdue_step, register, stage_of
 
-from .choices import ReportStatus, Rhythm, TaskStatus
+from .choices import COUNTED_MILESTONES, ReportStatus, Rhythm, TaskStatus
 from .models import Listing, Milestone, MonthlyReport, Task
 from .reporting import report_due_date
 
@@ -58,6 +58,14 @@ def _with_task(queryset, *fields):
     )
 
 
+def _counted_milestones():
+    """The open 节点 that count: approved ones (at their approved date while a change waits)
+    of open tasks; proposed and returned ones remind nobody."""
+    return Milestone.objects.filter(
+        completed_on=None, status__in=COUNTED_MILESTONES, task__in=_open_tasks()
+    )
+
+
 @register("due_soon")
 def due_soon(ctx):
     """7, 3 and 1 days before a task's or a milestone's due date, to the lead department."""
@@ -72,7 +80,7 @@ def due_soon(ctx):
             event = f"due_soon:task:{task.pk}:{stage}"
             yield Item(event, ReminderKind.DUE_SOON, user, reason, task, task.due_date)
     milestones = _with_task(
-        Milestone.objects.filter(completed_on=None, due_date__range=window, task__in=_open_tasks()),
+        _counted_milestones().filter(due_date__range=window),
         "title",
         "due_date",
     )
@@ -101,7 +109,7 @@ def overdue(ctx):
         event = f"overdue:task:{task.pk}:step:{overdue_step(days)}"
         yield from _ladder(ctx, task, days, event, reason, task.due_date)
     milestones = _with_task(
-        Milestone.objects.filter(completed_on=None, due_date__lt=ctx.day, task__in=_open_tasks()),
+        _counted_milestones().filter(due_date__lt=ctx.day),
         "title",
         "due_date",
     )
@@ -118,8 +126,9 @@ def overdue(ctx):
 
 def _report_needed(month):
     """Open tasks of `month`'s plan year that owe a report for `month`."""
-    tasks = _open_tasks().filter(project__plan__year=month.year)
+    tasks = _open_tasks().filter(year=month.year)
     tasks = tasks.exclude(start_date__gt=month_end(month))
+    tasks = tasks.exclude(rhythm=Rhythm.ONCE)  # 一次性办结: reports when done, not monthly
     if month.month not in (3, 6, 9, 12):
         tasks = tasks.exclude(rhythm=Rhythm.QUARTERLY)
     reported = MonthlyReport.objects.filter(month=month, status__in=REPORTED).values("task")

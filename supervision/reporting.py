@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.choices import ReminderKind
+from core.files import attach
 from core.months import months_between, next_month
 from core.notify import notify
 from core.roles import Role
@@ -80,7 +81,7 @@ def refusal(task, month, today=None):
         return "该任务已办结（销号），不能再填报或修改进展。"
     if is_future(month, today):
         return "不能填报未来月份的进展。"
-    year = task.project.plan.year
+    year = task.year
     if month.year != year:
         return f"该任务属于{year}年工作计划，只能填报{year}年各月的进展。"
     return None
@@ -189,8 +190,9 @@ def new_report(task, month, last):
 
 
 @transaction.atomic
-def save_report(report, *, user, data, indicator_values=None, version, submit=False):
-    """Save `data` (REPORT_FIELDS) on `report` as a draft, or submit it.
+def save_report(report, *, user, data, indicator_values=None, version, submit=False, uploads=()):
+    """Save `data` (REPORT_FIELDS) on `report` as a draft, or submit it, with the 佐证材料
+    `uploads` (checked files, core.files).
 
     `version` is the version the user's form was opened at; a report saved by someone else
     since raises ReportConflict, data that breaks a rule raises ReportInvalid, and in either
@@ -233,6 +235,7 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
         raise ReportConflict from None
     for indicator, value in (indicator_values or {}).items():
         _save_indicator_value(report, indicator, value, submit)
+    attach(report, uploads, user)
     if submit:
         _apply_to_task(report)
     return report
@@ -320,5 +323,5 @@ def department_staff(department, roles=(Role.STAFF, Role.HEAD)):
 def months_of_plan(task_or_year, today=None):
     """The months a report may be filed for: from January of the plan's year to this month."""
     today = today or timezone.localdate()
-    year = task_or_year if isinstance(task_or_year, int) else task_or_year.project.plan.year
+    year = task_or_year if isinstance(task_or_year, int) else task_or_year.year
     return months_between(date(year, 1, 1), min(today.replace(day=1), date(year, 12, 1)))

@@ -1,5 +1,7 @@
 """The writes done from a task's page, one function each (the view, a bulk page or a job call
-the same one): 挂牌督办 and 摘牌, 催办, 办结, 批示 and its answer, the partner departments' notes.
+the same one): 挂牌督办 and 摘牌, 催办, 批示 and its answer, the partner departments' notes;
+立项 of a 督办事项 from any source; 申请办结 → 确认销号 or 退回; the 节点 the lead department
+proposes and a supervisor approves (and their changes).
 Each saves through the model, so the history records it with the user of the request.
 
 Those that meet concurrency take the task's row lock first (SELECT … FOR UPDATE on PostgreSQL;
@@ -19,11 +21,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.choices import ReminderKind
+from core.files import attach
 from core.notify import notify
+from core.roles import Role
 
-from .choices import TaskStatus
+from .choices import ClosureStatus, MilestoneStatus, Source, TaskStatus
 from .forms import listing_version
-from .models import Instruction, Listing, PartnerNote, Task, Urging
+from .models import Closure, Instruction, Listing, Milestone, PartnerNote, Task, Urging, User
 from .reporting import department_staff
 
 DEDUP_SECONDS = 120
@@ -102,16 +106,6 @@ def urge(task, *, user, message=""):
     return urging, True
 
 
-def set_closed(task, closed=True):
-    """督查人员 confirm 办结, or take it back (the status the percent calls for)."""
-    if closed:
-        task.status = TaskStatus.CLOSED
-    elif task.status == TaskStatus.CLOSED:
-        task.status = TaskStatus.COMPLETED if task.percent == 100 else TaskStatus.IN_PROGRESS
-    task.save()
-    return task
-
-
 @transaction.atomic
 def instruct(task, *, user, text):
     """A leader's 批示 and its notice to the lead department; (instruction, created)."""
@@ -151,3 +145,186 @@ def save_partner_note(task, *, user, month, text):
     except IntegrityError:
         raise Conflict("本单位本月的配合工作情况刚由他人保存，请刷新后核对。") from None
     return note
+
+
+# --- 立项: a 督办事项 from any source --------------------------------------------------------
+
+
+def supervisors():
+    """The active 督查人员, who confirm 办结 and approve 节点."""
+    return list(User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR.label).distinct())
+
+
+@transaction.atomic
+def create_item(*, user, data, uploads=(), instruction=None):
+    """立项: a 督办事项 from `data` (the item form's cleaned fields), numbered after the
+    year's other items; from a 批示 (交办) when `instruction` is given, keeping the link.
+    The lead department is told to propose its 节点."""
+    year = timezone.localdate().year
+    # the year's items take turns for the next number (the plan row lock of SQLite/PG)
+    last = (
+        Task.objects.select_for_update()
+        .filter(year=year, parent=None)
+        .exclude(source=Source.PLAN)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    partners = data.get("partner_departments") or []
+    fields = {name: value for name, value in data.items() if name != "partner_departments"}
+    task = Task(
+        **fields,
+        year=year,
+        number=(last or 0) + 1,
+        start_date=timezone.localdate(),
+        origin_instruction=instruction,
+    )
+    task.save()
+    task.partner_departments.set(partners)
+    attach(task, uploads, user)
+    notify(
+        department_staff(task.lead_department),
+        kind=ReminderKind.WORKFLOW,
+        subject=f"督办事项交办：{task.code} {task.title}",
+        body=f"{user}（督查处）交办督办事项“{task.title}”，完成时限 {task.due_date}，"
+        f"请确定节点计划并按{task.get_rhythm_display() or '要求'}报送进展。",
+        key=f"item:{task.pk}",
+        about=task,
+    )
+    return task
+
+
+# --- 办结 and 销号 ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_close(task, *, user, summary, uploads=()):
+    """申请办结: the lead department's application with its summary and 佐证材料; the
+    supervisors are told. Conflict if the task is closed or an application waits."""
+    _lock(task)
+    task.refresh_from_db(fields=["status"])
+    if task.status == TaskStatus.CLOSED:
+        raise Conflict("该任务已办结（销号），无需再申请。")
+    if task.closures.filter(status=ClosureStatus.PENDING).exists():
+        raise Conflict("该任务已有待确认的办结申请，请等待督查处确认。")
+    closure = Closure.objects.create(task=task, summary=summary, applied_by=user)
+    attach(closure, uploads, user)
+    notify(
+        supervisors(),
+        kind=ReminderKind.WORKFLOW,
+        subject=f"办结申请：{task.code} {task.title}",
+        body=f"{user}（{task.lead_department}）申请办结：{summary[:200]}",
+        key=f"closure:{closure.pk}:applied",
+        about=task,
+    )
+    return closure
+
+
+@transaction.atomic
+def decide_close(closure, *, user, confirm, reason=""):
+    """确认销号 (the task becomes 已办结) or 退回 with `reason`; the lead department is told.
+    Conflict if the application was decided meanwhile."""
+    task = _lock(closure.task)
+    closure.refresh_from_db()
+    if closure.status != ClosureStatus.PENDING:
+        raise Conflict("该办结申请已处理，请刷新后核对。")
+    closure.decided_by, closure.decided_at = user, timezone.now()
+    if confirm:
+        closure.status = ClosureStatus.CONFIRMED
+        task.status = TaskStatus.CLOSED
+        task.save()
+    else:
+        closure.status, closure.return_reason = ClosureStatus.RETURNED, reason
+    closure.save()
+    verdict = "已确认办结（销号）" if confirm else f"办结申请被退回：{reason}"
+    notify(
+        department_staff(task.lead_department),
+        kind=ReminderKind.WORKFLOW,
+        subject=f"办结申请结果：{task.code} {task.title}",
+        body=f"{user}（督查处）：{verdict}",
+        key=f"closure:{closure.pk}:{closure.status}",
+        about=task,
+    )
+    return closure
+
+
+def set_closed(task, closed=True):
+    """Take back a 销号 (closed=False: the status the percent calls for); closing itself goes
+    through apply_close → decide_close."""
+    if closed:
+        task.status = TaskStatus.CLOSED
+    elif task.status == TaskStatus.CLOSED:
+        task.status = TaskStatus.COMPLETED if task.percent == 100 else TaskStatus.IN_PROGRESS
+    task.save()
+    return task
+
+
+# --- 节点 planned by the lead department -------------------------------------------------
+
+
+def propose_milestone(task, *, user, data):
+    """The lead department proposes a 节点 (title, planned date, deliverable): it waits for
+    a supervisor's approval and counts for nothing until then."""
+    milestone = Milestone.objects.create(
+        task=task, status=MilestoneStatus.PROPOSED, proposed_by=user, **data
+    )
+    return milestone
+
+
+def resubmit_milestone(milestone, *, user, data):
+    """A returned 节点, corrected and proposed again."""
+    for name, value in data.items():
+        setattr(milestone, name, value)
+    milestone.status, milestone.proposed_by = MilestoneStatus.PROPOSED, user
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def request_milestone_change(milestone, *, user, new_due_date, reason):
+    """调整节点: ask to move an approved 节点 to `new_due_date` with `reason`; the approved
+    date keeps counting until a supervisor approves the change."""
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.status != MilestoneStatus.APPROVED:
+        raise Conflict("只有已确认的节点可以申请调整。")
+    milestone.new_due_date, milestone.change_reason = new_due_date, reason
+    milestone.status, milestone.proposed_by = MilestoneStatus.CHANGE_PENDING, user
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def decide_milestones(task, milestones, *, user, approve, reason=""):
+    """A supervisor approves or sends back the waiting 节点 (new ones and date changes) of
+    `task` among `milestones`; returns how many were decided. An approved change moves the
+    date and keeps the replaced one visible (previous_due_date)."""
+    _lock(task)
+    waiting = [MilestoneStatus.PROPOSED, MilestoneStatus.CHANGE_PENDING]
+    rows = Milestone.objects.filter(
+        task=task, pk__in=[m.pk for m in milestones], status__in=waiting
+    )
+    decided = 0
+    for milestone in rows:
+        change = milestone.status == MilestoneStatus.CHANGE_PENDING
+        if approve and change:
+            milestone.previous_due_date = milestone.due_date
+            milestone.due_date, milestone.new_due_date = milestone.new_due_date, None
+        elif change:  # the change is refused: the approved date stays
+            milestone.new_due_date = None
+        milestone.status = (
+            MilestoneStatus.APPROVED if approve or change else MilestoneStatus.RETURNED
+        )
+        milestone.return_reason = "" if approve else reason
+        milestone.approved_by, milestone.approved_at = user, timezone.now()
+        milestone.save()
+        decided += 1
+    return decided
+
+
+@transaction.atomic
+def complete_milestone(milestone, *, user, completed_on, note, uploads=()):
+    """Tick a 节点 done (or correct its completion) with its 佐证材料."""
+    milestone.completed_on, milestone.note = completed_on, note
+    milestone.save()
+    attach(milestone, uploads, user)
+    return milestone

@@ -1,5 +1,6 @@
 """Changes that make a plan's cached dashboard figures stale (supervision/dashboard.py)."""
 
+from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .dashboard import bump_version
@@ -10,6 +11,7 @@ from .models import (
     Listing,
     MonthClose,
     MonthlyReport,
+    Plan,
     Project,
     Task,
 )
@@ -27,17 +29,19 @@ WATCHED = (
 
 
 def _plan_id(instance):
-    """The plan a changed row belongs to (one small query at most)."""
+    """The plan a changed row belongs to: the plan of its task's year, whatever the task's
+    source (one small query at most)."""
     if isinstance(instance, Project | MonthClose):
         return instance.plan_id
     if isinstance(instance, Task):
-        projects = Project.objects.filter(pk=instance.project_id)
-        return projects.values_list("plan_id", flat=True).first()
-    if isinstance(instance, IndicatorValue):
+        year = instance.year
+    elif isinstance(instance, IndicatorValue):
         reports = MonthlyReport.objects.filter(pk=instance.report_id)
-        return reports.values_list("task__project__plan_id", flat=True).first()
-    tasks = Task.objects.filter(pk=getattr(instance, "task_id", None))
-    return tasks.values_list("project__plan_id", flat=True).first()
+        year = Subquery(reports.values("task__year")[:1])
+    else:
+        tasks = Task.objects.filter(pk=getattr(instance, "task_id", None))
+        year = Subquery(tasks.values("year")[:1])
+    return Plan.objects.filter(year=year).values_list("pk", flat=True).first()
 
 
 def _changed(sender, instance, **kwargs):

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from .views import actions, dashboard, ledger, plans, reports, tasks
+from .views import actions, dashboard, items, ledger, plans, reports, tasks
 
 urlpatterns = [
     path("", tasks.home, name="home"),
     path("plans/import/", plans.plan_import, name="plan_import"),
     path("tasks/", tasks.task_list, name="task_list"),
+    path("tasks/new/", items.task_new, name="task_new"),
+    path("tasks/<int:pk>/milestones/", items.task_milestones, name="task_milestones"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/report/<str:month>/", reports.report_form, name="report_form"),
     path("tasks/<int:pk>/report/<str:month>/review/", reports.report_review, name="report_review"),
@@ -13,7 +15,7 @@ urlpatterns = [
     path("tasks/<int:pk>/history/", tasks.task_history, name="task_history"),
     path("tasks/<int:pk>/listing/", actions.task_listing, name="task_listing"),
     path("tasks/<int:pk>/remind/", actions.task_remind, name="task_remind"),
-    path("tasks/<int:pk>/close/", actions.task_close, name="task_close"),
+    path("tasks/<int:pk>/close/", items.task_close, name="task_close"),
     path("tasks/<int:pk>/instructions/", actions.instruction_create, name="instruction_create"),
     path(
         "tasks/<int:pk>/instructions/<int:instruction_id>/answer/",

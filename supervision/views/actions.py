@@ -10,7 +10,6 @@ from core.months import month_or_404
 
 from .. import reporting, services
 from ..access import Action, get_task
-from ..choices import TaskStatus
 from ..forms import (
     AnswerForm,
     InstructionForm,
@@ -89,21 +88,6 @@ def task_remind(request, pk):
 
 @login_required
 @require_POST
-def task_close(request, pk):
-    """督查人员 confirm 办结 (or reopen) a task."""
-    user = request.user
-    task = get_task(user, pk, Action.CLOSE)
-    if request.POST.get("action") == "reopen" and task.status == TaskStatus.CLOSED:
-        services.set_closed(task, closed=False)
-        messages.success(request, "已撤销办结。")
-    elif task.status != TaskStatus.CLOSED:
-        services.set_closed(task)
-        messages.success(request, "已确认办结。")
-    return redirect("task_detail", pk=task.pk)
-
-
-@login_required
-@require_POST
 def instruction_create(request, pk):
     """A leader's 批示; the lead department is notified."""
     user = request.user
@@ -139,9 +123,15 @@ def milestone_update(request, pk, milestone_id):
     user = request.user
     task = get_task(user, pk, Action.MILESTONE)
     milestone = get_object_or_404(Milestone, pk=milestone_id, task=task)
-    form = MilestoneForm(request.POST, instance=milestone)
+    form = MilestoneForm(request.POST, request.FILES, instance=milestone)
     if form.is_valid():
-        form.save()
+        services.complete_milestone(
+            milestone,
+            user=user,
+            completed_on=form.cleaned_data["completed_on"],
+            note=form.cleaned_data["note"],
+            uploads=form.cleaned_data["files"],
+        )
         messages.success(request, f"节点“{milestone.title}”已更新。")
         return redirect("task_detail", pk=task.pk)
     return render_detail(request, task.pk, {"milestone_errors": {milestone.pk: form}}, status=400)

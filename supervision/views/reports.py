@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import can
+from core.models import Attachment
 from core.months import cn_month, month_or_404
 
 from .. import reporting
@@ -38,6 +39,7 @@ def _save(request, page, form):
             indicator_values=form.indicator_values(),
             version=form.cleaned_data["version"],
             submit=form.submitting(),
+            uploads=form.cleaned_data.get("files") or (),
         )
     except reporting.ReportInvalid as error:
         form.show(error)
@@ -68,7 +70,7 @@ def report_form(request, pk, month, return_form=None):
     if request.method == "POST" and return_form is None:
         if not editable:
             raise PermissionDenied(reporting.ReportLocked.message)
-        form = ReportForm(request.POST, **form_kwargs)
+        form = ReportForm(request.POST, request.FILES, **form_kwargs)
         status = _save(request, page, form) if form.is_valid() else 400
         if status is None:
             done = f"{cn_month(month)}进展报告已提交，等待处室负责人审核。"
@@ -87,6 +89,8 @@ def report_form(request, pk, month, return_form=None):
         and page.report.status == ReportStatus.SUBMITTED,
         "return_form": return_form or ReturnForm(),
         "values": [(i, page.values.get(i.pk)) for i in page.indicators],
+        "attachments": Attachment.objects.of(page.report) if page.report.pk else [],
+        "can_delete_files": editable,
     }
     return render(request, "supervision/report_form.html", context, status=status)
 
@@ -134,7 +138,7 @@ def department_pages(department_id, month):
     """The report pages of the tasks `department_id` leads in `month`'s plan (3 queries)."""
     earlier = MonthlyReport.objects.filter(month__lte=month).order_by("-month")
     tasks = (
-        Task.objects.filter(lead_department_id=department_id, project__plan__year=month.year)
+        Task.objects.filter(lead_department_id=department_id, year=month.year)
         .select_related("project")
         .prefetch_related(Prefetch("reports", queryset=earlier))
         .order_by("path")

@@ -7,10 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.access import require
+from core.files import ACCEPT, files_by_record
 from core.roles import Role
 
 from .. import reporting
 from ..access import Action, get_task, task_rights
+from ..choices import COUNTED_MILESTONES
 from ..filters import filter_tasks, rows_page, task_view
 from ..forms import (
     InstructionForm,
@@ -19,6 +21,7 @@ from ..forms import (
 )
 from ..history import task_changes
 from ..lights import with_lights
+from ..models import Milestone
 
 PAGE_SIZE = 50
 
@@ -65,14 +68,20 @@ def render_detail(request, pk, forms=None, status=200):
         .order_by("-month")
     )
     months = reporting.months_of_plan(task)
+    milestones = list(task.milestones.all())
     context = {
         "task": task,
         "measures": task.measures.all(),
-        "milestones": task.milestones.all(),
+        "milestones": milestones,
         "indicators": task.indicators.all(),
         "reports": reports,
         "children": with_lights(task.children.select_related("lead_department")),
-        "instructions": task.instructions.select_related("leader", "responded_by"),
+        "instructions": task.instructions.select_related("leader", "responded_by").prefetch_related(
+            "assigned_items"
+        ),
+        "milestone_files": files_by_record(Milestone, [m.pk for m in milestones]),
+        "counted_statuses": COUNTED_MILESTONES,
+        "file_accept": ACCEPT,
         "listings": task.listings.select_related("listed_by", "lifted_by"),
         "urgings": task.urgings.select_related("sent_by"),
         "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],

@@ -242,6 +242,7 @@ class Command(BaseCommand):
             tasks.append(
                 Task(
                     project=project,
+                    year=year,
                     number=number,
                     code=f"{project.number}.{number}",
                     path=f"{project.number:03d}.{number:03d}",

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0003_reminder_queued_at"),
+        ("core", "0004_issue10_attachment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
