@@ -5,8 +5,9 @@ from django.db.models import Count
 from core import cards
 from core.choices import ReminderKind
 from core.models import ReminderItem
-from core.months import next_month
+from core.months import month_end, next_month
 
+from .ladder import interviews_in, letters_in
 from .models import Urging
 
 
@@ -29,4 +30,20 @@ def reminders(user, month):
     return {
         "kinds": [(ReminderKind(row["kind"]).label, row["count"]) for row in events],
         "urgings": urgings.count(),
+    }
+
+
+@cards.register(
+    "supervision.ladder",
+    title="督办函与约谈",
+    template="supervision/cards/ladder.html",
+    order=55,
+)
+def ladder(user, month):
+    """The month's 督办函 / 催办通知书 issued (and signed for), and its 约谈 (issue 12)."""
+    letters = letters_in(month, month_end(month))
+    return {
+        "letters": len(letters),
+        "unsigned": sum(1 for r in letters if r.signed_at is None),
+        "interviews": list(interviews_in(month, month_end(month))),
     }
