@@ -6,14 +6,12 @@ count with core/workdays.py. Each step notifies whom it concerns and is in the h
 
 from datetime import date
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.choices import ReminderKind
 from core.notify import notify
 from core.roles import Role
-from core.workdays import Calendar
 
 from .assigning import assign
 from .choices import (
@@ -23,7 +21,6 @@ from .choices import (
     Rhythm,
     Source,
     TaskStatus,
-    Urgency,
 )
 from .models import Assignment, Extension, Task, User
 from .reporting import department_staff
@@ -340,21 +337,3 @@ def year_end_candidates(year):
     """The items of `year` still open at its end: what the year-end carry-over offers."""
     stopped = [*DONE, TaskStatus.TERMINATED, TaskStatus.CARRIED]
     return Task.objects.filter(year=year, parent=None).exclude(status__in=stopped)
-
-
-# --- defaults by source (立项) ----------------------------------------------------------------
-
-
-def proposed_defaults(source, urgency="", today=None):
-    """(due date, rhythm) the 立项 form proposes for an item of `source` and `urgency`, from
-    the settings (ITEM_*_WORKDAYS, SOURCE_DEFAULTS), counted in working days from today."""
-    today = today or timezone.localdate()
-    days, rhythm = settings.SOURCE_DEFAULTS.get(source, (settings.ITEM_DEFAULT_WORKDAYS, ""))
-    if source == Source.INSTRUCTION:
-        days = {
-            Urgency.URGENT: settings.ITEM_URGENT_WORKDAYS,
-            Urgency.DIFFICULT: settings.ITEM_DIFFICULT_WORKDAYS,
-        }.get(urgency, settings.ITEM_NORMAL_WORKDAYS)
-    if days == "year_end":
-        return date(today.year, 12, 31), rhythm
-    return Calendar.load().add(today, days or settings.ITEM_DEFAULT_WORKDAYS), rhythm

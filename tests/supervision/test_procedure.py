@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from core.models import Reminder
 from core.roles import Role
-from supervision import procedure, services
+from supervision import item_defaults, procedure, services
 from supervision.choices import (
     AssignmentStatus,
     ExtensionStatus,
@@ -310,19 +310,19 @@ def test_closing_an_item_from_an_instruction_reports_back_to_its_leader(office):
 @freeze_time(ASSIGNED)
 def test_defaults_by_source_and_urgency(db, settings):
     today = date(2026, 2, 12)
-    assert procedure.proposed_defaults(Source.INSTRUCTION, Urgency.URGENT, today) == (
+    assert item_defaults.proposed_defaults(Source.INSTRUCTION, Urgency.URGENT, today) == (
         date(2026, 2, 26),  # 5 working days across the Spring Festival
         "once",
     )
     settings.ITEM_URGENT_WORKDAYS = 1
-    assert procedure.proposed_defaults(Source.INSTRUCTION, Urgency.URGENT, today)[0] == date(
+    assert item_defaults.proposed_defaults(Source.INSTRUCTION, Urgency.URGENT, today)[0] == date(
         2026, 2, 13
     )
-    assert procedure.proposed_defaults(Source.GOV_REPORT, "", today) == (
+    assert item_defaults.proposed_defaults(Source.GOV_REPORT, "", today) == (
         date(2026, 12, 31),
         "monthly",
     )
-    assert procedure.proposed_defaults(Source.MEETING, "", today)[0] == date(2026, 4, 1)
+    assert item_defaults.proposed_defaults(Source.MEETING, "", today)[0] == date(2026, 4, 1)
 
 
 def test_permissions_of_the_sign_and_extension_pages(client, office, item):
@@ -343,3 +343,27 @@ def test_permissions_of_the_sign_and_extension_pages(client, office, item):
     assert client.get(f"/tasks/{item.pk}/sign/").status_code == 302
     assert not Assignment.objects.filter(status=AssignmentStatus.SIGNED).exists()
     assert not Extension.objects.exists()
+
+
+def test_the_item_form_proposes_and_fills_the_deadline(client, office):
+    login(client, "sup")
+    with freeze_time(ASSIGNED):
+        page = client.get("/tasks/new/").content.decode()
+        assert 'value="2026-04-01"' in page  # 会议议定: 30 working days
+        assert "instruction:urgent" in page and "2026-02-26" in page
+        response = client.post(
+            "/tasks/new/",
+            {
+                "source": "instruction",
+                "urgency": "urgent",
+                "title": "紧急批示件",
+                "text": "请五个工作日内报告。",
+                "lead_department": office["dept"].pk,
+                "rhythm": "once",
+                "due_date": "",
+            },
+        )
+    assert response.status_code == 302
+    task = Task.objects.get(title="紧急批示件")
+    assert (task.due_date, task.urgency) == (date(2026, 2, 26), "urgent")
+    assert task.assignments.get().department == office["dept"]
