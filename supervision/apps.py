@@ -7,7 +7,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = "督查督办"
 
     def ready(self):
-        from . import roles, signals  # noqa: PLC0415 - models are ready only now
+        from . import roles, signals, tasks  # noqa: PLC0415 - models are ready only now
 
         post_migrate.connect(roles.ensure_roles, sender=self)
         signals.connect()
+        tasks.connect(self)

@@ -19,6 +19,7 @@ from core.roles import Role
 from .choices import ListingLevel, MilestoneStatus, ReportStatus, Rhythm, Source, TaskStatus
 from .dashboard import close_month
 from .defaults import load_defaults
+from .demo_procedure import load_procedure
 from .models import (
     DepartmentKeyword,
     IndicatorValue,
@@ -109,6 +110,7 @@ def load_demo(password=None, out=print):
     out(f"进展报告：新增 {made} 份。")
     _load_supervision(tasks, users, out)
     _load_items(tasks, users, out)
+    load_procedure(YEAR, tasks, users, out)  # issue 12: 签收, 延期, the ladder, item states
     return plan
 
 
