@@ -22,9 +22,8 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from core import scoring
 from core.choices import ReminderKind
-from core.months import month_end, previous_month
+from core.months import previous_month
 from core.notify import notify
 from core.workdays import Calendar
 
@@ -220,40 +219,6 @@ def letters_in(first_day, last_day):
             created_at__date__lte=last_day,
         ).only("pk", "signed_at")
     )
-
-
-@scoring.register(
-    "supervision.interviews",
-    label="被约谈次数",
-    kind=scoring.COUNT,
-    help="当月因督办事项被约谈的次数（督办升级，issue 12）。",
-    order=60,
-)
-def interviews_count(month):
-    """{department id: Measure(约谈 held in the month)} for 目标绩效考核."""
-    counts = {}
-    for record in interviews_in(month, month_end(month)):
-        counts[record.department_id] = counts.get(record.department_id, 0) + 1
-    return {pk: scoring.Measure(n, f"约谈 {n} 次") for pk, n in counts.items()}
-
-
-@scoring.register(
-    "supervision.letters",
-    label="收到督办函次数",
-    kind=scoring.COUNT,
-    help="当月收到的督办函、催办通知书件数（督办升级，issue 12）。",
-    order=61,
-)
-def letters_count(month):
-    rows = LadderRecord.objects.filter(
-        action__in=LETTER_ACTIONS,
-        created_at__date__gte=month,
-        created_at__date__lte=month_end(month),
-    ).values_list("department_id", flat=True)
-    counts = {}
-    for pk in rows:
-        counts[pk] = counts.get(pk, 0) + 1
-    return {pk: scoring.Measure(n, f"督办函 {n} 件") for pk, n in counts.items()}
 
 
 # --- the letter as .docx ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from docx import Document
 from freezegun import freeze_time
 
 from core.roles import Role
-from supervision import ladder
+from supervision import ladder, scoring_criteria
 from supervision.choices import LadderAction, LadderPattern, TaskStatus
 from supervision.models import LadderRecord, LadderRule
 from tests.helpers import count_queries, drain, login, make_task, make_user
@@ -128,7 +128,7 @@ def test_a_meeting_record_is_on_the_dashboard(client, office, rules):
         page = client.get("/dashboard/?month=2030-03").content.decode()
     assert 'data-card="supervision.ladder"' in page
     assert "03-18 金融工作办公室" in page
-    assert ladder.interviews_count(date(2030, 3, 1))[office["dept"].pk].value == 1
+    assert scoring_criteria.interviews_count(date(2030, 3, 1))[office["dept"].pk].value == 1
 
 
 def test_who_sees_letters_meetings_and_decisions(client, office, rules):

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from core.models import Reminder
 from core.roles import Role
-from supervision import item_defaults, procedure, services
+from supervision import item_defaults, procedure, scoring_criteria, services
 from supervision.choices import (
     AssignmentStatus,
     ExtensionStatus,
@@ -18,7 +18,9 @@ from supervision.choices import (
     TaskStatus,
     Urgency,
 )
+from supervision.lights import with_lights
 from supervision.models import Assignment, Extension, Instruction, Listing, Task
+from supervision.plan_parser import extract_due
 from tests.helpers import login, make_department, make_user, only, run_on, sent
 
 # 2026-02-12 is a Thursday before the Spring Festival: 3 working days later is 2026-02-24
@@ -173,8 +175,6 @@ def test_pausing_stops_reminders_and_the_light(
             item, user=office["sup"], status=TaskStatus.SUSPENDED, reason="等待规划调整"
         )
     assert sent(run_on(date(2026, 7, 10), django_capture_on_commit_callbacks)) == set()
-    from supervision.lights import with_lights  # noqa: PLC0415
-
     with freeze_time("2026-07-10 10:00:00+08:00"):
         assert with_lights(Task.objects.filter(pk=item.pk)).get().light == "grey"
         procedure.set_state(item, user=office["sup"], status=TaskStatus.IN_PROGRESS, reason="恢复")
@@ -201,6 +201,11 @@ def test_an_extension_approved_in_time_moves_the_counted_deadline(client, office
     assert (item.due_date, item.original_due_date) == (date(2026, 8, 31), date(2026, 6, 30))
     assert item.counted_due_date == date(2026, 8, 31)
     assert finished_on_time(item, date(2026, 8, 20))
+    with freeze_time("2026-08-20 10:00:00+08:00"):
+        closure = services.apply_close(item, user=office["staff"], summary="已完成")
+        services.decide_close(closure, user=office["sup"], confirm=True)
+    figure = scoring_criteria.closed_on_time(date(2026, 8, 1))[office["dept"].pk]
+    assert (figure.value, figure.detail) == (1, "按期办结 1/1 项")
     assert "2026-08-31" in page and "2026-06-30" in page
 
 
@@ -367,3 +372,9 @@ def test_the_item_form_proposes_and_fills_the_deadline(client, office):
     task = Task.objects.get(title="紧急批示件")
     assert (task.due_date, task.urgency) == (date(2026, 2, 26), "urgent")
     assert task.assignments.get().department == office["dept"]
+
+
+def test_the_plan_importer_counts_working_days(db):
+    # 1 January 2026 + 30 working days, across the Spring Festival week-long holiday
+    assert extract_due("接到任务后30个工作日内完成整改", 2026) == "2026-02-12"
+    assert extract_due("十个工作日内报送方案", 2026) == "2026-01-15"
