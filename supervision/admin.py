@@ -80,18 +80,19 @@ class TaskAdmin(HistoryAdmin):
         "percent",
         "is_public",
     ]
-    list_filter = ["project__plan", "project", "status", "lead_department", "is_public"]
+    list_filter = ["source", "year", "project", "status", "lead_department", "is_public"]
     list_select_related = ["project", "lead_department"]
     search_fields = ["code", "title", "text"]
     autocomplete_fields = ["lead_department", "partner_departments", "responsible_leader"]
-    raw_id_fields = ["parent"]
-    readonly_fields = ["code"]
+    raw_id_fields = ["parent", "origin_instruction", "linked_project"]
+    readonly_fields = ["code", "year"]
     inlines = [MeasureInline, MilestoneInline, IndicatorInline]
 
 
 @admin.register(models.Milestone)
 class MilestoneAdmin(HistoryAdmin):
-    list_display = ["title", "task", "due_date", "completed_on"]
+    list_display = ["title", "task", "due_date", "status", "completed_on"]
+    list_filter = ["status"]
     list_select_related = ["task"]
     search_fields = ["title", "task__title"]
     raw_id_fields = ["task"]

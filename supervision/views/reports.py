@@ -158,6 +158,7 @@ def _save_all(request, rows, submit):
                     data=form.report_data(),
                     version=form.cleaned_data["version"],
                     submit=submit,
+                    uploads=form.cleaned_data.get("files") or (),
                 )
     except reporting.ReportInvalid as error:
         form.show(error)
@@ -182,6 +183,7 @@ def department_reports(request, month):
     for page in department_pages(user.department_id, month):
         form = ReportForm(
             posted if page.editable else None,
+            request.FILES if posted is not None and page.editable else None,
             initial=page.initial(),
             prefix=f"t{page.task.pk}",
             previous_percent=page.previous_percent,

@@ -18,6 +18,7 @@ from core.notify import pointer
 from supervision.choices import ReportStatus, TaskStatus
 from supervision.dashboard import month_figures
 from supervision.models import (
+    Closure,
     Indicator,
     IndicatorValue,
     Instruction,
@@ -346,8 +347,10 @@ def test_remind_notifies_lead_department_in_app_and_by_email(
 @freeze_time(NOW)
 def test_close_and_reopen(client, world):
     task = world["finance"]
+    login(client, world, "staff1")
+    client.post(f"/tasks/{task.pk}/close/", {"action": "apply", "summary": "已完成。"})
     login(client, world, "supervisor1")
-    client.post(f"/tasks/{task.pk}/close/")
+    client.post(f"/tasks/{task.pk}/close/", {"action": "confirm"})
     task.refresh_from_db()
     assert task.status == TaskStatus.CLOSED
     client.post(f"/tasks/{task.pk}/close/", {"action": "reopen"})
@@ -427,8 +430,9 @@ def test_history_shows_who_when_and_old_to_new_with_chinese_labels(client, world
     task = world["finance"]
     login(client, world, "staff1")
     client.post(report_url(task), report_data(submit="1", percent="61"))
+    client.post(f"/tasks/{task.pk}/close/", {"action": "apply", "summary": "已完成。"})
     login(client, world, "supervisor1")
-    client.post(f"/tasks/{task.pk}/close/")
+    client.post(f"/tasks/{task.pk}/close/", {"action": "confirm"})
     body = client.get(f"/tasks/{task.pk}/history/").content.decode()
     assert "完成进度（%）" in body
     assert "→ 61" in body
@@ -453,7 +457,7 @@ MATRIX = [
     ("get", "/tasks/{finance}/listing/", [302, 200, 403, 200, 403, 403, 403]),
     ("post", "/tasks/{finance}/listing/", [302, 302, 403, 302, 403, 403, 403]),
     ("post", "/tasks/{finance}/remind/", [302, 302, 403, 302, 403, 403, 403]),
-    ("post", "/tasks/{finance}/close/", [302, 302, 403, 302, 403, 403, 403]),
+    ("post", "/tasks/{finance}/close/", [302, 302, 403, 403, 302, 302, 403]),
     ("post", "/tasks/{finance}/instructions/", [302, 302, 302, 403, 403, 403, 403]),
     (
         "post",
@@ -489,7 +493,10 @@ WRITES = {
         {"message": "请于本周内报送。"},
         lambda w: list(Urging.objects.values()),
     ),
-    "/tasks/{finance}/close/": ({}, lambda w: Task.objects.get(pk=w["finance"].pk).status),
+    "/tasks/{finance}/close/": (
+        {"action": "apply", "summary": "全年目标已完成。"},
+        lambda w: list(Closure.objects.values()),
+    ),
     "/tasks/{finance}/instructions/": (
         {"text": "请抓紧推进。"},
         lambda w: list(Instruction.objects.values()),
