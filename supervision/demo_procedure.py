@@ -61,44 +61,20 @@ def load_procedure(year, tasks, users, out):
         answered_by=users["head1"],
         answered_at=_at(calendar.add(meeting.start_date, 6), 11),
     )
+    # 拒签 → 改派: the food office refused the 政府工作报告 item; now head1's to sign
     assignment(
         report,
-        report.lead_department,
-        report.start_date,
-        status=AssignmentStatus.SIGNED,
-        answered_by=users["head1"],
-        answered_at=_at(calendar.add(report.start_date, 2), 11),
-    )
-    # 拒签 → 改派: a 群众来信 item the food office refused; now head1's to sign
-    letter_item = Task(
-        source=Source.LETTER,
-        year=year,
-        number=len(items) + 1,
-        doc_number="群众来信〔2012〕第118号",
-        doc_date=date(year, 7, 2),
-        title="小微企业反映融资担保费偏高问题（群众来信）",
-        text="群众来信反映小微企业融资担保费偏高，请核查并答复。",
-        lead_department=users["head1"].department,
-        responsible_leader=users["leader1"],
-        start_date=date(year, 7, 3),
-        due_date=calendar.add(date(year, 7, 3), 15),
-        rhythm="once",
-        status=TaskStatus.IN_PROGRESS,
-    )
-    letter_item.save()
-    assignment(
-        letter_item,
         ordered.lead_department,
-        date(year, 7, 3),
+        report.start_date,
         status=AssignmentStatus.REASSIGNED,
         answered_by=food_head,
-        answered_at=_at(date(year, 7, 4)),
-        refuse_reason="融资担保不属食品安全协调处职责，建议由金融工作办公室办理。",
-        suggested_department=users["head1"].department,
+        answered_at=_at(calendar.add(report.start_date, 1)),
+        refuse_reason="就业工作不属食品安全协调处职责，建议由金融工作办公室牵头（小微企业吸纳就业）。",
+        suggested_department=report.lead_department,
         decided_by=supervisor,
-        decided_at=_at(date(year, 7, 4), 16),
+        decided_at=_at(calendar.add(report.start_date, 1), 16),
     )
-    assignment(letter_item, users["head1"].department, date(year, 7, 4))
+    assignment(report, report.lead_department, date(year, 7, 2))
     out("交办签收：按时签收、逾期签收各 1 项，拒签改派 1 项（待 head1 签收）。")
 
     # 延期: approved in time, refused, and one waiting for the supervisor
@@ -126,9 +102,19 @@ def load_procedure(year, tasks, users, out):
         reviewed_at=_at(date(year, 7, 6)),
         refuse_reason="暑期前完成是领导批示要求，不予延期。",
     )
+    waiting = next(
+        (
+            t
+            for t in tasks
+            if t.lead_department_id == meeting.lead_department_id
+            and t.due_date
+            and t.due_date > date(year, 7, 15)
+        ),
+        meeting,
+    )
     Extension.objects.create(
-        task=report,
-        original_due_date=report.due_date,
+        task=waiting,
+        original_due_date=waiting.due_date,
         requested_due_date=date(year + 1, 3, 31),
         reason="四季度企业用工数据次年一季度才能统计完成。",
         applied_by=users["staff1"],

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.access import require
@@ -30,6 +31,7 @@ def task_sign(request, pk):
         status = _sign_post(request, task, forms)
         if status is None:
             return redirect("task_sign", pk=task.pk)
+    today = timezone.localdate()
     assignments = list(
         task.assignments.select_related(
             "department", "assigned_by", "answered_by", "decided_by", "suggested_department"
@@ -37,7 +39,9 @@ def task_sign(request, pk):
     )
     context = {
         "task": task,
-        "assignments": [(a, _can_sign(user, a)) for a in assignments],
+        "assignments": [
+            (a, _can_sign(user, a), not a.insisted and today <= a.refuse_by) for a in assignments
+        ],
         "can_reassign": task_rights(user, task)["can_reassign"],
         **forms,
     }
