@@ -2,9 +2,11 @@
 its effect on on-time figures, 暂停 / 终止 / 挂账结转, 办结 reported back to the 批示's leader,
 and the deadline the 立项 form proposes from the source."""
 
+import io
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from freezegun import freeze_time
 
 from core.models import Reminder
@@ -378,3 +380,13 @@ def test_the_plan_importer_counts_working_days(db):
     # 1 January 2026 + 30 working days, across the Spring Festival week-long holiday
     assert extract_due("接到任务后30个工作日内完成整改", 2026) == "2026-02-12"
     assert extract_due("十个工作日内报送方案", 2026) == "2026-01-15"
+
+
+def test_the_year_end_command_carries_every_open_item(office, item):
+    out = io.StringIO()
+    with freeze_time("2026-12-31 18:00:00+08:00"):
+        call_command("carry_over", year=2026, user="sup", dry_run=True, stdout=out)
+        assert Task.objects.filter(year=2027).count() == 0
+        call_command("carry_over", year=2026, user="sup", stdout=out)
+    assert "would carry: 1 items" in out.getvalue() and "carried: 1 items" in out.getvalue()
+    assert Task.objects.get(year=2027).carried_from == item
