@@ -14,7 +14,7 @@ from core.roles import Role
 from core.validators import sane_date
 
 from .choices import ListingLevel, Rhythm, Source
-from .item_defaults import propose_defaults, proposed_defaults
+from .item_defaults import propose_defaults
 from .models import Instruction, Listing, Milestone, PartnerNote, Project, Task, User
 from .planio import PlanParseError, decode_plan_bytes, iter_tasks, read_plan, read_plan_file
 from .reporting import REPORT_FIELDS, TEXT_LIMIT, report_errors
@@ -719,7 +719,7 @@ class ItemForm(forms.ModelForm):
         self.fields["source"].choices = [
             (value, label) for value, label in Source.choices if value != Source.PLAN
         ]
-        for name in ("lead_department", "rhythm"):
+        for name in ("lead_department", "due_date", "rhythm"):
             self.fields[name].required = True
         propose_defaults(self)  # issue 12: deadline and rhythm from the source and urgency
         self.fields["rhythm"].choices = Rhythm.choices
@@ -766,8 +766,6 @@ class ItemForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if "due_date" in data and data["due_date"] is None:  # none given: the default limit
-            data["due_date"] = proposed_defaults(data.get("source"), data.get("urgency", ""))[0]
         lead, partners = data.get("lead_department"), data.get("partner_departments") or []
         if lead and lead in partners:
             self.add_error("partner_departments", "牵头单位不必再列为配合单位。")

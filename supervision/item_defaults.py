@@ -43,12 +43,10 @@ def defaults_map(today=None):
 
 def propose_defaults(form):
     """Fill an unbound 立项 form's deadline and rhythm from its source and urgency, and give
-    the page's script (static/js/item_defaults.js) every proposal; a blank deadline on
-    submit becomes the proposal (ItemForm.clean)."""
-    form.fields["due_date"].required = False
-    form.fields[
-        "due_date"
-    ].help_text = "按来源和紧急程度自动建议（工作日计算），可修改；不填则按默认时限。"
+    the page's script (static/js/item_defaults.js) every proposal. Where the document gives
+    no deadline, the proposal is the default limit."""
+    due_help = "按来源和紧急程度自动建议（工作日计算；来文未定时限的按默认时限），可修改。"
+    form.fields["due_date"].help_text = due_help
     form.fields["source"].widget.attrs["data-defaults"] = json.dumps(defaults_map())
     if form.is_bound:
         return

