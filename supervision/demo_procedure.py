@@ -1,5 +1,5 @@
 """The demo's 督办 procedure (issue 12), dated into the demo year: each 交办 signed (one on
-time, one late), one 拒签 → 改派 waiting for head1's 签收, extensions approved, refused and
+time, one late), one 拒签 → 改派 waiting for its 签收, extensions approved, refused and
 waiting, a numbered 督办函 signed for and a 催办通知书 not yet, a 约谈 with its minutes, a
 通报批评, one plan task 暂停, one 终止 and one 挂账结转 into the next year. Safe to run twice:
 it does nothing once the demo's 交办 exist."""
@@ -21,8 +21,8 @@ def _at(day, hour=10):
     return datetime.combine(day, time(hour), tzinfo=TZ)
 
 
-def _head(department):
-    return department.members.filter(groups__name=Role.HEAD.label).first()
+def _member(department, role=Role.HEAD):
+    return department.members.filter(groups__name=role.label).first()
 
 
 def load_procedure(year, tasks, users, out):
@@ -44,13 +44,14 @@ def load_procedure(year, tasks, users, out):
         )
 
     # 签收 on time (the 批示件) and late (the 会议议定事项)
-    food_head = _head(ordered.lead_department)
+    food_office = users["staff2"].department
+    food_head = _member(food_office)
     assignment(
         ordered,
         ordered.lead_department,
         ordered.start_date,
         status=AssignmentStatus.SIGNED,
-        answered_by=food_head,
+        answered_by=_member(ordered.lead_department),
         answered_at=_at(calendar.add(ordered.start_date, 1), 15),
     )
     assignment(
@@ -58,24 +59,24 @@ def load_procedure(year, tasks, users, out):
         meeting.lead_department,
         meeting.start_date,
         status=AssignmentStatus.SIGNED,
-        answered_by=users["head1"],
+        answered_by=_member(meeting.lead_department),
         answered_at=_at(calendar.add(meeting.start_date, 6), 11),
     )
-    # 拒签 → 改派: the food office refused the 政府工作报告 item; now head1's to sign
+    # 拒签 → 改派: the food office refused the 政府工作报告 item; now its lead's to sign
     assignment(
         report,
-        ordered.lead_department,
+        food_office,
         report.start_date,
         status=AssignmentStatus.REASSIGNED,
         answered_by=food_head,
         answered_at=_at(calendar.add(report.start_date, 1)),
-        refuse_reason="就业工作不属食品安全协调处职责，建议由金融工作办公室牵头（小微企业吸纳就业）。",
+        refuse_reason=f"该项工作不属食品安全协调处职责，建议由{report.lead_department}牵头。",
         suggested_department=report.lead_department,
         decided_by=supervisor,
         decided_at=_at(calendar.add(report.start_date, 1), 16),
     )
     assignment(report, report.lead_department, date(year, 7, 2))
-    out("交办签收：按时签收、逾期签收各 1 项，拒签改派 1 项（待 head1 签收）。")
+    out("交办签收：按时签收、逾期签收各 1 项，拒签后改派 1 项（待签收）。")
 
     # 延期: approved in time, refused, and one waiting for the supervisor
     Extension.objects.create(
@@ -84,7 +85,7 @@ def load_procedure(year, tasks, users, out):
         requested_due_date=meeting.due_date,
         reason="平台需与人民银行征信系统对接，联调时间延长。",
         status=ExtensionStatus.APPROVED,
-        applied_by=users["staff1"],
+        applied_by=_member(meeting.lead_department, Role.STAFF) or supervisor,
         reviewed_by=supervisor,
         reviewed_at=_at(date(year, 7, 5)),
         in_time=True,
@@ -97,16 +98,17 @@ def load_procedure(year, tasks, users, out):
         requested_due_date=date(year, 9, 30),
         reason="部分学校暑期停课，检查推迟。",
         status=ExtensionStatus.REFUSED,
-        applied_by=users["staff2"],
+        applied_by=_member(ordered.lead_department, Role.STAFF) or supervisor,
         reviewed_by=supervisor,
         reviewed_at=_at(date(year, 7, 6)),
         refuse_reason="暑期前完成是领导批示要求，不予延期。",
     )
+    finance_office = users["head1"].department
     waiting = next(
         (
             t
             for t in tasks
-            if t.lead_department_id == meeting.lead_department_id
+            if t.lead_department_id == finance_office.pk
             and t.due_date
             and t.due_date > date(year, 7, 15)
         ),
@@ -116,17 +118,15 @@ def load_procedure(year, tasks, users, out):
         task=waiting,
         original_due_date=waiting.due_date,
         requested_due_date=date(year + 1, 3, 31),
-        reason="四季度企业用工数据次年一季度才能统计完成。",
+        reason="部分金融机构落户手续需跨年办理。",
         applied_by=users["staff1"],
     )
     out("延期申请：已批准、未批准、待审核各 1 项。")
 
     # the ladder: a numbered 督办函 signed for, a 催办通知书 waiting, a 约谈, a 通报批评
     behind = [t for t in tasks if t.status not in (TaskStatus.COMPLETED, TaskStatus.CLOSED)]
-    finance = next(
-        (t for t in behind if t.lead_department_id == meeting.lead_department_id), meeting
-    )
-    food = next((t for t in behind if t.lead_department_id == ordered.lead_department_id), ordered)
+    finance = next((t for t in behind if t.lead_department_id == finance_office.pk), meeting)
+    food = next((t for t in behind if t.lead_department_id == food_office.pk), ordered)
     rule = LadderRule.objects.filter(action=LadderAction.LETTER).first()
     records = [
         LadderRecord(
@@ -138,8 +138,8 @@ def load_procedure(year, tasks, users, out):
             reason=f"自{year}年04月起连续2个月黄灯，按规则“{rule.name if rule else '黄灯'}”",
             year=year,
             number=1,
-            addressee=users["head1"],
-            signed_by=users["head1"],
+            addressee=_member(finance.lead_department),
+            signed_by=_member(finance.lead_department),
             signed_at=_at(date(year, 6, 4)),
         ),
         LadderRecord(
@@ -161,7 +161,7 @@ def load_procedure(year, tasks, users, out):
             created_by=supervisor,
             date=date(year, 7, 10),
             leader=users["leader1"],
-            attendees="食品安全协调处主要负责人、督查处",
+            attendees=f"{food.lead_department}主要负责人、督查处",
             minutes="听取滞后原因说明，要求倒排工期。",
             follow_up="7月底前完成学校食堂检查方案；8月起每周报送进展。",
         ),

@@ -46,6 +46,7 @@ def test_admin_edit_is_recorded_with_the_user(admin_client, admin_user):
     task = make_task()
     url = reverse("admin:supervision_task_change", args=[task.pk])
     data = {
+        "source": "plan",
         "project": task.project_id,
         "number": task.number,
         "title": "改过的标题",

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from core.roles import Role
-from supervision.choices import ReportStatus
+from supervision.choices import ReportStatus, Source
 from supervision.models import Instruction, Listing, Milestone, MonthlyReport, Task, User
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +40,24 @@ def test_demo_accounts_have_their_roles_and_departments(settings):
 def test_demo_has_realistic_progress():
     load()
     assert Task.objects.count() > 20
-    assert MonthlyReport.objects.filter(month="2012-01-01").count() == Task.objects.count()
+    plan_tasks = Task.objects.filter(source=Source.PLAN).count()
+    assert MonthlyReport.objects.filter(month="2012-01-01").count() == plan_tasks
     assert MonthlyReport.objects.filter(status=ReportStatus.APPROVED).exists()
     assert MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).exists()
     # some reports came after the 5th of the following month, some months are missing
     late = [r for r in MonthlyReport.objects.all() if r.submitted_at.day > 5]
     assert late
-    assert MonthlyReport.objects.filter(month="2012-06-01").count() < Task.objects.count()
+    assert MonthlyReport.objects.filter(month="2012-06-01").count() < plan_tasks
     assert Milestone.objects.filter(completed_on__isnull=False).exists()
     assert Milestone.objects.filter(completed_on__isnull=True).exists()
     assert Listing.objects.filter(lifted_at=None).count() == 1
     assert Instruction.objects.filter(response="").count() == 1
+    # beside the plan: a 批示件 交办 from that 批示, a 会议议定事项, a 政府工作报告 task
+    items = Task.objects.exclude(source=Source.PLAN)
+    assert sorted(items.values_list("source", flat=True)) == sorted(
+        [Source.INSTRUCTION, Source.MEETING, Source.GOV_REPORT]
+    )
+    assert items.get(source=Source.INSTRUCTION).origin_instruction.response == ""
     assert Task.objects.filter(is_public=True).exists()
     assert not Task.objects.filter(due_date=None).exists()
 
