@@ -70,15 +70,12 @@ def streaks(day, light, tasks=None):
 
 
 def _overdue(day, threshold):
-    """{task id: (working days overdue, due date)} of open items overdue by ≥ threshold."""
+    """{task id: due date} of open items overdue by at least `threshold` working days (the
+    threshold-th working day after the deadline has come: a walk of `threshold` days each,
+    however long ago the deadline was)."""
     calendar = Calendar.load()
     rows = open_tasks().filter(due_date__lt=day).values_list("pk", "due_date")
-    found = {}
-    for pk, due in rows:
-        days = calendar.between(due, day)
-        if days >= threshold:
-            found[pk] = (days, due)
-    return found
+    return {pk: due for pk, due in rows if calendar.add(due, threshold) <= day}
 
 
 def run_ladder(day=None):
@@ -90,8 +87,11 @@ def run_ladder(day=None):
     for rule in rules:
         if rule.pattern == LadderPattern.OVERDUE_WORKDAYS:
             hits = {
-                pk: (f"due:{due:%Y-%m-%d}", f"逾期{days}个工作日（完成时限 {due:%Y-%m-%d}）")
-                for pk, (days, due) in _overdue(day, rule.threshold).items()
+                pk: (
+                    f"due:{due:%Y-%m-%d}",
+                    f"逾期已达{rule.threshold}个工作日（完成时限 {due:%Y-%m-%d}）",
+                )
+                for pk, due in _overdue(day, rule.threshold).items()
             }
         else:
             light = Light.YELLOW if rule.pattern == LadderPattern.YELLOW_MONTHS else Light.RED
