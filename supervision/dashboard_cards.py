@@ -7,8 +7,9 @@ from core.choices import ReminderKind
 from core.models import ReminderItem
 from core.months import month_end, next_month
 
-from .ladder import interviews_in, letters_in
-from .models import Urging
+from .choices import LadderAction
+from .ladder import month_records
+from .models import LETTER_ACTIONS, Urging
 
 
 @cards.register(
@@ -41,9 +42,10 @@ def reminders(user, month):
 )
 def ladder(user, month):
     """The month's 督办函 / 催办通知书 issued (and signed for), and its 约谈 (issue 12)."""
-    letters = letters_in(month, month_end(month))
+    records = month_records(month, month_end(month))
+    letters = [r for r in records if r.action in LETTER_ACTIONS]
     return {
         "letters": len(letters),
         "unsigned": sum(1 for r in letters if r.signed_at is None),
-        "interviews": list(interviews_in(month, month_end(month))),
+        "interviews": [r for r in records if r.action == LadderAction.INTERVIEW],
     }

@@ -16,7 +16,7 @@ import io
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -210,14 +210,19 @@ def interviews_in(month_start, month_end):
     )
 
 
-def letters_in(first_day, last_day):
-    """The 督办函 / 催办通知书 issued in a period."""
+def month_records(first_day, last_day):
+    """The letters issued and the 约谈 held in a period, in one query (the dashboard card)."""
     return list(
         LadderRecord.objects.filter(
-            action__in=LETTER_ACTIONS,
-            created_at__date__gte=first_day,
-            created_at__date__lte=last_day,
-        ).only("pk", "signed_at")
+            Q(
+                action__in=LETTER_ACTIONS,
+                created_at__date__gte=first_day,
+                created_at__date__lte=last_day,
+            )
+            | Q(action=LadderAction.INTERVIEW, date__gte=first_day, date__lte=last_day)
+        )
+        .select_related("task", "department", "leader")
+        .order_by("date", "pk")
     )
 
 

@@ -328,11 +328,12 @@ def test_public_page_shows_nothing_internal(client, plan):
 
 @pytest.fixture
 def queries(django_assert_max_num_queries):
-    """The queries of GET `url` computed afresh (the cache emptied first), at most 16."""
+    """The queries of GET `url` computed afresh (the cache emptied first), at most 17 (the
+    督办函与约谈 card of issue 12 costs one)."""
 
     def count(client, url):
         cache.clear()  # measure the computation, not the cache
-        return count_queries(django_assert_max_num_queries, client, url, at_most=16)
+        return count_queries(django_assert_max_num_queries, client, url, at_most=17)
 
     return count
 
@@ -364,7 +365,9 @@ def test_dashboard_and_public_query_counts_do_not_grow(client, plan, queries):
     # session, user + groups, unread count, plans, month closes, headline and trends,
     # indicators, by project, by department, report trends, overdue, listed, 批示; the
     # registered cards (supervision/dashboard_cards.py: reminders by kind, 催办)
-    assert queries(client, "/dashboard/?month=2030-06") == small <= 16
+    assert (
+        queries(client, "/dashboard/?month=2030-06") == small <= 17
+    )  # 17: the ladder card (issue 12)
     MonthClose.objects.all().update(is_closed=False)
     client.force_login(plan["sup"])
     client.post("/dashboard/close/", {"month": "2030-05"})
