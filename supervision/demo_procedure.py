@@ -121,6 +121,12 @@ def load_procedure(year, tasks, users, out):
         reason="部分金融机构落户手续需跨年办理。",
         applied_by=users["staff1"],
     )
+    for extension, day in zip(
+        Extension.objects.filter(task__in=[meeting, ordered, waiting]).order_by("pk"),
+        [date(year, 7, 2), date(year, 7, 4), date(year, 7, 6)],
+        strict=False,
+    ):  # applied in the demo year (bookkeeping timestamps: no history needed)
+        Extension.objects.filter(pk=extension.pk).update(created_at=_at(day))
     out("延期申请：已批准、未批准、待审核各 1 项。")
 
     # the ladder: a numbered 督办函 signed for, a 催办通知书 waiting, a 约谈, a 通报批评

@@ -76,6 +76,7 @@ class DecisionForm(forms.Form):
     """Approve, or refuse with a reason."""
 
     decision = forms.ChoiceField(
+        label="审批意见",
         choices=[("approve", "批准"), ("refuse", "不予批准")],
         error_messages={
             "required": "请选择批准或不批准。",

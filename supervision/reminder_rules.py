@@ -165,7 +165,7 @@ def listing(ctx):
     listings = _with_task(
         Listing.objects.filter(
             lifted_at=None, deadline__lte=ctx.day + timedelta(days=horizon)
-        ).exclude(task__status=TaskStatus.CLOSED),
+        ).exclude(task__status__in=[TaskStatus.CLOSED, *STOPPED]),
         "deadline",
         "listed_by_id",
     )
