@@ -76,10 +76,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-
-from core.workdays import Calendar
 
 __all__ = [
     "MARKER_RE",
@@ -261,9 +258,6 @@ NAME_LEAD_RE = re.compile(
 
 # Due dates and rhythm ---------------------------------------------------------------------------
 #: 年内/年底 after a number is a quantity (5年内) or another year (2021年底, see FULL_DATE_RE)
-#: "30个工作日内": counted from the plan year's 1 January on the 法定节假日 calendar (issue 12)
-WORKDAYS_RE = re.compile(r"(\d{1,3}|[一二三四五六七八九十百]+)个工作日内")
-
 YEAR_END_RE = re.compile(
     r"(?<![\d〇零一二两三四五六七八九十几数多半每])(?:年内|年底|年末)|(?<![每])全年|本年度"
 )
@@ -1016,11 +1010,6 @@ def _latest_date(text: str, year: int) -> str | None:
         dates.append(_date(when, month, day))
     for match in FULL_DATE_RE.finditer(text):
         dates.append(_full_date(match))
-    for match in WORKDAYS_RE.finditer(text):
-        days = cn_to_int(match.group(1)) if not match.group(1).isdigit() else int(match.group(1))
-        if days:
-            # the library's schedule only (no database): the parser stays a pure function
-            dates.append(Calendar().add(date(year, 1, 1), days).isoformat())
     valid = [d for d in dates if d]
     return max(valid) if valid else None
 
