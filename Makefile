@@ -79,6 +79,7 @@ audit:
 # function, and prints the score and the survivors. Results are reused by the next run;
 # `make clean` drops them. MUTANTS narrows a run (mutant names or globs).
 MUTANTS ?= core.access.* supervision.access.* supervision.reporting.* core.delivery.* \
+	core.files.x_check_upload* \
 	supervision.ledger.x_check_rows* supervision.ledger.x_submit_rows* \
 	supervision.dashboard.x_close_month* supervision.dashboard.x_reopen_month*
 MUTANT_JOBS ?= 2

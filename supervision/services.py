@@ -162,25 +162,31 @@ def create_item(*, user, data, uploads=(), instruction=None):
     year's other items; from a 批示 (交办) when `instruction` is given, keeping the link.
     The lead department is told to propose its 节点."""
     year = timezone.localdate().year
-    # the year's items take turns for the next number (the plan row lock of SQLite/PG)
-    last = (
-        Task.objects.select_for_update()
-        .filter(year=year, parent=None)
-        .exclude(source=Source.PLAN)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
     partners = data.get("partner_departments") or []
     fields = {name: value for name, value in data.items() if name != "partner_departments"}
-    task = Task(
-        **fields,
-        year=year,
-        number=(last or 0) + 1,
-        start_date=timezone.localdate(),
-        origin_instruction=instruction,
-    )
-    task.save()
+    for attempt in range(3):
+        # the next number of the year; two 立项 at once: the second one takes the next
+        last = (
+            Task.objects.filter(year=year, parent=None)
+            .exclude(source=Source.PLAN)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        task = Task(
+            **fields,
+            year=year,
+            number=(last or 0) + 1 + attempt,
+            start_date=timezone.localdate(),
+            origin_instruction=instruction,
+        )
+        try:
+            with transaction.atomic():
+                task.save()
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise Conflict("刚有其他事项同时立项，请重新提交。") from None
     task.partner_departments.set(partners)
     attach(task, uploads, user)
     assign_all(task, user=user)  # 交办: each department signs for its part (issue 12)

@@ -63,20 +63,29 @@ def task_new(request):
     status = 200
     if request.method == "POST":
         form = ItemForm(request.POST, request.FILES)
-        if form.is_valid():
-            task = services.create_item(
-                user=request.user,
-                data=form.item_data(),
-                uploads=form.cleaned_data["files"],
-                instruction=instruction,
-            )
-            messages.success(request, f"督办事项 {task.code} 已立项，已通知牵头单位制定节点计划。")
-            return redirect("task_detail", pk=task.pk)
-        status = 400
+        status = _create(request, form, instruction) if form.is_valid() else 400
+        if isinstance(status, str):
+            return redirect(status)
     else:
         form = ItemForm(initial=_from_instruction(instruction) if instruction else None)
     context = {"form": form, "instruction": instruction}
     return render(request, "supervision/task_new.html", context, status=status)
+
+
+def _create(request, form, instruction):
+    """立项 through the service: the new item's page, or the status of a refusal."""
+    try:
+        task = services.create_item(
+            user=request.user,
+            data=form.item_data(),
+            uploads=form.cleaned_data["files"],
+            instruction=instruction,
+        )
+    except services.Conflict as conflict:
+        form.add_error(None, str(conflict))
+        return 409
+    messages.success(request, f"督办事项 {task.code} 已立项，已通知牵头单位制定节点计划。")
+    return task.get_absolute_url()
 
 
 @login_required
