@@ -155,6 +155,8 @@ def test_who_sees_letters_meetings_and_decisions(client, office, rules):
         login(client, "otherhead")
         assert letter.doc_number not in client.get("/supervision/letters/").content.decode()
         assert client.get(f"/supervision/letters/{letter.pk}/").status_code == 404
+        assert client.get(f"/supervision/letters/{letter.pk}.docx").status_code == 404
+        assert client.post(f"/supervision/letters/{letter.pk}/").status_code == 404
         assert client.get(f"/supervision/interviews/{meeting.pk}/").status_code == 404
         login(client, "leader")
         assert "长期逾期" in client.get("/supervision/interviews/").content.decode()

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from freezegun import freeze_time
 
+from core.access import can
 from core.models import Reminder
 from core.roles import Role
 from supervision import item_defaults, procedure, scoring_criteria, services
@@ -69,6 +70,14 @@ def test_an_item_is_assigned_with_its_limits_in_working_days(office):
         recipient=office["head"], channel="in_app", key__contains="assignment"
     )
     assert "2026-02-24" in notice.body
+    # the partner's head signs for its part; the lead's head may not sign for the partner
+    partner_head = make_user("parthead", Role.HEAD, partner)
+    assert not can(office["head"], "sign", part) and can(partner_head, "sign", part)
+    with freeze_time("2026-02-13 09:00:00+08:00"):
+        procedure.sign(part, user=partner_head)
+    part.refresh_from_db()
+    assert part.status == AssignmentStatus.SIGNED
+    assert task.assignments.get(is_lead=True).status == AssignmentStatus.PENDING
 
 
 def test_signing_on_time_and_late(client, office, item):
