@@ -23,3 +23,15 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ["subject", "key"]
     raw_id_fields = ["recipient"]
     readonly_fields = ["key", "created_at", "content_type", "object_id", "url", "label"]
+
+
+@admin.register(models.WorkdayOverride)
+class WorkdayOverrideAdmin(HistoryAdmin):
+    list_display = ["day", "is_workday", "name"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "day"
+
+
+@admin.register(models.CalendarYear)
+class CalendarYearAdmin(HistoryAdmin):
+    list_display = ["year", "note"]

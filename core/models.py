@@ -230,6 +230,45 @@ class ScanRun(models.Model):
         return f"{self.day:%Y-%m-%d} {self.started_at:%H:%M}"
 
 
+class WorkdayOverride(TrackedModel):
+    """One day the working-day calendar treats differently from the `chinesecalendar`
+    library: a 法定节假日 (not a working day) or a 调休上班日 (a working weekend day), for a year
+    the library does not cover yet (the State Council publishes each year's schedule in
+    December) or to correct it (core/workdays.py)."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班", help_text="勾选：调休上班日；不勾选：放假。")
+    name = models.CharField("名称", max_length=50, help_text="例如：春节、国庆节调休上班。")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "工作日调整"
+        verbose_name_plural = "工作日调整"
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.name}（{'上班' if self.is_workday else '放假'}）"
+
+
+class CalendarYear(TrackedModel):
+    """A year whose holidays and 调休 days an admin has entered in full (WorkdayOverride), so
+    the calendar no longer warns that the year is not covered."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    note = models.CharField(
+        "依据", max_length=200, blank=True, help_text="例如：国办发明电〔2026〕X号。"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "已录入节假日安排的年份"
+        verbose_name_plural = "已录入节假日安排的年份"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年"
+
+
 def attachment_path(instance, filename):
     """A random name on disk (the extension kept); the original name stays in the row."""
     extension = Path(filename).suffix.lower()[:10]

@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.unread",
                 "core.context_processors.broker_status",
+                "core.context_processors.calendar_status",
             ],
         },
     },
@@ -387,6 +388,29 @@ HOTLINE_CASE_DAYS = env_int("HOTLINE_CASE_DAYS", 15)  # a 集中督办 item's de
 HOTLINE_UPLOAD_MAX_BYTES = env_int("HOTLINE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # 网络在线问政: days a department has to answer, when the inquiry gives no deadline.
 INQUIRY_REPLY_DAYS = env_int("INQUIRY_REPLY_DAYS", 5)
+# The 督办 procedure (issue 12); limits in 工作日 count with core/workdays.py.
+# 签收 within this many working days of 交办; 拒签 (with a reason) only within its own limit.
+ASSIGNMENT_SIGN_WORKDAYS = env_int("ASSIGNMENT_SIGN_WORKDAYS", 3)
+ASSIGNMENT_REFUSE_WORKDAYS = env_int("ASSIGNMENT_REFUSE_WORKDAYS", 3)
+# 立项 proposes the deadline: 批示件 by urgency (紧急 / 一般 / 复杂疑难), other sources by
+# SOURCE_DEFAULTS, and ITEM_DEFAULT_WORKDAYS where no deadline is given.
+ITEM_URGENT_WORKDAYS = env_int("ITEM_URGENT_WORKDAYS", 5)
+ITEM_NORMAL_WORKDAYS = env_int("ITEM_NORMAL_WORKDAYS", 15)
+ITEM_DIFFICULT_WORKDAYS = env_int("ITEM_DIFFICULT_WORKDAYS", 30)
+ITEM_DEFAULT_WORKDAYS = env_int("ITEM_DEFAULT_WORKDAYS", 30)
+# A 督办函 / 催办通知书 asks for a written answer within this many working days.
+LETTER_REPLY_WORKDAYS = env_int("LETTER_REPLY_WORKDAYS", 5)
+# source -> (working days to the deadline, or "year_end"; reporting rhythm)
+SOURCE_DEFAULTS = {
+    "instruction": (None, "once"),  # by urgency
+    "meeting": (ITEM_DEFAULT_WORKDAYS, "monthly"),
+    "gov_report": ("year_end", "monthly"),
+    "npc": (60, "once"),
+    "cppcc": (60, "once"),
+    "letter": (ITEM_NORMAL_WORKDAYS, "once"),
+    "superior": (ITEM_NORMAL_WORKDAYS, "once"),
+    "other": (ITEM_DEFAULT_WORKDAYS, "monthly"),
+}
 
 # The address people reach the app at, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

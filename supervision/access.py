@@ -14,7 +14,17 @@ from core.files import FILE_ACTION, FILE_DELETE_ACTION
 from core.roles import Role
 
 from .choices import ClosureStatus, ReportStatus
-from .models import Closure, Milestone, MonthlyReport, Task
+from .models import (
+    LETTER_ACTIONS,
+    RECORD_ACTIONS,
+    Assignment,
+    Closure,
+    Extension,
+    LadderRecord,
+    Milestone,
+    MonthlyReport,
+    Task,
+)
 
 
 class Action:
@@ -37,6 +47,17 @@ class Action:
     DASHBOARD = "dashboard"
     IMPORT = "import"  # plan import
     DEPARTMENT_REPORTS = "department_reports"  # the department's page and sheet of a month
+    # issue 12
+    SIGN_PAGE = "sign_page"  # see an item's 交办签收 (its departments and the office)
+    SIGN = "sign"  # 签收 / 拒签 an Assignment (the department's head)
+    REASSIGN = "reassign"  # 改派 or 坚持交办 after a 拒签
+    APPLY_EXTENSION = "apply_extension"  # the lead department applies for 延期
+    DECIDE_EXTENSION = "decide_extension"  # the supervisor's decision
+    LEADER_EXTENSION = "leader_extension"  # a leader's, under 市政府挂牌
+    STATE = "state"  # 暂停 / 恢复 / 终止 / 挂账结转
+    LETTERS = "letters"  # the 督办函 and 约谈 pages
+    ESCALATE = "escalate"  # issue a 督办函, record a 约谈 / 通报批评 / 问责
+    SIGN_LETTER = "sign_letter"  # the department head signs for a 督办函
     BULLETINS = "bulletins"  # read the issued 督查通报
     BULLETIN = "bulletin"  # generate, edit and issue 督查通报
     SCORES = "scores"  # 目标绩效考核 (heads: their own department's)
@@ -88,6 +109,12 @@ def office_actions(user, action, obj=None):
         return has_role(user, Role.SUPERVISOR)
     if action == Action.INSTRUCT:
         return has_role(user, Role.LEADER)
+    if action in (Action.REASSIGN, Action.DECIDE_EXTENSION, Action.STATE, Action.ESCALATE):
+        return has_role(user, Role.SUPERVISOR)
+    if action == Action.LEADER_EXTENSION:
+        return has_role(user, Role.LEADER)
+    if action == Action.LETTERS:
+        return has_role(user, Role.SUPERVISOR, Role.LEADER, Role.HEAD)
     if action == Action.IMPORT:
         return False
     if action == Action.DEPARTMENT_REPORTS:
@@ -129,6 +156,14 @@ def task_actions(user, action, task):
         )
     if action == Action.PARTNER:
         return has_role(user, Role.STAFF, Role.HEAD) and partners(user, task)
+    if action == Action.APPLY_EXTENSION:
+        return has_role(user, Role.STAFF, Role.HEAD) and leads(user, task)
+    if action == Action.SIGN_PAGE:
+        return has_role(user, Role.SUPERVISOR, Role.LEADER) or (
+            has_role(user, Role.STAFF, Role.HEAD)
+            and bool(user.department_id)
+            and task.assignments.filter(department_id=user.department_id).exists()
+        )
     if action == Action.REVIEW:
         return has_role(user, Role.HEAD) and leads(user, task)
     return None
@@ -150,6 +185,35 @@ def task_record_actions(user, action, record):
         )
         return editable and task_actions(user, Action.REPORT, record.task)
     return task_actions(user, action, record.task)
+
+
+@policy(Assignment)
+def assignment_actions(user, action, assignment):
+    """签收 / 拒签: the head of the department it was assigned to."""
+    if action == Action.SIGN:
+        return has_role(user, Role.HEAD) and user.department_id == assignment.department_id
+    return task_actions(user, action, assignment.task)
+
+
+@policy(Extension)
+def extension_actions(user, action, extension):
+    return task_actions(user, action, extension.task)
+
+
+@policy(LadderRecord)
+def ladder_actions(user, action, record):
+    """Supervisors and leaders read every record; a head its department's letters and 约谈
+    (not 通报批评 / 问责), and signs for its letters."""
+    own = has_role(user, Role.HEAD) and user.department_id == record.department_id
+    if action == Action.VIEW:
+        return has_role(user, Role.SUPERVISOR, Role.LEADER) or (
+            own and record.action not in RECORD_ACTIONS
+        )
+    if action == Action.SIGN_LETTER:
+        return own and record.action in LETTER_ACTIONS
+    if action == Action.ESCALATE:
+        return has_role(user, Role.SUPERVISOR)
+    return None
 
 
 def get_task(user, pk, action=Action.VIEW, queryset=None, message=None):
@@ -177,6 +241,13 @@ TASK_PAGE_ACTIONS = [
     Action.APPROVE_MILESTONES,
     Action.FILES,
     Action.CREATE,
+    Action.APPLY_EXTENSION,
+    Action.DECIDE_EXTENSION,
+    Action.LEADER_EXTENSION,
+    Action.REASSIGN,
+    Action.STATE,
+    Action.ESCALATE,
+    Action.SIGN_PAGE,
 ]
 
 

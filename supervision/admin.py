@@ -199,3 +199,38 @@ class BulletinAdmin(HistoryAdmin):
         if obj is not None and obj.is_issued:  # issued is final, here as on its page
             return [f.name for f in obj._meta.fields]
         return self.readonly_fields
+
+
+# --- issue 12: the escalation ladder's rule table, and the procedure's records ---------------
+
+
+@admin.register(models.LadderRule)
+class LadderRuleAdmin(HistoryAdmin):
+    list_display = ["name", "pattern", "threshold", "action", "is_active"]
+    list_editable = ["threshold", "action", "is_active"]
+    list_filter = ["pattern", "action", "is_active"]
+
+
+@admin.register(models.LadderRecord)
+class LadderRecordAdmin(HistoryAdmin):
+    list_display = ["__str__", "action", "task", "department", "created_at", "signed_at", "date"]
+    list_filter = ["action", "year"]
+    list_select_related = ["task", "department"]
+    raw_id_fields = ["task", "rule", "created_by", "addressee", "signed_by", "leader"]
+    search_fields = ["task__title", "department__name", "reason"]
+
+
+@admin.register(models.Assignment)
+class AssignmentAdmin(HistoryAdmin):
+    list_display = ["task", "department", "is_lead", "status", "sign_by", "answered_at"]
+    list_filter = ["status", "is_lead"]
+    list_select_related = ["task", "department"]
+    raw_id_fields = ["task", "assigned_by", "answered_by", "decided_by"]
+
+
+@admin.register(models.Extension)
+class ExtensionAdmin(HistoryAdmin):
+    list_display = ["task", "original_due_date", "requested_due_date", "status", "in_time"]
+    list_filter = ["status"]
+    list_select_related = ["task"]
+    raw_id_fields = ["task", "applied_by", "reviewed_by", "leader"]

@@ -8,7 +8,8 @@ class SupervisionConfig(AppConfig):
 
     def ready(self):
         # models are ready only now; services provides the 督办事项 opener (core/items.py)
-        from . import roles, services, signals  # noqa: PLC0415, F401
+        from . import roles, services, signals, tasks  # noqa: PLC0415, F401
 
         post_migrate.connect(roles.ensure_roles, sender=self)
         signals.connect()
+        tasks.connect(self)

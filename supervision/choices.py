@@ -8,7 +8,9 @@ class TaskStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "进行中"
     COMPLETED = "completed", "已完成"
     CLOSED = "closed", "已办结"
-    SUSPENDED = "suspended", "暂缓"
+    SUSPENDED = "suspended", "暂停"
+    TERMINATED = "terminated", "已终止"
+    CARRIED = "carried", "已挂账结转"
 
 
 class Rhythm(models.TextChoices):
@@ -87,3 +89,48 @@ class Light(models.TextChoices):
 class BulletinStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     ISSUED = "issued", "已印发"
+
+
+# 暂停, 终止 and 结转 stop lights and reminders like 办结 (issue 12).
+STOPPED = [TaskStatus.SUSPENDED, TaskStatus.TERMINATED, TaskStatus.CARRIED]
+
+
+class Urgency(models.TextChoices):
+    """批示件 urgency: it proposes the deadline (settings.ITEM_DEADLINE_WORKDAYS)."""
+
+    URGENT = "urgent", "紧急"
+    NORMAL = "normal", "一般"
+    DIFFICULT = "difficult", "复杂疑难"
+
+
+class AssignmentStatus(models.TextChoices):
+    """交办 → 签收, or 拒签 and then the supervisor re-assigns (改派) or insists (坚持交办)."""
+
+    PENDING = "pending", "待签收"
+    SIGNED = "signed", "已签收"
+    REFUSED = "refused", "已拒签"
+    REASSIGNED = "reassigned", "拒签后已改派"
+    INSISTED = "insisted", "拒签后坚持交办"
+
+
+class ExtensionStatus(models.TextChoices):
+    """延期申请: the supervisor decides; under 市政府挂牌 a leader decides after."""
+
+    PENDING = "pending", "待督查处审核"
+    LEADER = "leader", "待领导审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "未批准"
+
+
+class LadderPattern(models.TextChoices):
+    YELLOW_MONTHS = "yellow_months", "连续黄灯月数"
+    RED_MONTHS = "red_months", "连续红灯月数"
+    OVERDUE_WORKDAYS = "overdue_workdays", "逾期工作日数"
+
+
+class LadderAction(models.TextChoices):
+    NOTICE = "notice", "催办通知书"
+    LETTER = "letter", "督办函"
+    INTERVIEW = "interview", "约谈"
+    CRITICISM = "criticism", "通报批评"
+    ACCOUNTABILITY = "accountability", "问责"

@@ -5,9 +5,11 @@ from django.db.models import Count
 from core import cards
 from core.choices import ReminderKind
 from core.models import ReminderItem
-from core.months import next_month
+from core.months import month_end, next_month
 
-from .models import Urging
+from .choices import LadderAction
+from .ladder import month_records
+from .models import LETTER_ACTIONS, Urging
 
 
 @cards.register(
@@ -29,4 +31,21 @@ def reminders(user, month):
     return {
         "kinds": [(ReminderKind(row["kind"]).label, row["count"]) for row in events],
         "urgings": urgings.count(),
+    }
+
+
+@cards.register(
+    "supervision.ladder",
+    title="督办函与约谈",
+    template="supervision/cards/ladder.html",
+    order=55,
+)
+def ladder(user, month):
+    """The month's 督办函 / 催办通知书 issued (and signed for), and its 约谈 (issue 12)."""
+    records = month_records(month, month_end(month))
+    letters = [r for r in records if r.action in LETTER_ACTIONS]
+    return {
+        "letters": len(letters),
+        "unsigned": sum(1 for r in letters if r.signed_at is None),
+        "interviews": [r for r in records if r.action == LadderAction.INTERVIEW],
     }

@@ -28,6 +28,7 @@ from . import bulletins, scores
 from .choices import ListingLevel, MilestoneStatus, ReportStatus, Rhythm, Source, TaskStatus
 from .dashboard import close_month
 from .defaults import load_defaults
+from .demo_procedure import load_procedure
 from .models import (
     DepartmentKeyword,
     IndicatorValue,
@@ -140,6 +141,8 @@ def load_demo(year=None, password=None, out=print):
     app_demos.load_all(out)  # the other apps' records (their demo_records.py)
     # staff and heads for the departments that lead the items (ours and the other apps') too
     _load_accounts(password, out)
+    if tasks:
+        load_procedure(plan.year, tasks, users, out)  # 签收, 延期, the ladder, item states
     _load_bulletins(plan, users, out)
     return plan
 

@@ -16,6 +16,7 @@ from core.roles import Role
 from core.validators import sane_date
 
 from .choices import ListingLevel, Rhythm, Source
+from .item_defaults import propose_defaults
 from .models import (
     Bulletin,
     Instruction,
@@ -700,6 +701,7 @@ class ItemForm(forms.ModelForm):
         model = Task
         fields = [
             "source",
+            "urgency",
             "doc_number",
             "doc_date",
             "title",
@@ -737,6 +739,7 @@ class ItemForm(forms.ModelForm):
         ]
         for name in ("lead_department", "due_date", "rhythm"):
             self.fields[name].required = True
+        propose_defaults(self)  # issue 12: deadline and rhythm from the source and urgency
         self.fields["rhythm"].choices = Rhythm.choices
         active = Department.objects.filter(is_active=True)
         self.fields["lead_department"].queryset = active

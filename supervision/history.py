@@ -8,10 +8,13 @@ from core.history import changes
 from core.models import Attachment, Department
 
 from .models import (
+    Assignment,
     Closure,
+    Extension,
     Indicator,
     IndicatorValue,
     Instruction,
+    LadderRecord,
     Listing,
     Measure,
     Milestone,
@@ -32,6 +35,8 @@ SKIP = {
     "content_type",
     "object_id",
     "file",
+    "rule",
+    "trigger",
 }
 
 
@@ -49,6 +54,8 @@ def _label(model, record):
         return f"{name} {record.number}"
     if model is PartnerNote:
         return f"{name} {record.month:%Y-%m}"
+    if model is Assignment:
+        return f"{name}：{record.department}"
     if model is Attachment:
         return f"{name}：{record.original_name}"
     return str(name)
@@ -84,6 +91,9 @@ def task_changes(task):
         (PartnerNote, PartnerNote.history.filter(task_id=task.pk)),
         (Closure, Closure.history.filter(task_id=task.pk)),
         (Attachment, _attachments(task)),
+        (Assignment, Assignment.history.filter(task_id=task.pk)),
+        (Extension, Extension.history.filter(task_id=task.pk)),
+        (LadderRecord, LadderRecord.history.filter(task_id=task.pk)),
     ]
     named = (get_user_model(), Department, Indicator)
     return changes(sources, label=_label, skip=SKIP, named=named)

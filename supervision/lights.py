@@ -3,7 +3,7 @@
 Every page that shows or counts lights (the task list and detail, the ledger, the dashboard,
 the reminders) gets them from `with_lights`, so the rule lives here only:
 
-- 已办结 (closed): grey.
+- 已办结 (closed), and 暂停 / 终止 / 挂账结转: grey.
 - 红: overdue (past its due date and not done), or listed and past the listing deadline, or
   a record another app keeps for it is late (core/task_records.py: an overdue 整改, …).
 - 黄: not done and due within LIGHT_DUE_SOON_DAYS; or behind schedule: its percent done is more
@@ -36,7 +36,7 @@ from django.utils import timezone
 from core.months import previous_month
 from core.task_records import late_condition
 
-from .choices import COUNTED_MILESTONES, Light, ReportStatus, TaskStatus
+from .choices import COUNTED_MILESTONES, STOPPED, Light, ReportStatus, TaskStatus
 from .models import Listing, Milestone, MonthlyReport
 
 EPOCH = date(1970, 1, 1)
@@ -102,6 +102,7 @@ def with_lights(queryset, today=None, percent=None):
     return queryset.annotate(
         light=Case(
             When(status=TaskStatus.CLOSED, then=Value(Light.GREY)),
+            When(status__in=STOPPED, then=Value(Light.GREY)),  # 暂停, 终止, 结转 (issue 12)
             When(not_done & Q(due_date__lt=today), then=Value(Light.RED)),
             When(_listing_late=True, then=Value(Light.RED)),
             *late_records,

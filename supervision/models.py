@@ -11,18 +11,23 @@ from simple_history.models import HistoricalRecords
 
 from core.access import ScopedQuerySet
 from core.models import Department, TrackedModel
-from core.roles import roles_of
+from core.roles import Role, roles_of
 
 from .choices import (
+    AssignmentStatus,
     BulletinStatus,
     ClosureStatus,
     Comparison,
+    ExtensionStatus,
+    LadderAction,
+    LadderPattern,
     ListingLevel,
     MilestoneStatus,
     ReportStatus,
     Rhythm,
     Source,
     TaskStatus,
+    Urgency,
 )
 
 PERCENT_RANGE = Q(percent__gte=0) & Q(percent__lte=100)
@@ -288,6 +293,30 @@ class Task(TrackedModel):
     )
     percent = models.PositiveSmallIntegerField("完成进度（%）", default=0)
     is_public = models.BooleanField("向社会公开（市办实事）", default=False)
+    urgency = models.CharField(
+        "紧急程度", max_length=20, choices=Urgency.choices, blank=True, default=""
+    )
+    original_due_date = models.DateField(
+        "原完成时限",
+        null=True,
+        blank=True,
+        help_text="批准延期前的完成时限；未在原时限前批准的延期，按时率仍按它计算。",
+    )
+    counted_due_date = models.DateField(
+        "考核时限",
+        null=True,
+        blank=True,
+        help_text="按时率和考核计算所用的时限：延期在原时限前批准的为新时限，否则为原时限。",
+    )
+    state_reason = models.TextField("暂停、终止或结转原因", blank=True)
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name="结转自",
+        related_name="carried_into",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     reminders = GenericRelation("core.Reminder", related_query_name="task")
     reminder_items = GenericRelation("core.ReminderItem", related_query_name="task")
     objects = TaskQuerySet.as_manager()
@@ -1031,3 +1060,298 @@ class ScoreMeasure(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.key} {self.department_id}: {self.value}"
+
+
+# --- issue 12: 签收/拒签, 延期, the escalation ladder ---------------------------------------
+
+
+class Assignment(TrackedModel):
+    """交办签收: a department's receipt of an item it was assigned (the lead department, and
+    each partner for its part). The head 签收 within ASSIGNMENT_SIGN_WORKDAYS working days, or
+    拒签 within ASSIGNMENT_REFUSE_WORKDAYS with a reason (and may suggest the right
+    department); the supervisor then re-assigns the item (a new Assignment to the other
+    department) or insists (a new Assignment to the same one, which may not be refused)."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="事项", related_name="assignments", on_delete=models.CASCADE
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="承办单位", related_name="assignments", on_delete=models.PROTECT
+    )
+    is_lead = models.BooleanField("牵头", default=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
+    )
+    assigned_by = models.ForeignKey(
+        User,
+        verbose_name="交办人",
+        related_name="assignments_made",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    assigned_at = models.DateTimeField("交办时间")
+    sign_by = models.DateField("签收时限")
+    refuse_by = models.DateField("可拒签至")
+    insisted = models.BooleanField(
+        "坚持交办", default=False, help_text="拒签后坚持交办的不能再拒签。"
+    )
+    answered_by = models.ForeignKey(
+        User,
+        verbose_name="签收（拒签）人",
+        related_name="assignments_answered",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    answered_at = models.DateTimeField("签收（拒签）时间", null=True, blank=True)
+    refuse_reason = models.TextField("拒签理由", blank=True)
+    suggested_department = models.ForeignKey(
+        Department,
+        verbose_name="建议承办单位",
+        related_name="assignments_suggested",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name="处理人",
+        related_name="assignments_decided",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "交办签收"
+        verbose_name_plural = "交办签收"
+        ordering = ["task", "assigned_at", "pk"]
+        indexes = [
+            # the `unsigned` reminder rule (send_reminders): pending ones past their limit
+            models.Index(
+                fields=["sign_by"], condition=Q(status="pending"), name="assignment_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.department} {'牵头' if self.is_lead else '配合'}：{self.task.code}"
+
+    def get_absolute_url(self):
+        return reverse("task_sign", args=[self.task_id])
+
+    @property
+    def late(self):
+        """Signed after its limit (or still pending past it)."""
+        if self.status == AssignmentStatus.SIGNED and self.answered_at:
+            return timezone.localdate(self.answered_at) > self.sign_by
+        return self.status == AssignmentStatus.PENDING and timezone.localdate() > self.sign_by
+
+
+class Extension(TrackedModel):
+    """延期申请: the lead department asks, before the deadline, for a new date with a reason;
+    a supervisor approves or refuses, and under 市政府挂牌 a leader approves after. The
+    original deadline is kept (Task.original_due_date); on-time figures count against the new
+    one only if the extension was approved before the original passed (`in_time`)."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="事项", related_name="extensions", on_delete=models.CASCADE
+    )
+    original_due_date = models.DateField("申请时的完成时限")
+    requested_due_date = models.DateField("申请延期至")
+    reason = models.TextField("延期理由")
+    status = models.CharField(
+        "状态", max_length=20, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    needs_leader = models.BooleanField("需领导审批", default=False)
+    applied_by = models.ForeignKey(
+        User, verbose_name="申请人", related_name="extensions_applied", on_delete=models.PROTECT
+    )
+    reviewed_by = models.ForeignKey(
+        User,
+        verbose_name="督查处审核人",
+        related_name="extensions_reviewed",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField("督查处审核时间", null=True, blank=True)
+    leader = models.ForeignKey(
+        User,
+        verbose_name="审批领导",
+        related_name="extensions_approved",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    leader_at = models.DateTimeField("领导审批时间", null=True, blank=True)
+    refuse_reason = models.TextField("不予批准的理由", blank=True)
+    in_time = models.BooleanField("在原时限前批准", default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(status__in=["pending", "leader"]),
+                name="extension_one_open_per_task",
+                violation_error_message="该事项已有待审批的延期申请。",
+            )
+        ]
+
+    def __str__(self):
+        return f"延期申请：{self.task.code} 至 {self.requested_due_date:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("task_extension", args=[self.task_id])
+
+
+class LadderRule(TrackedModel):
+    """A rung of the escalation ladder after reminders, edited in the admin: a pattern (N
+    consecutive yellow months, M consecutive red months, overdue by K working days) turns
+    into an action (催办通知书, 督办函, 约谈, 通报批评, 问责). The daily ladder run
+    (supervision/ladder.py) fires each rule once per item and streak."""
+
+    name = models.CharField("名称", max_length=100)
+    pattern = models.CharField("触发条件", max_length=20, choices=LadderPattern.choices)
+    threshold = models.PositiveSmallIntegerField("数量", help_text="月数或工作日数。")
+    action = models.CharField("措施", max_length=20, choices=LadderAction.choices)
+    is_active = models.BooleanField("启用", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "督办升级规则"
+        verbose_name_plural = "督办升级规则"
+        ordering = ["pattern", "threshold", "pk"]
+
+    def __str__(self):
+        return f"{self.get_pattern_display()}≥{self.threshold} → {self.get_action_display()}"
+
+
+class LadderRecordQuerySet(ScopedQuerySet):
+    """Supervisors and leaders see every ladder record; a head sees the letters and 约谈 of
+    its own department (never 通报批评 / 问责); others nothing."""
+
+    def scope(self, user):
+        roles = roles_of(user)
+        if roles & {Role.SUPERVISOR, Role.LEADER}:
+            return self
+        if Role.HEAD in roles and user.department_id:
+            return self.filter(department_id=user.department_id).exclude(
+                action__in=[LadderAction.CRITICISM, LadderAction.ACCOUNTABILITY]
+            )
+        return self.none()
+
+
+class LadderRecord(TrackedModel):
+    """What a ladder action produced: a numbered 督办函 / 催办通知书, a 约谈, or a 通报批评 /
+    问责. `rule` and `trigger` (the streak's first month, or the deadline) make a rule fire
+    once per item and streak, however often the run repeats; records made by hand have no
+    rule."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="事项", related_name="ladder_records", on_delete=models.CASCADE
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="责任单位", related_name="ladder_records", on_delete=models.PROTECT
+    )
+    action = models.CharField("措施", max_length=20, choices=LadderAction.choices)
+    rule = models.ForeignKey(
+        LadderRule,
+        verbose_name="触发规则",
+        related_name="records",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    trigger = models.CharField("触发依据", max_length=40, blank=True)
+    reason = models.TextField("事由")
+    year = models.PositiveIntegerField("年度")
+    number = models.PositiveIntegerField("文号序号", null=True, blank=True)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name="经办人",
+        related_name="ladder_records",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    # 督办函 / 催办通知书: issued to the department head, who signs for it
+    addressee = models.ForeignKey(
+        User,
+        verbose_name="送达",
+        related_name="letters_received",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    signed_by = models.ForeignKey(
+        User,
+        verbose_name="签收人",
+        related_name="letters_signed",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    # 约谈, 通报批评 / 问责
+    date = models.DateField("日期", null=True, blank=True)
+    leader = models.ForeignKey(
+        User,
+        verbose_name="约谈领导",
+        related_name="interviews_led",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    attendees = models.TextField("参加人员", blank=True)
+    minutes = models.TextField("约谈纪要", blank=True)
+    follow_up = models.TextField("整改事项", blank=True)
+    decision = models.TextField("决定", blank=True)
+    basis = models.TextField("依据", blank=True)
+    objects = LadderRecordQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "督办升级记录"
+        verbose_name_plural = "督办升级记录"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "task", "trigger"],
+                condition=Q(rule__isnull=False),
+                name="ladder_record_once_per_streak",
+                violation_error_message="该规则已对该事项触发。",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "year", "number"],
+                condition=Q(number__isnull=False),
+                name="ladder_record_unique_number",
+                violation_error_message="文号重复。",
+            ),
+        ]
+
+    def __str__(self):
+        if self.number:
+            return self.doc_number
+        return f"{self.get_action_display()}：{self.task.code}"
+
+    def get_absolute_url(self):
+        if self.action in LETTER_ACTIONS:
+            return reverse("letter_detail", args=[self.pk])
+        return reverse("interview_detail", args=[self.pk])
+
+    @property
+    def doc_number(self):
+        """督办〔2026〕第3号 (催办〔2026〕第3号 for a 催办通知书)."""
+        prefix = "催办" if self.action == LadderAction.NOTICE else "督办"
+        return f"{prefix}〔{self.year}〕第{self.number}号"
+
+
+LETTER_ACTIONS = [LadderAction.LETTER, LadderAction.NOTICE]
+RECORD_ACTIONS = [LadderAction.CRITICISM, LadderAction.ACCOUNTABILITY]

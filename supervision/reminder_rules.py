@@ -13,12 +13,13 @@ from django.utils import timezone
 from core.choices import ReminderKind
 from core.months import month_end, previous_month
 from core.reminders import Item, overdue_step, register, stage_of
+from core.roles import Role
 
-from .choices import COUNTED_MILESTONES, ReportStatus, Rhythm, TaskStatus
-from .models import Listing, Milestone, MonthlyReport, Task
+from .choices import COUNTED_MILESTONES, STOPPED, AssignmentStatus, ReportStatus, Rhythm, TaskStatus
+from .models import Assignment, Listing, Milestone, MonthlyReport, Task
 from .reporting import report_due_date
 
-CLOSED = [TaskStatus.COMPLETED, TaskStatus.CLOSED, TaskStatus.SUSPENDED]
+CLOSED = [TaskStatus.COMPLETED, TaskStatus.CLOSED, *STOPPED]
 REPORTED = [ReportStatus.SUBMITTED, ReportStatus.APPROVED]
 
 
@@ -164,7 +165,7 @@ def listing(ctx):
     listings = _with_task(
         Listing.objects.filter(
             lifted_at=None, deadline__lte=ctx.day + timedelta(days=horizon)
-        ).exclude(task__status=TaskStatus.CLOSED),
+        ).exclude(task__status__in=[TaskStatus.CLOSED, *STOPPED]),
         "deadline",
         "listed_by_id",
     )
@@ -218,3 +219,32 @@ def returned(ctx):
         event = f"returned:report:{report.pk}:v{report.version}"
         for user in people.values():
             yield Item(event, ReminderKind.RETURNED, user, reason[:300], task, back)
+
+
+@register("unsigned")
+def unsigned(ctx):
+    """交办 not signed: on the last day of the 签收 limit, then past it every
+    REMINDER_OVERDUE_EVERY days, to the department's head (its staff when it has no head);
+    from REMINDER_ESCALATE_SUPERVISOR_DAYS days past it also to the supervisors."""
+    rows = (
+        Assignment.objects.filter(status=AssignmentStatus.PENDING, sign_by__lte=ctx.day)
+        .exclude(task__status__in=CLOSED)
+        .select_related("task", "department")
+        .only("sign_by", "department__name", "task_id", *(f"task__{n}" for n in TASK_FIELDS))
+    )
+    for row in rows:
+        task, days = row.task, (ctx.day - row.sign_by).days
+        if days == 0:
+            event, kind = f"unsigned:{row.pk}:due", ReminderKind.DUE_SOON
+            reason = (
+                f"交办的督办事项{_label(task)}今天（{row.sign_by:%Y-%m-%d}）签收到期，请签收或拒签"
+            )
+        else:
+            event, kind = f"unsigned:{row.pk}:step:{overdue_step(days)}", ReminderKind.OVERDUE
+            reason = f"交办的督办事项{_label(task)}超过签收时限{days}天仍未签收（{row.department}）"
+        people = ctx.staff(row.department_id, Role.HEAD) or ctx.staff(row.department_id)
+        for user in people:
+            yield Item(event, kind, user, reason, row, row.sign_by)
+        if days >= settings.REMINDER_ESCALATE_SUPERVISOR_DAYS:
+            for user in ctx.supervisors():
+                yield Item(event, ReminderKind.ESCALATION, user, reason, row, row.sign_by)

@@ -26,6 +26,7 @@ from core.files import attach
 from core.notify import notify
 from core.roles import Role
 
+from .assigning import assign_all
 from .choices import ClosureStatus, MilestoneStatus, Source, TaskStatus
 from .forms import listing_version
 from .models import Closure, Instruction, Listing, Milestone, PartnerNote, Task, Urging, User
@@ -209,6 +210,7 @@ def create_item(*, user, data, uploads=(), instruction=None, tell_lead=True):
                 raise Conflict("刚有其他事项同时立项，请重新提交。") from None
     task.partner_departments.set(partners)
     attach(task, uploads, user)
+    assign_all(task, user=user)  # 交办: each department signs for its part (issue 12)
     if tell_lead:  # (a demo's or an import's items are not news)
         notify(
             department_staff(task.lead_department),
@@ -285,6 +287,8 @@ def decide_close(closure, *, user, confirm, reason=""):
     else:
         closure.status, closure.return_reason = ClosureStatus.RETURNED, reason
     closure.save()
+    if confirm and task.origin_instruction_id:
+        _report_back(task, closure)
     verdict = "已确认办结（销号）" if confirm else f"办结申请被退回：{reason}"
     notify(
         department_staff(task.lead_department),
@@ -295,6 +299,21 @@ def decide_close(closure, *, user, confirm, reason=""):
         about=task,
     )
     return closure
+
+
+def _report_back(task, closure):
+    """办结 of an item from a 批示 is reported to the leader who wrote it (issue 12); a
+    follow-up 批示 on it opens a linked new item (/tasks/new/?instruction=)."""
+    instruction = task.origin_instruction
+    notify(
+        [instruction.leader],
+        kind=ReminderKind.WORKFLOW,
+        subject=f"批示件办结报告：{task.code} {task.title}",
+        body=f"您{instruction.created_at:%Y-%m-%d}的批示“{instruction.text[:100]}”交办的事项已办结"
+        f"（督查处确认销号）。办结情况：{closure.summary[:300]}",
+        key=f"closure:{closure.pk}:report_back",
+        about=task,
+    )
 
 
 def set_closed(task, closed=True):

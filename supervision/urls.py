@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import actions, bulletins, dashboard, items, ledger, plans, reports, scores, tasks
+from .views import (
+    actions,
+    bulletins,
+    dashboard,
+    items,
+    ledger,
+    letters,
+    plans,
+    procedure,
+    reports,
+    scores,
+    tasks,
+)
 from .views import dossier as dossier_views
 
 urlpatterns = [
@@ -18,6 +30,15 @@ urlpatterns = [
     path("tasks/<int:pk>/listing/", actions.task_listing, name="task_listing"),
     path("tasks/<int:pk>/remind/", actions.task_remind, name="task_remind"),
     path("tasks/<int:pk>/close/", items.task_close, name="task_close"),
+    path("tasks/<int:pk>/sign/", procedure.task_sign, name="task_sign"),
+    path("tasks/<int:pk>/extension/", procedure.task_extension, name="task_extension"),
+    path("tasks/<int:pk>/state/", procedure.task_state, name="task_state"),
+    path("tasks/<int:pk>/escalate/", letters.escalate, name="task_escalate"),
+    path("supervision/letters/", letters.letters, name="letters"),
+    path("supervision/letters/<int:pk>/", letters.letter_detail, name="letter_detail"),
+    path("supervision/letters/<int:pk>.docx", letters.letter_docx, name="letter_docx"),
+    path("supervision/interviews/", letters.interviews, name="interviews"),
+    path("supervision/interviews/<int:pk>/", letters.interview_detail, name="interview_detail"),
     path("tasks/<int:pk>/instructions/", actions.instruction_create, name="instruction_create"),
     path(
         "tasks/<int:pk>/instructions/<int:instruction_id>/answer/",

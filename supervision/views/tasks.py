@@ -86,6 +86,7 @@ def render_detail(request, pk, forms=None, status=200):
         "file_accept": ACCEPT,
         "listings": task.listings.select_related("listed_by", "lifted_by"),
         "urgings": task.urgings.select_related("sent_by"),
+        "ladder_records": task.ladder_records.visible_to(user).select_related("task"),
         "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
         "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
         "partner_notes": task.partner_notes.select_related("department", "author"),

@@ -1,0 +1,114 @@
+"""Issue 12 in a real browser: an item is assigned, its head 拒签 it, the supervisor 改派 it,
+the new head 签收, staff apply for 延期, the supervisor approves; the item then stays red for
+the configured months, the ladder issues a 督办函 and the head signs for it."""
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from docx import Document
+
+from core.roles import Role
+from supervision.choices import AssignmentStatus, ExtensionStatus, LadderPattern
+from supervision.demo import load_demo
+from supervision.models import LadderRecord, LadderRule, Task, User
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    load_demo(out=lambda *a: None)
+
+
+def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server, demo_data):
+    finance = User.objects.get(username="head1").department
+    food = User.objects.get(username="staff2").department
+    food_head = User.objects.filter(department=food, groups__name=Role.HEAD.label).first()
+
+    # supervisor1 opens an item for the food office; the form proposes its deadline
+    sup = signed_in("supervisor1")
+    sup.goto(f"{live_server.url}/tasks/new/")
+    sup.select_option("#id_source", "meeting")
+    proposed = sup.input_value("#id_due_date")
+    assert proposed > timezone.localdate().isoformat()
+    sup.fill("#id_title", "小微企业转贷应急资金（会议议定）")
+    sup.fill("#id_text", "市政府常务会议议定：设立小微企业转贷应急资金。")
+    sup.select_option("#id_lead_department", str(food.pk))
+    sup.select_option("#id_rhythm", "monthly")
+    sup.get_by_role("button", name="立项").click()
+    assert "已立项" in sup.content()
+    task = Task.objects.get(title="小微企业转贷应急资金（会议议定）")
+    assert task.due_date.isoformat() == proposed
+
+    # the food office's head refuses it, suggesting the finance office
+    head = signed_in(food_head.username)
+    head.goto(f"{live_server.url}/tasks/{task.pk}/sign/")
+    head.fill("#id_reason", "转贷资金属金融工作办公室职责。")
+    head.select_option("#id_suggested_department", str(finance.pk))
+    head.get_by_role("button", name="拒签").click()
+    assert "已拒签" in head.content()
+
+    # the supervisor re-assigns it to the finance office
+    sup.goto(f"{live_server.url}/tasks/{task.pk}/sign/")
+    sup.select_option("#id_department", str(finance.pk))
+    sup.get_by_role("button", name="改派").click()
+    assert "已改派" in sup.content()
+    task.refresh_from_db()
+    assert task.lead_department == finance
+
+    # head1 signs for it
+    head1 = signed_in("head1")
+    head1.goto(f"{live_server.url}/tasks/{task.pk}/")
+    head1.click("#sign-link")
+    head1.get_by_role("button", name="签收").click()
+    assert "已签收" in head1.content()
+    assert task.assignments.get(department=finance).status == AssignmentStatus.SIGNED
+
+    # staff1 applies for an extension, the supervisor approves it; both dates are shown
+    new_date = date(task.due_date.year + 1, 3, 31).isoformat()
+    staff = signed_in("staff1")
+    staff.goto(f"{live_server.url}/tasks/{task.pk}/extension/")
+    staff.fill("#id_new_date", new_date)
+    staff.fill("#id_reason", "需等待人民银行配套政策。")
+    staff.get_by_role("button", name="提交延期申请").click()
+    assert "延期申请已提交" in staff.content()
+    sup.goto(f"{live_server.url}/tasks/{task.pk}/extension/")
+    sup.select_option("#id_decision", "approve")
+    sup.get_by_role("button", name="提交").click()
+    assert "已批准" in sup.content()
+    task.refresh_from_db()
+    assert task.extensions.get().status == ExtensionStatus.APPROVED
+    sup.goto(f"{live_server.url}/tasks/{task.pk}/")
+    assert new_date in sup.content() and proposed in sup.inner_text("#both-dates")
+
+    # time passes: the item has been red (overdue) for the configured months, and the daily
+    # ladder run issues a 督办函
+    LadderRule.objects.update(is_active=False)  # the admin keeps one rule active
+    LadderRule.objects.create(
+        name="连续两个月红灯发督办函",
+        pattern=LadderPattern.RED_MONTHS,
+        threshold=2,
+        action="letter",
+    )
+    today = timezone.localdate()
+    Task.objects.filter(pk=task.pk).update(
+        start_date=date(today.year - 1, 1, 1), due_date=date(today.year - 1, 6, 30)
+    )
+    call_command("run_ladder", stdout=io.StringIO())
+    letter = LadderRecord.objects.get(task=task)
+    assert letter.department == finance and letter.action == "letter"
+
+    # head1 finds it, downloads it and signs for it
+    head1.goto(f"{live_server.url}/supervision/letters/")
+    head1.get_by_role("link", name=letter.doc_number).click()
+    with head1.expect_download() as download:
+        head1.click("#letter-docx")
+    text = "\n".join(p.text for p in Document(download.value.path()).paragraphs)
+    assert letter.doc_number in text and "小微企业转贷应急资金" in text
+    head1.click("#sign-letter")
+    assert "张处长 于" in head1.inner_text("#letter-signed")
+    letter.refresh_from_db()
+    assert letter.signed_by.username == "head1"
