@@ -18,9 +18,10 @@ def heads(department):
     return department_staff(department, (Role.HEAD,)) or department_staff(department)
 
 
-def assign(task, department, *, user, is_lead=True, insisted=False):
+def assign(task, department, *, user, is_lead=True, insisted=False, tell=True):
     """交办 `task` to `department` (its lead, or a partner for its part): a pending
-    Assignment with its 签收 and 拒签 limits in working days; the department's head is told."""
+    Assignment with its 签收 and 拒签 limits in working days; the department's head is told
+    (unless `tell` is false: demo data, whose old items are not news)."""
     now = timezone.now()
     calendar = Calendar.load()
     today = timezone.localdate(now)
@@ -35,6 +36,8 @@ def assign(task, department, *, user, is_lead=True, insisted=False):
         insisted=insisted,
     )
     part = "牵头" if is_lead else "配合"
+    if not tell:
+        return assignment
     notify(
         heads(department),
         kind=ReminderKind.WORKFLOW,
@@ -48,9 +51,9 @@ def assign(task, department, *, user, is_lead=True, insisted=False):
     return assignment
 
 
-def assign_all(task, *, user):
+def assign_all(task, *, user, tell=True):
     """交办 an item just created: its lead department and each partner."""
     if task.lead_department_id:
-        assign(task, task.lead_department, user=user)
+        assign(task, task.lead_department, user=user, tell=tell)
     for department in task.partner_departments.all():
-        assign(task, department, user=user, is_lead=False)
+        assign(task, department, user=user, is_lead=False, tell=tell)

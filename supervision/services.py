@@ -210,7 +210,7 @@ def create_item(*, user, data, uploads=(), instruction=None, tell_lead=True):
                 raise Conflict("刚有其他事项同时立项，请重新提交。") from None
     task.partner_departments.set(partners)
     attach(task, uploads, user)
-    assign_all(task, user=user)  # 交办: each department signs for its part (issue 12)
+    assign_all(task, user=user, tell=tell_lead)  # 交办: each department signs for its part
     if tell_lead:  # (a demo's or an import's items are not news)
         notify(
             department_staff(task.lead_department),
