@@ -37,7 +37,7 @@ def services_card(user, month):
     )
     if not rows and not any(open_now.values()):
         return None
-    total = hotline.Figures(*(sum(getattr(r[3], n) for r in rows) for n in hotline.SUMS))
+    total = hotline.Figures.total(rows)
     rated = [row for row in rows if row[3].satisfaction is not None]
     rated.sort(key=lambda row: (row[3].satisfaction, row[1]))
     return {"month": month, "total": total, "lowest": rated[:3], **open_now}
@@ -56,5 +56,5 @@ def hotline_public(user, month):
     rows = hotline.unit_figures(month)
     if not rows:
         return None
-    total = hotline.Figures(*(sum(getattr(r[3], n) for r in rows) for n in hotline.SUMS))
+    total = hotline.Figures.total(rows)
     return {"month": month, "rows": rows, "total": total}

@@ -400,6 +400,11 @@ class Figures:
     def of(cls, row):
         return cls(*(row.get(name) or 0 for name in SUMS))
 
+    @classmethod
+    def total(cls, rows):
+        """The sum of `unit_figures` rows: every unit's figures together."""
+        return cls(*(sum(getattr(row[3], name) for row in rows) for name in SUMS))
+
     @property
     def reply_rate(self):
         return _rate(self.replied, self.received)

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from core.access import ScopedQuerySet
 from core.models import Department, TrackedModel
+from core.records import DepartmentQuerySet
 from core.roles import Role, roles_of
 
 from .choices import Opinion, ProposalKind, ProposalStatus, Satisfaction
@@ -189,15 +190,6 @@ class WorkOrderImport(TrackedModel):
         return f"{self.file_name}（{self.rows} 行）"
 
 
-class InquiryQuerySet(ScopedQuerySet):
-    def scope(self, user):
-        if roles_of(user).intersection(OFFICE_WIDE):
-            return self
-        if not user.department_id:
-            return self.none()
-        return self.filter(department_id=user.department_id)
-
-
 class Inquiry(TrackedModel):
     """A 网络在线问政 question handed to a department, which answers it by a deadline."""
 
@@ -230,7 +222,7 @@ class Inquiry(TrackedModel):
     )
     history = HistoricalRecords()
 
-    objects = InquiryQuerySet.as_manager()
+    objects = DepartmentQuerySet.as_manager()  # office-wide roles all, others their own
 
     class Meta:
         verbose_name = "网络问政"

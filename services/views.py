@@ -249,7 +249,7 @@ def kpi(request):
     rows = hotline.unit_figures(month, scoped)
     key = RANK_KEYS[rank]
     ranked = sorted(rows, key=lambda row: (key(row[3]) is None, -(key(row[3]) or 0), row[1]))
-    total = hotline.Figures(*(sum(getattr(row[3], name) for row in rows) for name in hotline.SUMS))
+    total = hotline.Figures.total(rows)
     points = hotline.trend(date(month.year, 1, 1), date(month.year, 12, 1), scoped)
     return render(
         request,
