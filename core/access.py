@@ -2,8 +2,8 @@
 
 The preamble is shared: nobody signed out may do anything, an admin may do everything, a user
 without a role nothing. The rest is each app's: it registers, per model, the rule that answers
-for a record of that model (`@policy(Task)`), and one rule for actions on no record
-(`@policy(None, app="supervision")` is looked up by `can(user, action)`). A model's queryset
+for a record of that model (`@policy(Task)`), and its rules for actions on no record
+(`@policy(None)`, asked in turn by `can(user, action)` until one answers). A model's queryset
 says which rows a user may list (`ScopedQuerySet.visible_to`).
 
 Views fetch records only through `get_or_404` / `require`, which raise 404 for what does not
