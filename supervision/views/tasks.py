@@ -87,6 +87,7 @@ def render_detail(request, pk, forms=None, status=200):
         "listings": task.listings.select_related("listed_by", "lifted_by"),
         "urgings": task.urgings.select_related("sent_by"),
         "ladder_records": task.ladder_records.visible_to(user).select_related("task"),
+        "state_requests": task.state_requests.select_related("applied_by", "decided_by")[:20],
         "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
         "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
         "partner_notes": task.partner_notes.select_related("department", "author"),
