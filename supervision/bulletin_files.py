@@ -123,6 +123,50 @@ def blocks(bulletin):
             ),
         ),
         (
+            "督办约谈情况",
+            bulletin.escalation,
+            (
+                ["日期", "约谈单位", "事项", "约谈领导", "整改事项"],
+                [
+                    [
+                        r["date"],
+                        r["department"],
+                        f"{r['code']} {r['title']}",
+                        r["leader"],
+                        r["follow_up"],
+                    ]
+                    for r in f.get("interviews", [])  # bulletins generated before they were kept
+                ],
+            ),
+        ),
+        (
+            "",
+            "",
+            (
+                ["文号", "受文单位", "事项", "签收"],
+                [
+                    [
+                        r["number"],
+                        r["department"],
+                        f"{r['code']} {r['title']}",
+                        "已签收" if r["signed"] else "未签收",
+                    ]
+                    for r in f.get("letters", [])
+                ],
+            ),
+        ),
+        (
+            "",
+            "",
+            (
+                ["日期", "通报批评单位", "事项", "决定"],
+                [
+                    [r["date"], r["department"], f"{r['code']} {r['title']}", r["decision"]]
+                    for r in f.get("criticisms", [])
+                ],
+            ),
+        ),
+        (
             "领导批示落实",
             bulletin.instructions,
             (

@@ -929,6 +929,7 @@ class Bulletin(TrackedModel):
     completed = models.TextField("完成情况", blank=True)
     lagging = models.TextField("滞后事项", blank=True)
     listed = models.TextField("挂牌督办事项", blank=True)
+    escalation = models.TextField("督办约谈情况", blank=True)
     instructions = models.TextField("领导批示落实", blank=True)
     reporting = models.TextField("报送情况", blank=True)
     next_steps = models.TextField("下步工作", blank=True)

@@ -77,6 +77,7 @@ def test_every_section_states_the_snapshot_figures_and_names(office):
         "完成情况",
         "滞后事项",
         "挂牌督办事项",
+        "督办约谈情况",
         "领导批示落实",
         "报送情况",
         "目标绩效考核排名",
