@@ -13,6 +13,7 @@ reportlab cannot embed.) Nothing here touches the database.
 """
 
 import io
+import zipfile
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -293,6 +294,19 @@ def as_docx(bulletin):
             _fonts(run, FANGSONG, 16)
     out = io.BytesIO()
     document.save(out)
+    return _stable(out.getvalue())
+
+
+def _stable(package):
+    """The package with every member dated 1980-01-01: the zip otherwise stamps each member
+    with the time of writing, and the same bulletin must give the same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, source.read(info.filename))
     return out.getvalue()
 
 
