@@ -23,6 +23,7 @@ from .models import (
     LadderRecord,
     Milestone,
     MonthlyReport,
+    StateRequest,
     Task,
 )
 
@@ -54,7 +55,9 @@ class Action:
     APPLY_EXTENSION = "apply_extension"  # the lead department applies for 延期
     DECIDE_EXTENSION = "decide_extension"  # the supervisor's decision
     LEADER_EXTENSION = "leader_extension"  # a leader's, under 市政府挂牌
-    STATE = "state"  # 暂停 / 恢复 / 终止 / 挂账结转
+    STATE = "state"  # 暂停 / 恢复 / 终止 / 挂账结转, and deciding the applications for them
+    APPLY_STATE = "apply_state"  # the lead department applies for 暂停 / 终止
+    REQUESTS = "requests"  # the supervisors' queue of applications (/supervision/requests/)
     LETTERS = "letters"  # the 督办函 and 约谈 pages
     ESCALATE = "escalate"  # issue a 督办函, record a 约谈 / 通报批评 / 问责
     SIGN_LETTER = "sign_letter"  # the department head signs for a 督办函
@@ -78,6 +81,7 @@ REASONS = {
     Action.LEDGER: "只有督查人员和领导可以查看督查台账。",
     Action.DASHBOARD: "只有督查人员和领导可以查看督查看板。",
     Action.IMPORT: "只有系统管理员可以导入工作计划。",
+    Action.REQUESTS: "只有督查人员可以审批暂停、终止和延期申请。",
     Action.REVIEWS: "只有处室负责人可以审核本处室的月报。",
 }
 
@@ -109,7 +113,13 @@ def office_actions(user, action, obj=None):
         return has_role(user, Role.SUPERVISOR)
     if action == Action.INSTRUCT:
         return has_role(user, Role.LEADER)
-    if action in (Action.REASSIGN, Action.DECIDE_EXTENSION, Action.STATE, Action.ESCALATE):
+    if action in (
+        Action.REASSIGN,
+        Action.DECIDE_EXTENSION,
+        Action.STATE,
+        Action.ESCALATE,
+        Action.REQUESTS,
+    ):
         return has_role(user, Role.SUPERVISOR)
     if action == Action.LEADER_EXTENSION:
         return has_role(user, Role.LEADER)
@@ -156,7 +166,7 @@ def task_actions(user, action, task):
         )
     if action == Action.PARTNER:
         return has_role(user, Role.STAFF, Role.HEAD) and partners(user, task)
-    if action == Action.APPLY_EXTENSION:
+    if action in (Action.APPLY_EXTENSION, Action.APPLY_STATE):
         return has_role(user, Role.STAFF, Role.HEAD) and leads(user, task)
     if action == Action.SIGN_PAGE:
         return has_role(user, Role.SUPERVISOR, Role.LEADER) or (
@@ -196,6 +206,7 @@ def assignment_actions(user, action, assignment):
 
 
 @policy(Extension)
+@policy(StateRequest)
 def extension_actions(user, action, extension):
     return task_actions(user, action, extension.task)
 
@@ -246,6 +257,7 @@ TASK_PAGE_ACTIONS = [
     Action.LEADER_EXTENSION,
     Action.REASSIGN,
     Action.STATE,
+    Action.APPLY_STATE,
     Action.ESCALATE,
     Action.SIGN_PAGE,
 ]

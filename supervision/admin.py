@@ -234,3 +234,11 @@ class ExtensionAdmin(HistoryAdmin):
     list_filter = ["status"]
     list_select_related = ["task"]
     raw_id_fields = ["task", "applied_by", "reviewed_by", "leader"]
+
+
+@admin.register(models.StateRequest)
+class StateRequestAdmin(HistoryAdmin):
+    list_display = ["task", "kind", "status", "applied_by", "created_at", "decided_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["task", "applied_by"]
+    raw_id_fields = ["task", "applied_by", "decided_by"]

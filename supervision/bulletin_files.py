@@ -13,6 +13,7 @@ reportlab cannot embed.) Nothing here touches the database.
 """
 
 import io
+import zipfile
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -119,6 +120,50 @@ def blocks(bulletin):
                         "已超期" if r["late"] else "督办中",
                     ]
                     for r in f["listed"]
+                ],
+            ),
+        ),
+        (
+            "督办约谈情况",
+            bulletin.escalation,
+            (
+                ["日期", "约谈单位", "事项", "约谈领导", "整改事项"],
+                [
+                    [
+                        r["date"],
+                        r["department"],
+                        f"{r['code']} {r['title']}",
+                        r["leader"],
+                        r["follow_up"],
+                    ]
+                    for r in f.get("interviews", [])  # bulletins generated before they were kept
+                ],
+            ),
+        ),
+        (
+            "",
+            "",
+            (
+                ["文号", "受文单位", "事项", "签收"],
+                [
+                    [
+                        r["number"],
+                        r["department"],
+                        f"{r['code']} {r['title']}",
+                        "已签收" if r["signed"] else "未签收",
+                    ]
+                    for r in f.get("letters", [])
+                ],
+            ),
+        ),
+        (
+            "",
+            "",
+            (
+                ["日期", "通报批评单位", "事项", "决定"],
+                [
+                    [r["date"], r["department"], f"{r['code']} {r['title']}", r["decision"]]
+                    for r in f.get("criticisms", [])
                 ],
             ),
         ),
@@ -249,6 +294,19 @@ def as_docx(bulletin):
             _fonts(run, FANGSONG, 16)
     out = io.BytesIO()
     document.save(out)
+    return _stable(out.getvalue())
+
+
+def _stable(package):
+    """The package with every member dated 1980-01-01: the zip otherwise stamps each member
+    with the time of writing, and the same bulletin must give the same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, source.read(info.filename))
     return out.getvalue()
 
 

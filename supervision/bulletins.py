@@ -13,12 +13,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.choices import ReminderKind
-from core.months import cn_month
+from core.months import cn_month, month_end
 from core.notify import notify
 from core.roles import Role
 
 from . import scores
-from .choices import BulletinStatus, Light
+from .choices import BulletinStatus, LadderAction, Light
+from .ladder import month_records
 from .models import Bulletin, MonthClose, MonthlyReport, Plan, User
 
 PARAGRAPHS = [
@@ -26,6 +27,7 @@ PARAGRAPHS = [
     "completed",
     "lagging",
     "listed",
+    "escalation",
     "instructions",
     "reporting",
     "next_steps",
@@ -49,8 +51,40 @@ def _reasons(plan, month, overdue):
     }
 
 
+def _ladder_facts(month):
+    """The month's 督办函 / 催办通知书 issued, 约谈 held and 通报批评 decided (read when the
+    bulletin is generated, like the reasons; 问责 stays with supervisors and leaders), one
+    query."""
+    out = {"letters": [], "interviews": [], "criticisms": []}
+    for record in month_records(month, month_end(month), criticism=True):
+        row = {
+            "code": record.task.code,
+            "title": record.task.title,
+            "department": str(record.department),
+        }
+        if record.action == LadderAction.INTERVIEW:
+            row.update(
+                date=f"{record.date:%Y-%m-%d}",
+                leader=str(record.leader or ""),
+                follow_up=record.follow_up,
+            )
+            out["interviews"].append(row)
+        elif record.action == LadderAction.CRITICISM:
+            row.update(date=f"{record.date:%Y-%m-%d}", decision=record.decision)
+            out["criticisms"].append(row)
+        else:
+            row.update(
+                number=record.doc_number,
+                kind=record.get_action_display(),
+                signed=record.signed_at is not None,
+            )
+            out["letters"].append(row)
+    return out
+
+
 def facts_from(plan, close):
-    """What the bulletin states, from the month's snapshot."""
+    """What the bulletin states, from the month's snapshot (and the month's ladder records:
+    _ladder_facts)."""
     data = close.data
     head = data["headline"]
     reasons = _reasons(plan, close.month, data["overdue"])
@@ -121,7 +155,35 @@ def facts_from(plan, close):
             for row in by_department
             if row["reports_late"] and row["lead_department__name"]
         ],
+        **_ladder_facts(close.month),
     }
+
+
+def _escalation(facts):
+    """The paragraph on the month's 督办函, 约谈 and 通报批评 (bulletins generated before
+    these were kept have none)."""
+    letters = facts.get("letters", [])
+    interviews = facts.get("interviews", [])
+    criticisms = facts.get("criticisms", [])
+    parts = []
+    if letters:
+        signed = sum(1 for row in letters if row["signed"])
+        parts.append(
+            f"本月向{_distinct(letters)}发出督办函（催办通知书）{len(letters)}件，"
+            f"已签收{signed}件。"
+        )
+    if interviews:
+        parts.append(
+            f"本月约谈{len(interviews)}次，约谈单位：{_distinct(interviews)}；"
+            "被约谈单位要对照约谈要求逐项整改，按期报送整改情况。"
+        )
+    if criticisms:
+        parts.append(f"对{_distinct(criticisms)}予以通报批评。")
+    return "".join(parts) or "本月未发出督办函，未开展约谈。"
+
+
+def _distinct(rows):
+    return "、".join(dict.fromkeys(row["department"] for row in rows))
 
 
 def _names(rows, key="department"):
@@ -163,6 +225,7 @@ def paragraphs_from(facts, month):
             if facts["listed"]
             else "本月没有挂牌督办事项。"
         ),
+        "escalation": _escalation(facts),
         "instructions": (
             f"尚有{len(facts['instructions'])}件领导批示未反馈落实情况，请牵头单位抓紧落实并报告。"
             if facts["instructions"]

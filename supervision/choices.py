@@ -122,6 +122,21 @@ class ExtensionStatus(models.TextChoices):
     REFUSED = "refused", "未批准"
 
 
+class StateRequestKind(models.TextChoices):
+    """What the lead department applies for: 暂停 or 终止 (issue 12)."""
+
+    SUSPEND = "suspended", "暂停"
+    TERMINATE = "terminated", "终止"
+
+
+class StateRequestStatus(models.TextChoices):
+    """A 暂停 / 终止 application waits for the supervisor's decision."""
+
+    PENDING = "pending", "待督查处审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "未批准"
+
+
 class LadderPattern(models.TextChoices):
     YELLOW_MONTHS = "yellow_months", "连续黄灯月数"
     RED_MONTHS = "red_months", "连续红灯月数"

@@ -1,7 +1,8 @@
 """The demo's 督办 procedure (issue 12), dated into the demo year: each 交办 signed (one on
 time, one late), one 拒签 → 改派 waiting for its 签收, extensions approved, refused and
 waiting, a numbered 督办函 signed for and a 催办通知书 not yet, a 约谈 with its minutes, a
-通报批评, one plan task 暂停 and one 终止. Safe to run twice:
+通报批评, one plan task 暂停, one 终止, one waiting for its 暂停 application and one carried
+over (挂账结转) into next year. Safe to run twice:
 it does nothing once the demo's 交办 exist."""
 
 from datetime import date, datetime, time
@@ -10,8 +11,16 @@ from zoneinfo import ZoneInfo
 from core.roles import Role
 from core.workdays import Calendar
 
-from .choices import AssignmentStatus, ExtensionStatus, LadderAction, Source, TaskStatus
-from .models import Assignment, Extension, LadderRecord, LadderRule, Task
+from .choices import (
+    AssignmentStatus,
+    ExtensionStatus,
+    LadderAction,
+    Source,
+    StateRequestKind,
+    TaskStatus,
+)
+from .models import Assignment, Extension, LadderRecord, LadderRule, StateRequest, Task
+from .procedure import carry_over
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -25,10 +34,17 @@ def _member(department, role=Role.HEAD):
 
 
 def load_procedure(year, tasks, users, out):
-    items = list(Task.objects.filter(year=year).exclude(source=Source.PLAN).order_by("number"))
+    items = list(
+        Task.objects.filter(year=year, carried_from=None)
+        .exclude(source=Source.PLAN)
+        .order_by("number")
+    )
+    # the demo's own three items (numbers 1–3; the other apps' items come after, already
+    # assigned quietly): done once they have their 交办
+    items = items[:3]
     if len(items) < 3 or Assignment.objects.filter(task__in=items).exists():
         return
-    ordered, meeting, report = items[:3]
+    ordered, meeting, report = items
     supervisor, calendar = users["supervisor1"], Calendar.load()
 
     def assignment(task, department, day, **fields):
@@ -189,15 +205,31 @@ def load_procedure(year, tasks, users, out):
         LadderRecord.objects.filter(pk=record.pk).update(created_at=_at(date(year, day, 3)))
     out("督办升级：督办函（已签收）、催办通知书（待签收）、约谈、通报批评各 1 件。")
 
-    # 暂停 and 终止 of plan tasks still open. (No 挂账结转 here: it opens an item in the next
-    # year, and the pages show the latest year by default; tests and `carry_over` show it.)
+    # 暂停 and 终止 of plan tasks still open, a 暂停 applied for by the department and waiting
+    # for the supervisor, and one 挂账结转 into next year (a year that holds only carried items
+    # is never the pages' default year: filters.TaskFilter)
     others = [t for t in behind if t not in (finance, food)]
-    if len(others) >= 2:
-        paused, stopped = others[-2:]
+    if len(others) >= 4:
+        carried, waiting_state, paused, stopped = others[-4:]
         for task, status, reason in [
             (paused, TaskStatus.SUSPENDED, "等待国家政策出台"),
             (stopped, TaskStatus.TERMINATED, "项目已调整撤销"),
         ]:  # as procedure.set_state decides, without its notices (nothing to send in a demo)
             task.status, task.state_reason = status, reason
             task.save()
-        out(f"事项状态：暂停 {paused.code}，终止 {stopped.code}。")
+        StateRequest.objects.create(
+            task=waiting_state,
+            kind=StateRequestKind.SUSPEND,
+            reason="上级部门正在调整该项目的建设方案，申请暂停至方案批复。",
+            applied_by=_member(waiting_state.lead_department, Role.STAFF)
+            or _member(waiting_state.lead_department)
+            or supervisor,
+        )
+        new = carry_over(
+            carried, user=supervisor, reason="受征地进度影响年内无法完成，挂账结转下一年度。"
+        )
+        out(
+            f"事项状态：暂停 {paused.code}，终止 {stopped.code}，"
+            f"{waiting_state.code} 申请暂停待审批，"
+            f"{carried.code} 挂账结转为 {new.year}年 {new.code}。"
+        )

@@ -264,11 +264,15 @@ class TaskFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         # Years of the plans and other 督办事项, newest first; without a year in the query,
-        # the newest.
-        years = list(Task.objects.order_by("-year").values_list("year", flat=True).distinct())
+        # the newest that has items of its own (a year holding only items carried over into
+        # it, 挂账结转, is listed but not opened by default). One query.
+        own = Count("pk", filter=Q(carried_from=None))
+        rows = list(Task.objects.values("year").annotate(own=own).order_by("-year"))
+        years = [row["year"] for row in rows]
+        default = next((row["year"] for row in rows if row["own"]), years[0] if years else None)
         if data is not None and "year" not in data and years:
             data = data.copy()
-            data["year"] = str(years[0])
+            data["year"] = str(default)
         super().__init__(data, *args, **kwargs)
         self.filters["year"].extra["choices"] = [(str(y), f"{y}年") for y in years] + [
             ("all", "全部年度")

@@ -916,6 +916,7 @@ class BulletinForm(forms.ModelForm):
             "completed",
             "lagging",
             "listed",
+            "escalation",
             "instructions",
             "reporting",
             "next_steps",

@@ -20,6 +20,7 @@ from .models import (
     Milestone,
     MonthlyReport,
     PartnerNote,
+    StateRequest,
     Task,
     Urging,
 )
@@ -93,6 +94,7 @@ def task_changes(task):
         (Attachment, _attachments(task)),
         (Assignment, Assignment.history.filter(task_id=task.pk)),
         (Extension, Extension.history.filter(task_id=task.pk)),
+        (StateRequest, StateRequest.history.filter(task_id=task.pk)),
         (LadderRecord, LadderRecord.history.filter(task_id=task.pk)),
     ]
     named = (get_user_model(), Department, Indicator)

@@ -210,8 +210,10 @@ def interviews_in(month_start, month_end):
     )
 
 
-def month_records(first_day, last_day):
-    """The letters issued and the 约谈 held in a period, in one query (the dashboard card)."""
+def month_records(first_day, last_day, criticism=False):
+    """The letters issued and the 约谈 held in a period (with `criticism`, the 通报批评
+    decided in it too: the 督查通报), in one query (the dashboard card)."""
+    held = [LadderAction.INTERVIEW, *([LadderAction.CRITICISM] if criticism else [])]
     return list(
         LadderRecord.objects.filter(
             Q(
@@ -219,7 +221,7 @@ def month_records(first_day, last_day):
                 created_at__date__gte=first_day,
                 created_at__date__lte=last_day,
             )
-            | Q(action=LadderAction.INTERVIEW, date__gte=first_day, date__lte=last_day)
+            | Q(action__in=held, date__gte=first_day, date__lte=last_day)
         )
         .select_related("task", "department", "leader")
         .order_by("date", "pk")

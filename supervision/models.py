@@ -26,6 +26,8 @@ from .choices import (
     ReportStatus,
     Rhythm,
     Source,
+    StateRequestKind,
+    StateRequestStatus,
     TaskStatus,
     Urgency,
 )
@@ -927,6 +929,7 @@ class Bulletin(TrackedModel):
     completed = models.TextField("完成情况", blank=True)
     lagging = models.TextField("滞后事项", blank=True)
     listed = models.TextField("挂牌督办事项", blank=True)
+    escalation = models.TextField("督办约谈情况", blank=True)
     instructions = models.TextField("领导批示落实", blank=True)
     reporting = models.TextField("报送情况", blank=True)
     next_steps = models.TextField("下步工作", blank=True)
@@ -1209,6 +1212,57 @@ class Extension(TrackedModel):
 
     def get_absolute_url(self):
         return reverse("task_extension", args=[self.task_id])
+
+
+class StateRequest(TrackedModel):
+    """暂停 / 终止 applied for by the lead department (its head or staff) with a reason; a
+    supervisor approves (the item then stops: procedure.set_state) or refuses with a reason.
+    Supervisors may also stop an item directly, which settles a pending application."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="事项", related_name="state_requests", on_delete=models.CASCADE
+    )
+    kind = models.CharField("申请事项", max_length=20, choices=StateRequestKind.choices)
+    reason = models.TextField("申请理由")
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=StateRequestStatus.choices,
+        default=StateRequestStatus.PENDING,
+    )
+    applied_by = models.ForeignKey(
+        User, verbose_name="申请人", related_name="state_requests", on_delete=models.PROTECT
+    )
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name="审批人",
+        related_name="state_requests_decided",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    refuse_reason = models.TextField("不予批准的理由", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "暂停/终止申请"
+        verbose_name_plural = "暂停/终止申请"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(status="pending"),
+                name="state_request_one_open_per_task",
+                violation_error_message="该事项已有待审批的暂停或终止申请。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}申请：{self.task.code}"
+
+    def get_absolute_url(self):
+        return reverse("task_detail", args=[self.task_id])
 
 
 class LadderRule(TrackedModel):

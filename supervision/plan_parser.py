@@ -68,6 +68,12 @@ Extracted fields
   一季度…, M月D日前, 2012年10月, 2023年底, 到2023年.  A quantity (5年内), a recurring date
   (每年3月底前) and 长期坚持/按进度推进 give none.  Each measure has its own deadline; the task's
   is the one it states (完成时限：…), else the latest of its measures.
+* due_workdays: a completion limit in 工作日 (自交办之日起30个工作日内完成…, 印发后20个工作日内
+  制定…): N, when the text has no calendar deadline.  The parser knows no calendar, so the date
+  is counted later (planio.workday_dues).  A limit is the item's own only when 内 is followed
+  by a completion verb (完成/办结/报送/制定…) and its clause names no recurring service
+  (一般事项5个工作日内反馈, 工单在1个工作日内转办, 审批时间不超过15个工作日, 开办时间压缩至3个
+  工作日以内): those are service standards (indicators at most), never the item's deadline.
 * rhythm: monthly (按月/每月/月度) or quarterly (每季度/按季度/季度).
 """
 
@@ -279,6 +285,19 @@ DAY_RE = re.compile(
 )
 FULL_DATE_RE = re.compile(
     r"(到|至|截至|截止|于)?(?<!\d)(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?(底|末|前|内)?"
+)
+#: "N个工作日内完成": a limit in working days followed by a completion verb (the item's own
+#: deadline, counted from its 交办); 以内 / 不超过 / 压缩至 make a quantity, not a deadline
+WORKDAY_LIMIT_RE = re.compile(
+    r"(?<![过至])(\d{1,3}|[一二两三四五六七八九十]{1,3})个工作日内"
+    r"(?:[须应要需必]|全部|全面|依法)?"
+    r"(?:完成|办结|报送|上报|报|提交|制定|出台|印发|建成|整改到位|落实到位|拿出|形成)"
+)
+#: a recurring service limit: the clause before it names a kind of case handled again and
+#: again (一般事项, 工单, 诉求, 申请, 业务, 批示件…) or a time standard (时间, 时限, 期限, 每…)
+RECURRING_LIMIT_RE = re.compile(
+    r"一般|事项|工单|诉求|申请|业务|批示件|案件|来信|来电|信访|投诉|每|均|凡|实行|限时|承诺|"
+    r"时间|时限|期限|审批|登记|受理|转办|答复|办件"
 )
 MONTHLY_RE = re.compile(r"按月|每月|月度|逐月")
 QUARTERLY_RE = re.compile(r"(?:每|按|逐)季度|(?<![一二三四1-4第上下])季度")
@@ -973,6 +992,24 @@ def extract_due(text: str, year: int) -> str | None:
     return _latest_date(text, year)
 
 
+def workday_limit(text: str) -> int | None:
+    """The completion limit in working days that ``text`` sets for the item itself
+    (自交办之日起30个工作日内完成 → 30), or None: a recurring service limit (一般事项5个工作日内
+    反馈, 审批时间不超过15个工作日) or a text with a calendar deadline gives none.  The longest
+    of several limits wins (the item is done when its last part is)."""
+    if extract_due(text, 2000) or DUE_LABEL_RE.search(text):
+        return None
+    days = []
+    for match in WORKDAY_LIMIT_RE.finditer(text):
+        clause = re.split(r"[，,。；;：:！？]", text[: match.start()])[-1]
+        if RECURRING_LIMIT_RE.search(clause):
+            continue
+        value = cn_to_int(match.group(1))
+        if value:
+            days.append(value)
+    return max(days) if days else None
+
+
 def task_due(text: str, measure_dues: list[str | None], year: int) -> str | None:
     """A task's deadline: the one it states as its own (完成时限：…), else the latest of its
     measures' deadlines."""
@@ -1053,11 +1090,12 @@ def _task(number: int, piece: Piece, year: int, inherited: tuple[str | None, lis
         measure["lead_department"] = own_lead
         measure["partner_departments"] = own_partners
         measure["due"] = extract_due(measure["text"], year)
+        _set_workdays(measure)
     children = [
         _task(n, child, year, (lead, partners))
         for n, child in enumerate(piece.children or [], start=1)
     ]
-    return {
+    node = {
         "number": number,
         "title": task_title(piece.text, piece.hint),
         "text": piece.text,
@@ -1069,6 +1107,17 @@ def _task(number: int, piece: Piece, year: int, inherited: tuple[str | None, lis
         "indicators": extract_indicators(piece.text),
         "tasks": children,
     }
+    _set_workdays(node)
+    return node
+
+
+def _set_workdays(node: dict[str, Any]) -> None:
+    """`due_workdays` on a task or measure whose text sets a limit in 工作日 (absent otherwise,
+    so a tree without one is the shape export_plan gives back)."""
+    node.pop("due_workdays", None)
+    days = workday_limit(node["text"])
+    if days:
+        node["due_workdays"] = days
 
 
 def _split_heading(rest: str) -> tuple[str, str]:
@@ -1206,6 +1255,7 @@ def _refresh(task: dict[str, Any], year: int) -> None:
     _renumber(task["measures"])
     task["text"] = "".join(m["text"] for m in task["measures"])
     task["due"] = task_due(task["text"], [m.get("due") for m in task["measures"]], year)
+    _set_workdays(task)
     task["rhythm"] = extract_rhythm(task["text"])
     task["indicators"] = extract_indicators(task["text"])
 

@@ -14,10 +14,12 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from core.choices import DepartmentKind
 from core.models import Department
 from core.task_records import has_records
+from core.workdays import Calendar
 
 from .choices import Comparison, Rhythm
 from .models import (
@@ -199,6 +201,8 @@ def apply_remembered_corrections(tree, sha, structure=None):
         corrections.setdefault(code, {})[field_name] = value
     remembered_ops = corrections.pop(STRUCTURE_CODE, {}).get(PlanCorrection.Field.STRUCTURE, "")
     restructure(tree, remembered_ops if structure is None else structure)
+    # after the splits (a split task has its own limit), before a corrected deadline wins
+    workday_dues(tree)
     if not corrections:
         return
     for project in tree["projects"]:
@@ -208,6 +212,46 @@ def apply_remembered_corrections(tree, sha, structure=None):
             for measure in task.get("measures", []):
                 for field_name, value in corrections.get(f"{code}/{measure['number']}", {}).items():
                     _correct_measure(measure, field_name, value)
+
+
+def workday_start(year, stored=None, today=None):
+    """The day a limit in 工作日 ("30个工作日内完成") counts from: the task's 交办, i.e. its
+    start date if it has one, else the day it was first imported (today for a new task).
+    A 交办 day outside the plan's year (a plan imported ahead, or an old plan entered
+    later) gives the plan's start instead: 1 January of its year."""
+    start_date, created = stored or (None, None)
+    day = start_date or (timezone.localdate(created) if created else None)
+    day = day or today or timezone.localdate()
+    return day if day.year == year else date(year, 1, 1)
+
+
+def workday_dues(tree):
+    """Count each limit in 工作日 that the parser found (`due_workdays`) into a deadline with
+    the working-day calendar, from `workday_start`; the node keeps the start it counted from
+    (`due_workdays_start`), which the review page shows. A calendar deadline is never
+    replaced (the parser sets no limit where the text has one)."""
+    year = tree["year"]
+    limited = [
+        (code, node)
+        for project in tree["projects"]
+        for code, task in _coded(project["tasks"], str(project["number"]))
+        for node in (task, *task.get("measures", []))
+        if node.get("due_workdays") and not node.get("due")
+    ]
+    if not limited:  # most plans: no query
+        return
+    stored = {
+        code: (start, created)
+        for code, start, created in Task.objects.filter(project__plan__year=year).values_list(
+            "code", "start_date", "created_at"
+        )
+    }
+    calendar = Calendar.load()
+    today = timezone.localdate()
+    for code, node in limited:
+        start = workday_start(year, stored.get(code), today)
+        node["due"] = calendar.add(start, node["due_workdays"]).isoformat()
+        node["due_workdays_start"] = start.isoformat()
 
 
 def _names(value):
@@ -224,6 +268,7 @@ def _correct_task(task, field_name, value):
         task["partner_departments"] = _names(value)
     elif field_name == "due":
         task["due"] = value or None
+        task.pop("due_workdays_start", None)
 
 
 def _correct_measure(measure, field_name, value):
@@ -694,6 +739,8 @@ class Row:
     due: date | None = None
     start_date: date | None = None
     current: tuple | None = None  # (lead name, due) of the stored task, when it differs
+    workdays: int | None = None  # `due` was counted from "N个工作日内" (planio.workday_dues)
+    workdays_start: date | None = None  # … from this day
     indicators: list = field(default_factory=list)
     rhythm: str = ""
     lead_suggested: bool = False  # the lead is the keyword table's guess, not the document's
@@ -834,6 +881,9 @@ def build_review(tree, source, departments):
             row.lead_id = by_name[named].pk if named in by_name else None
             row.lead_is_new = bool(named) and named not in by_name
             row.due = due
+            if node.get("due_workdays_start") and due == date.fromisoformat(node["due"]):
+                row.workdays = node["due_workdays"]
+                row.workdays_start = date.fromisoformat(node["due_workdays_start"])
             row.rhythm = rhythms.get(node.get("rhythm") or "", "")
             row.indicators = [
                 {**ind, "sign": comparisons.get(ind.get("comparison", ">="), "≥")}

@@ -20,9 +20,10 @@ from .choices import (
     ListingLevel,
     Rhythm,
     Source,
+    StateRequestStatus,
     TaskStatus,
 )
-from .models import Assignment, Extension, Task, User
+from .models import Assignment, Extension, StateRequest, Task, User
 from .reporting import department_staff
 from .services import Conflict, _lock, supervisors
 
@@ -257,29 +258,111 @@ STATE_NAMES = {
 }
 
 
-@transaction.atomic
-def set_state(task, *, user, status, reason):
-    """暂停 or 终止 `task` (the supervisor's decision, with its reason), or resume a paused one
-    (status IN_PROGRESS). Stopped items have no light and get no reminders."""
-    task = _lock(task)
+def _check_state(task, status):
+    """Conflict unless `task` (locked) may go to `status` now."""
     if task.status in (TaskStatus.CLOSED, TaskStatus.TERMINATED, TaskStatus.CARRIED):
         raise Conflict("该事项已办结、终止或结转，不能再改变状态。")
     if status == TaskStatus.IN_PROGRESS and task.status != TaskStatus.SUSPENDED:
         raise Conflict("只有暂停的事项可以恢复办理。")
     if status in STATE_NAMES and task.status == status:
         raise Conflict(f"该事项已{STATE_NAMES[status]}。")
+
+
+@transaction.atomic
+def set_state(task, *, user, status, reason, applied=None):
+    """暂停 or 终止 `task` (the supervisor's decision, with its reason), or resume a paused one
+    (status IN_PROGRESS). Stopped items have no light and get no reminders. `applied` is the
+    department's application this decision grants; a pending application that the decision
+    answers otherwise is settled too (granted if it asked for this, refused once terminated)."""
+    task = _lock(task)
+    _check_state(task, status)
     task.status, task.state_reason = status, reason
     task.save()
     verb = STATE_NAMES.get(status, "恢复办理")
+    granted = f"批准{applied.applied_by}的申请，" if applied else ""
     notify(
         department_staff(task.lead_department),
         kind=ReminderKind.WORKFLOW,
         subject=f"督办事项{verb}：{task.code} {task.title}",
-        body=f"{user}（督查处）决定{verb}：{reason}",
+        body=f"{user}（督查处）{granted}决定{verb}：{reason}",
         key=f"state:{task.pk}:{status}:{timezone.now():%Y%m%d%H%M%S}",
         about=task,
     )
+    for pending in task.state_requests.select_for_update().filter(
+        status=StateRequestStatus.PENDING
+    ):
+        if pending.kind == status:
+            _settle(pending, user, StateRequestStatus.APPROVED)
+        elif status == TaskStatus.TERMINATED:
+            _settle(pending, user, StateRequestStatus.REFUSED, "督查处已决定终止该事项。")
     return task
+
+
+# --- 暂停 / 终止 applied for by the lead department ------------------------------------------
+
+
+@transaction.atomic
+def apply_state(task, *, user, kind, reason):
+    """The lead department (its head or staff) applies for 暂停 or 终止 (`kind`, a
+    StateRequestKind) with its reason; the supervisors are told and decide (decide_state)."""
+    task = _lock(task)
+    _check_state(task, kind)
+    if task.state_requests.filter(status=StateRequestStatus.PENDING).exists():
+        raise Conflict("该事项已有待审批的暂停或终止申请。")
+    try:
+        with transaction.atomic():
+            application = StateRequest.objects.create(
+                task=task, kind=kind, reason=reason, applied_by=user
+            )
+    except IntegrityError:
+        raise Conflict("该事项已有待审批的暂停或终止申请。") from None
+    verb = STATE_NAMES[kind]
+    notify(
+        supervisors(),
+        kind=ReminderKind.WORKFLOW,
+        subject=f"{verb}申请：{task.code} {task.title}",
+        body=f"{user}（{task.lead_department}）申请{verb}督办事项“{task.title}”：{reason[:200]}",
+        key=f"state-application:{application.pk}:applied",
+        about=application,
+    )
+    return application
+
+
+@transaction.atomic
+def decide_state(application, *, user, approve, reason=""):
+    """The supervisor's decision on a 暂停 / 终止 application: approved, the item stops (with
+    the application's reason); refused, with `reason`, the department is told why."""
+    application = StateRequest.objects.select_for_update().get(pk=application.pk)
+    if application.status != StateRequestStatus.PENDING:
+        raise Conflict("该申请已处理，请刷新后核对。")
+    if approve:
+        set_state(
+            application.task,
+            user=user,
+            status=application.kind,
+            reason=application.reason,
+            applied=application,
+        )
+        application.refresh_from_db()
+        return application
+    _settle(application, user, StateRequestStatus.REFUSED, reason)
+    task = application.task
+    verb = STATE_NAMES[application.kind]
+    notify(
+        department_staff(task.lead_department),
+        kind=ReminderKind.WORKFLOW,
+        subject=f"{verb}申请未获批准：{task.code} {task.title}",
+        body=f"{user}（督查处）不同意{verb}：{reason}。请继续办理。",
+        key=f"state-application:{application.pk}:refused",
+        about=application,
+    )
+    return application
+
+
+def _settle(application, user, status, reason=""):
+    application.status, application.refuse_reason = status, reason
+    application.decided_by, application.decided_at = user, timezone.now()
+    application.save()
 
 
 def _next_number(year):
@@ -330,6 +413,8 @@ def carry_over(task, *, user, reason):
     new.partner_departments.set(task.partner_departments.all())
     task.status, task.state_reason = TaskStatus.CARRIED, reason
     task.save()
+    for pending in task.state_requests.filter(status=StateRequestStatus.PENDING):
+        _settle(pending, user, StateRequestStatus.REFUSED, "该事项已挂账结转。")
     return new
 
 

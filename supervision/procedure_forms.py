@@ -8,7 +8,7 @@ from core.models import Department
 from core.roles import Role
 from core.validators import sane_date
 
-from .choices import LadderAction
+from .choices import LadderAction, StateRequestKind
 from .forms import date_input, text_field
 from .models import LadderRecord, User
 
@@ -109,6 +109,20 @@ class StateForm(forms.Form):
 
     def clean_reason(self):
         return _required_text(self, "reason", "请填写原因。")
+
+
+class StateRequestForm(forms.Form):
+    """The lead department applies for 暂停 or 终止, with its reason."""
+
+    kind = forms.ChoiceField(
+        label="申请",
+        choices=StateRequestKind.choices,
+        error_messages={"required": "请选择暂停或终止。", "invalid_choice": "请选择暂停或终止。"},
+    )
+    reason = text_field("申请理由", required=True, rows=2, max_length=2000)
+
+    def clean_reason(self):
+        return _required_text(self, "reason", "请填写申请理由。")
 
 
 class EscalateForm(forms.Form):

@@ -33,6 +33,13 @@ urlpatterns = [
     path("tasks/<int:pk>/sign/", procedure.task_sign, name="task_sign"),
     path("tasks/<int:pk>/extension/", procedure.task_extension, name="task_extension"),
     path("tasks/<int:pk>/state/", procedure.task_state, name="task_state"),
+    path("tasks/<int:pk>/state/apply/", procedure.task_state_apply, name="task_state_apply"),
+    path(
+        "tasks/<int:pk>/state/<int:request_id>/",
+        procedure.task_state_decide,
+        name="task_state_decide",
+    ),
+    path("supervision/requests/", procedure.requests_queue, name="requests_queue"),
     path("tasks/<int:pk>/escalate/", letters.escalate, name="task_escalate"),
     path("supervision/letters/", letters.letters, name="letters"),
     path("supervision/letters/<int:pk>/", letters.letter_detail, name="letter_detail"),

@@ -1,5 +1,8 @@
 """The 督办 procedure's pages (issue 12): /tasks/<id>/sign/ (签收 / 拒签, 改派 / 坚持交办),
-/tasks/<id>/extension/ (延期申请 and its decisions), /tasks/<id>/state/ (暂停, 终止, 结转)."""
+/tasks/<id>/extension/ (延期申请 and its decisions), /tasks/<id>/state/ (暂停, 终止, 结转),
+/tasks/<id>/state/apply/ and /tasks/<id>/state/<request id>/ (the lead department's 暂停 /
+终止 application and the supervisor's decision), /supervision/requests/ (the supervisors'
+queue of pending applications)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +15,16 @@ from core.access import require
 
 from .. import procedure
 from ..access import Action, get_task, task_rights
-from ..choices import AssignmentStatus, ExtensionStatus, TaskStatus
-from ..models import Assignment
-from ..procedure_forms import DecisionForm, ExtensionForm, ReassignForm, RefuseForm, StateForm
+from ..choices import AssignmentStatus, ExtensionStatus, StateRequestStatus, TaskStatus
+from ..models import Assignment, Extension, StateRequest
+from ..procedure_forms import (
+    DecisionForm,
+    ExtensionForm,
+    ReassignForm,
+    RefuseForm,
+    StateForm,
+    StateRequestForm,
+)
 from ..services import Conflict
 from .items import _posted_id
 
@@ -206,3 +216,78 @@ def task_state(request, pk):
     except Conflict as conflict:
         messages.error(request, str(conflict))
     return redirect("task_detail", pk=task.pk)
+
+
+def _form_errors(request, form):
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+
+
+@login_required
+@require_POST
+def task_state_apply(request, pk):
+    """The lead department (head or staff) applies for 暂停 / 终止, posted from the task page."""
+    user = request.user
+    task = get_task(user, pk, Action.APPLY_STATE, message="只有牵头单位可以申请暂停或终止。")
+    form = StateRequestForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("task_detail", pk=task.pk)
+    try:
+        application = procedure.apply_state(
+            task, user=user, kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"]
+        )
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, f"{application.get_kind_display()}申请已提交，等待督查处审批。")
+    return redirect("task_detail", pk=task.pk)
+
+
+@login_required
+@require_POST
+def task_state_decide(request, pk, request_id):
+    """A supervisor approves or refuses (with a reason) a 暂停 / 终止 application, from the
+    task page or the queue (`back=queue` returns there)."""
+    user = request.user
+    task = get_task(user, pk, Action.STATE, message="只有督查人员可以审批暂停或终止申请。")
+    application = get_object_or_404(StateRequest, pk=request_id, task=task)
+    back = redirect("requests_queue") if request.POST.get("back") == "queue" else None
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return back or redirect("task_detail", pk=task.pk)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        procedure.decide_state(
+            application, user=user, approve=approve, reason=form.cleaned_data["reason"]
+        )
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        verb = application.get_kind_display()
+        messages.success(request, f"已{'批准' if approve else '不予批准'}{verb}申请。")
+    return back or redirect("task_detail", pk=task.pk)
+
+
+@login_required
+def requests_queue(request):
+    """The supervisors' queue: 暂停 / 终止 applications and 延期申请 waiting for them."""
+    require(request.user, Action.REQUESTS, message="只有督查人员可以审批暂停、终止和延期申请。")
+    related = ("task__lead_department", "applied_by")
+    state_requests = list(
+        StateRequest.objects.filter(status=StateRequestStatus.PENDING)
+        .select_related(*related)
+        .order_by("created_at", "pk")
+    )
+    extensions = list(
+        Extension.objects.filter(status=ExtensionStatus.PENDING)
+        .select_related(*related)
+        .order_by("created_at", "pk")
+    )
+    context = {
+        "state_requests": state_requests,
+        "extensions": extensions,
+        "waiting": len(state_requests) + len(extensions),
+    }
+    return render(request, "supervision/requests.html", context)

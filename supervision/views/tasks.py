@@ -13,7 +13,7 @@ from core.task_records import summaries
 
 from .. import reporting
 from ..access import Action, get_task, task_rights
-from ..choices import COUNTED_MILESTONES
+from ..choices import COUNTED_MILESTONES, StateRequestStatus
 from ..filters import filter_tasks, rows_page, task_view
 from ..forms import (
     InstructionForm,
@@ -71,6 +71,7 @@ def render_detail(request, pk, forms=None, status=200):
     )
     milestones = list(task.milestones.all())
     slots = reporting.task_slots(task, reports)
+    state_requests = list(task.state_requests.select_related("applied_by", "decided_by")[:20])
     context = {
         "task": task,
         "measures": task.measures.all(),
@@ -87,6 +88,8 @@ def render_detail(request, pk, forms=None, status=200):
         "listings": task.listings.select_related("listed_by", "lifted_by"),
         "urgings": task.urgings.select_related("sent_by"),
         "ladder_records": task.ladder_records.visible_to(user).select_related("task"),
+        "state_requests": state_requests,
+        "state_pending": any(a.status == StateRequestStatus.PENDING for a in state_requests),
         "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
         "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
         "partner_notes": task.partner_notes.select_related("department", "author"),

@@ -38,7 +38,7 @@ def test_generate_edit_and_issue_a_bulletin(signed_in, live_server, demo_data):
     page.wait_for_selector("#download-pdf")
     assert page.locator("#bulletin-status").inner_text() == "已印发"
     preview = page.locator("#bulletin-preview").inner_text()
-    assert "2012年第6期" in preview and "八、下步工作" in preview
+    assert "2012年第6期" in preview and "九、下步工作" in preview
 
     with page.expect_download() as download:
         page.click("#download-pdf")

@@ -1,6 +1,7 @@
 """Issue 12 in a real browser: an item is assigned, its head 拒签 it, the supervisor 改派 it,
 the new head 签收, staff apply for 延期, the supervisor approves; the item then stays red for
-the configured months, the ladder issues a 督办函 and the head signs for it."""
+the configured months, the ladder issues a 督办函 and the head signs for it. Then staff apply
+for 暂停 and the supervisor approves it from the queue of applications."""
 
 import io
 from datetime import date
@@ -11,9 +12,15 @@ from django.utils import timezone
 from docx import Document
 
 from core.roles import Role
-from supervision.choices import AssignmentStatus, ExtensionStatus, LadderPattern
+from supervision.choices import (
+    AssignmentStatus,
+    ExtensionStatus,
+    LadderPattern,
+    StateRequestStatus,
+    TaskStatus,
+)
 from supervision.demo import load_demo
-from supervision.models import LadderRecord, LadderRule, Task, User
+from supervision.models import LadderRecord, LadderRule, StateRequest, Task, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,3 +119,41 @@ def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server,
     assert "张处长 于" in head1.inner_text("#letter-signed")
     letter.refresh_from_db()
     assert letter.signed_by.username == "head1"
+
+
+def test_staff_apply_to_pause_and_the_supervisor_approves_from_the_queue(
+    signed_in, live_server, demo_data
+):
+    finance = User.objects.get(username="staff1").department
+    task = (
+        Task.objects.filter(lead_department=finance, status=TaskStatus.IN_PROGRESS, parent=None)
+        .exclude(state_requests__status=StateRequestStatus.PENDING)
+        .order_by("pk")
+        .first()
+    )
+
+    # staff1 applies on the task page, with the reason
+    staff = signed_in("staff1")
+    staff.goto(f"{live_server.url}/tasks/{task.pk}/")
+    staff.select_option("#state-apply-form select[name=kind]", "suspended")
+    staff.fill("#state-apply-form textarea[name=reason]", "上级部门调整建设方案，暂停至批复。")
+    staff.get_by_role("button", name="提交申请").click()
+    assert "暂停申请已提交" in staff.content()
+    application = StateRequest.objects.get(task=task)
+    assert "待督查处审批" in staff.inner_text(f"#state-request-{application.pk}")
+
+    # supervisor1 finds it in the queue and approves it there
+    sup = signed_in("supervisor1")
+    sup.goto(f"{live_server.url}/")
+    sup.click("#nav-requests")
+    row = sup.locator(f"#queue-state-{application.pk}")
+    assert "上级部门调整建设方案" in row.inner_text()
+    row.get_by_role("button", name="审批").click()
+    assert "已批准暂停申请" in sup.content()
+    assert sup.locator(f"#queue-state-{application.pk}").count() == 0
+
+    # the item is paused, and the department sees the decision on the task page
+    task.refresh_from_db()
+    assert task.status == TaskStatus.SUSPENDED
+    staff.reload()
+    assert "已批准" in staff.inner_text(f"#state-request-{application.pk}")

@@ -77,6 +77,7 @@ def test_every_section_states_the_snapshot_figures_and_names(office):
         "完成情况",
         "滞后事项",
         "挂牌督办事项",
+        "督办约谈情况",
         "领导批示落实",
         "报送情况",
         "目标绩效考核排名",
@@ -142,7 +143,7 @@ def test_the_pdf_has_the_same_text_on_a4_pages_with_numbers(office):
         "引进金融机构",
         "资金未到位",
         "整治校园周边",
-        "八、下步工作",
+        "九、下步工作",  # 督办约谈情况 (issue 12) comes before it
     ):
         assert words in text.replace(" ", "").replace("\n", "")
     assert "— 1 —" in reader.pages[0].extract_text() and "— 2 —" in reader.pages[1].extract_text()
