@@ -6,7 +6,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
@@ -15,8 +14,6 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
-    Value,
-    When,
 )
 from django.forms.utils import flatatt
 from django.utils import timezone
@@ -25,17 +22,16 @@ from django.utils.html import format_html, format_html_join
 from core.models import Department, ReminderItem
 from core.months import MONTH_RE, parse_month, validate_month
 
+from . import standing
 from .choices import Light, ReportStatus, Source, TaskStatus
 from .dashboard import as_of, listed_at, percent_as_of
-from .lights import REPORTED, with_lights
+from .lights import with_lights
 from .models import (
     Indicator,
     Instruction,
-    Listing,
     MonthlyReport,
     Project,
     Task,
-    Urging,
 )
 
 SORTS = {
@@ -58,36 +54,28 @@ SORT_LABELS = {
 }
 
 
-def _light_rank(queryset):
-    rank = Case(
-        *[When(light=value, then=Value(i)) for i, value in enumerate(Light.values)],
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(light_rank=rank)
-
-
 def _as_of(queryset, today, month, rows=False):
-    """`queryset` with `listed`, `light` and `percent_shown` (and, for `rows`, the listing's
-    level and deadline): as of `today`, or, given a `month` (the dashboard's
-    ?as_of=YYYY-MM), as the dashboard counted them for that month: judged on its last day
-    (today while it runs), with the percent reported by then and the listings active that
-    day."""
+    """`queryset` with `listed`, `light`, `light_rank` and `percent_shown` (and, for `rows`,
+    the listing's level and deadline and the `standing.report_columns`): as of `today`
+    (stored while current, see supervision/standing.py), or, given a `month` (the
+    dashboard's ?as_of=YYYY-MM), as the dashboard counted them for that month: judged on its
+    last day (today while it runs), with the percent reported by then and the listings
+    active that day (always computed live)."""
     today = today or timezone.localdate()
     if month is None:
-        day, percent = today, F("percent")
-        active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
-    else:
-        day, percent = as_of(month, today), percent_as_of(month)
-        active = listed_at(day)
-    queryset = queryset.annotate(listed=Exists(active), percent_shown=percent)
+        return standing.annotate(queryset, today, listing=rows, reports=rows)
+    day = as_of(month, today)
+    active = listed_at(day)
+    queryset = queryset.annotate(listed=Exists(active), percent_shown=percent_as_of(month))
     if rows:
-        queryset = queryset.annotate(
-            listing_level=Subquery(active.values("level")[:1]),
-            listing_deadline=Subquery(active.values("deadline")[:1]),
+        queryset = standing.report_columns(
+            queryset.annotate(
+                listing_level=Subquery(active.values("level")[:1]),
+                listing_deadline=Subquery(active.values("deadline")[:1]),
+            )
         )
-    if month is None:
-        return with_lights(queryset, day)
-    return with_lights(queryset, day, percent=F("percent_shown"))
+    queryset = with_lights(queryset, day, percent=F("percent_shown"))
+    return queryset.annotate(light_rank=standing.light_rank())
 
 
 #: the indicators of each row, with their latest values (the ledger's 量化指标 column)
@@ -98,17 +86,16 @@ def task_keys(today=None, month=None):
     """Tasks with only what TaskFilter filters and sorts on (listed, light, light_rank):
     cheap to build and to run over every task of a plan; `rows_page` then fetches the
     page's rows from `task_rows`. `month`: lights as of that month (see `_as_of`)."""
-    return _light_rank(_as_of(Task.objects.all(), today, month))
+    return _as_of(Task.objects.all(), today, month)
 
 
 def task_view(today=None):
     """Tasks with what the task page shows beyond its own records: light, listed and the
     listing level (not the list's report and 催办 columns)."""
-    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
     queryset = Task.objects.select_related(
         "responsible_leader", "linked_project", "origin_instruction__leader"
-    ).annotate(listed=Exists(active), listing_level=Subquery(active.values("level")[:1]))
-    return with_lights(queryset, today or timezone.localdate())
+    )
+    return standing.annotate(queryset, today or timezone.localdate(), listing=True)
 
 
 def task_rows(today=None, month=None):
@@ -117,14 +104,6 @@ def task_rows(today=None, month=None):
     listing and percent as of that month (see `_as_of`).
 
     Related rows are counted with subqueries (one query for the whole page)."""
-    reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
-    urgings = (
-        Urging.objects.filter(task=OuterRef("pk"))
-        .order_by()
-        .values("task")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     # reminders of the engine (core/reminders.py): distinct events, not recipients. By
     # content type and object id, not through the generic relation, whose join to the task
     # kept PostgreSQL off the (content_type, object_id, event) index.
@@ -139,14 +118,8 @@ def task_rows(today=None, month=None):
     )
     queryset = Task.objects.select_related(
         "project", "linked_project", "lead_department", "responsible_leader"
-    ).annotate(
-        last_report_month=Subquery(reports.order_by("-month").values("month")[:1]),
-        last_progress=Subquery(reports.order_by("-month").values("progress")[:1]),
-        last_submitted_at=Subquery(reports.order_by("-month").values("submitted_at")[:1]),
-        urging_count=Subquery(urgings, output_field=IntegerField()),
-        reminder_count=Subquery(reminders, output_field=IntegerField()),
-    )
-    return _light_rank(_as_of(queryset, today, month, rows=True))
+    ).annotate(reminder_count=Subquery(reminders, output_field=IntegerField()))
+    return _as_of(queryset, today, month, rows=True)
 
 
 def text_match(value):
