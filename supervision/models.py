@@ -1384,7 +1384,7 @@ class TaskStanding(models.Model):
     overdue_days = models.PositiveIntegerField("逾期天数", default=0)
     last_report_month = models.DateField("最近报送月份", null=True, blank=True)
     last_report_status = models.CharField(
-        "最近月报状态", max_length=20, choices=ReportStatus.choices, blank=True
+        "最近月报状态", max_length=20, choices=ReportStatus.choices, blank=True, null=True
     )
     last_progress = models.TextField("最近月报进展", blank=True, null=True)
     last_submitted_at = models.DateTimeField("最近报送时间", null=True, blank=True)

@@ -10,6 +10,7 @@ the light rule is written once. A page asks `is_current(today)`; when the job ha
 today (the beat was down), it computes live, exactly as before the rows existed.
 """
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -28,6 +29,9 @@ from django.utils import timezone
 from .choices import STOPPED, Light
 from .lights import DONE, REPORTED, with_lights
 from .models import Listing, MonthlyReport, StandingRun, Task, TaskStanding, Urging
+
+#: how long a "yes, current" is remembered (a day's marker row is never deleted)
+CURRENT_SECONDS = 2 * 24 * 3600
 
 #: tasks per query of the daily job (SQLite's limit on query parameters stays far away)
 BATCH = 1000
@@ -108,9 +112,21 @@ def stored(queryset, listing=False, reports=False):
     return queryset.annotate(percent_shown=F("percent"), **columns)
 
 
+def _current_key(day):
+    return f"standing:current:{day:%Y-%m-%d}"
+
+
 def is_current(today=None):
-    """Whether the daily job refreshed every task's standing for `today`."""
-    return StandingRun.objects.filter(day=today or timezone.localdate()).exists()
+    """Whether the daily job refreshed every task's standing for `today`: its `StandingRun`
+    row, remembered in the cache (a page asks on every request; `refresh_all` sets it). A
+    "no" is remembered for a minute only, so that a web process sees the job's run soon
+    even where the cache is per process."""
+    day = today or timezone.localdate()
+    known = cache.get(_current_key(day))
+    if known is None:
+        known = StandingRun.objects.filter(day=day).exists()
+        cache.set(_current_key(day), known, CURRENT_SECONDS if known else 60)
+    return known
 
 
 def annotate(queryset, today=None, listing=False, reports=False):
@@ -171,4 +187,5 @@ def refresh_all(today=None):
         with transaction.atomic():
             refresh(ids[start : start + BATCH], today)
     StandingRun.objects.update_or_create(day=today, defaults={"tasks": len(ids)})
+    cache.set(_current_key(today), True, CURRENT_SECONDS)
     return len(ids)

@@ -11,7 +11,7 @@ from core.files import ACCEPT, files_by_record
 from core.roles import Role
 from core.task_records import summaries
 
-from .. import reporting
+from .. import reporting, standing
 from ..access import Action, get_task, task_rights
 from ..choices import COUNTED_MILESTONES
 from ..filters import filter_tasks, rows_page, task_view
@@ -21,7 +21,6 @@ from ..forms import (
     RemindForm,
 )
 from ..history import task_changes
-from ..lights import with_lights
 from ..models import Milestone
 from .reports import remembered_month
 
@@ -77,7 +76,7 @@ def render_detail(request, pk, forms=None, status=200):
         "milestones": milestones,
         "indicators": task.indicators.all(),
         "reports": reports,
-        "children": with_lights(task.children.select_related("lead_department")),
+        "children": standing.annotate(task.children.select_related("lead_department")),
         "instructions": task.instructions.select_related("leader", "responded_by").prefetch_related(
             "assigned_items"
         ),
