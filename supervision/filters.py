@@ -314,14 +314,20 @@ def filter_tasks(params, today=None):
     return filterset
 
 
-def rows_page(filterset, number, per_page, today=None, indicators=False):
+def rows_page(filterset, number, per_page, today=None, indicators=False, columns=None):
     """The page `number` of a `filter_tasks` filterset, in two queries plus the count: the
     ids of the page (filter, sort and LIMIT over the lean `task_keys`), then the `task_rows`
     of those ids. Selecting every row annotation over all matching tasks before the sort
-    and LIMIT cost ten times as much."""
+    and LIMIT cost ten times as much. `columns`: only these columns of the tasks and their
+    related rows (`.only()`; the annotations come anyway)."""
     page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
-    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).defer("text").order_by()
+    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).order_by()
+    if columns:
+        related = {name.split("__")[0] for name in columns if "__" in name}
+        rows = rows.select_related(None).select_related(*related).only(*columns)
+    else:
+        rows = rows.defer("text")
     if indicators:  # one query more, for the page's rows
         rows = rows.prefetch_related(INDICATORS)
     by_id = {task.pk: task for task in rows}

@@ -25,6 +25,16 @@ from ..models import Milestone
 from .reports import remembered_month
 
 PAGE_SIZE = 50
+#: the columns a row of the task list shows (templatetags task_list_row)
+LIST_COLUMNS = [
+    "code",
+    "title",
+    "source",
+    "due_date",
+    "percent",
+    "project__title",
+    "lead_department__name",
+]
 
 
 @login_required
@@ -44,7 +54,7 @@ def task_list(request):
     require(request.user, Action.VIEW)
     today = timezone.localdate()
     tasks = filter_tasks(request.GET, today)
-    page = rows_page(tasks, request.GET.get("page"), PAGE_SIZE, today)
+    page = rows_page(tasks, request.GET.get("page"), PAGE_SIZE, today, columns=LIST_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
