@@ -63,7 +63,7 @@ def _as_of(queryset, today, month, rows=False):
     active that day (always computed live)."""
     today = today or timezone.localdate()
     if month is None:
-        return standing.annotate(queryset, today, listing=rows, reports=rows)
+        return standing.annotate(queryset, today, listing=rows, reports=rows, rank=True)
     day = as_of(month, today)
     active = listed_at(day)
     queryset = queryset.annotate(listed=Exists(active), percent_shown=percent_as_of(month))

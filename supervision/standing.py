@@ -61,6 +61,10 @@ def light_rank():
     )
 
 
+#: the `light_rank` of each light, as `light_rank()` computes it in SQL
+RANKS = {value: i for i, value in enumerate(Light.values)}
+
+
 def active_listings():
     return Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
 
@@ -87,10 +91,11 @@ def report_columns(queryset):
     )
 
 
-def live(queryset, today, listing=False, reports=False):
-    """`queryset` with `listed`, `percent_shown`, `light` and `light_rank` as of `today`,
-    computed now; `listing` adds the active listing's level and deadline, `reports` the
-    `report_columns`."""
+def live(queryset, today, listing=False, reports=False, rank=False):
+    """`queryset` with `listed`, `percent_shown` and `light` as of `today`, computed now;
+    `listing` adds the active listing's level and deadline, `reports` the `report_columns`,
+    `rank` the `light_rank` (in SQL it repeats the whole light rule once per light: only
+    for the list's filter and sort)."""
     active = active_listings()
     queryset = queryset.annotate(listed=Exists(active), percent_shown=F("percent"))
     if listing:
@@ -100,12 +105,13 @@ def live(queryset, today, listing=False, reports=False):
         )
     if reports:
         queryset = report_columns(queryset)
-    return with_lights(queryset, today).annotate(light_rank=light_rank())
+    queryset = with_lights(queryset, today)
+    return queryset.annotate(light_rank=light_rank()) if rank else queryset
 
 
-def stored(queryset, listing=False, reports=False):
+def stored(queryset, listing=False, reports=False, rank=False):
     """The same annotations as `live`, read from the `TaskStanding` rows (one join)."""
-    names = ["listed", "light", "light_rank"]
+    names = ["listed", "light"] + (["light_rank"] if rank else [])
     names += LISTING if listing else []
     names += REPORTS + ["urging_count"] if reports else []
     columns = {name: F(f"standing__{name}") for name in names}
@@ -129,12 +135,12 @@ def is_current(today=None):
     return known
 
 
-def annotate(queryset, today=None, listing=False, reports=False):
+def annotate(queryset, today=None, listing=False, reports=False, rank=False):
     """`stored` while the rows are current for `today`, else `live`."""
     today = today or timezone.localdate()
     if is_current(today):
-        return stored(queryset, listing, reports)
-    return live(queryset, today, listing, reports)
+        return stored(queryset, listing, reports, rank)
+    return live(queryset, today, listing, reports, rank)
 
 
 def expected_percent(start, due, today):
@@ -158,14 +164,16 @@ def refresh(task_ids, today=None):
     of `today`: one SELECT computing with `live`, one upsert. Returns the number of rows."""
     today = today or timezone.localdate()
     tasks = live(Task.objects.filter(pk__in=task_ids), today, listing=True, reports=True)
-    rows = tasks.order_by().values("pk", "start_date", "due_date", "status", *STORED)
+    computed = [name for name in STORED if name != "light_rank"]
+    rows = tasks.order_by().values("pk", "start_date", "due_date", "status", *computed)
     standings = [
         TaskStanding(
             task_id=row["pk"],
+            light_rank=RANKS[row["light"]],
             expected_percent=expected_percent(row["start_date"], row["due_date"], today),
             overdue_days=overdue_days(row["status"], row["due_date"], today),
             computed_on=today,
-            **{name: row[name] for name in STORED},
+            **{name: row[name] for name in computed},
         )
         for row in rows
     ]

@@ -44,6 +44,7 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2030, 6, 10)
 NOW = "2030-06-10 10:00:00+08:00"
 COLUMNS = [*standing.STORED, "percent_shown"]
+PARTS = {"listing": True, "reports": True, "rank": True}
 
 
 class Rollback(Exception):
@@ -62,16 +63,14 @@ def undone():
 
 
 def fresh(task_ids, today):
-    rows = standing.live(
-        Task.objects.filter(pk__in=task_ids), today, listing=True, reports=True
-    ).values("pk", *COLUMNS)
+    rows = standing.live(Task.objects.filter(pk__in=task_ids), today, **PARTS).values(
+        "pk", *COLUMNS
+    )
     return {row.pop("pk"): row for row in rows}
 
 
 def kept(task_ids):
-    rows = standing.stored(Task.objects.filter(pk__in=task_ids), listing=True, reports=True).values(
-        "pk", *COLUMNS
-    )
+    rows = standing.stored(Task.objects.filter(pk__in=task_ids), **PARTS).values("pk", *COLUMNS)
     return {row.pop("pk"): row for row in rows}
 
 
