@@ -80,6 +80,22 @@ def has_records(task_id):
     )
 
 
+def counts(found):
+    """{source key: [total, late]} of a task's `summaries`: what a stored copy keeps."""
+    return {s.source.key: [s.total, s.late] for s in found}
+
+
+def from_counts(stored):
+    """The `summaries` of a task back from its `counts` (sources no longer installed left
+    out), in the sources' order."""
+    found = [
+        Summary(SOURCES[key], total, late)
+        for key, (total, late) in stored.items()
+        if key in SOURCES
+    ]
+    return sorted(found, key=lambda s: (s.source.order, s.source.key))
+
+
 def summaries(task_ids, today):
     """{task_id: [Summary]} of the tasks `task_ids` (a list of ids or a queryset of ids): one
     query (a UNION ALL of one grouped SELECT per source), whatever the number of tasks;
@@ -110,9 +126,9 @@ def summaries(task_ids, today):
 
 
 def on_change(listener):
-    """Call `listener([task_id])` whenever a record of a source that knows lateness is saved
-    or deleted, inside the write's transaction (the supervision app refreshes the task's
-    stored light: supervision/derived.py). Core names no app; the app registers itself."""
+    """Call `listener([task_id])` whenever a record of any source is saved or deleted, inside
+    the write's transaction (the supervision app refreshes the task's stored light and record
+    counts: supervision/derived.py). Core names no app; the app registers itself."""
     if listener not in LISTENERS:
         LISTENERS.append(listener)
     post_save.connect(_record_changed, dispatch_uid="task-records-changed")
@@ -123,14 +139,13 @@ _PATHS = {}
 
 
 def _paths_by_model():
-    """{model: {task_path}} of the sources that know lateness (built once per set of sources:
-    every save of any model asks)."""
+    """{model: {task_path}} of the sources (built once per set of sources: every save of any
+    model asks)."""
     key = tuple(SOURCES)
     if _PATHS.get("key") != key:
         paths = defaultdict(set)
         for source in SOURCES.values():
-            if source.late is not None:
-                paths[source.records().model].add(source.task_path)
+            paths[source.records().model].add(source.task_path)
         _PATHS.update(key=key, paths=dict(paths))
     return _PATHS["paths"]
 

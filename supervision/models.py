@@ -1394,6 +1394,12 @@ class TaskStanding(models.Model):
     )
     listing_deadline = models.DateField("督办时限", null=True, blank=True)
     urging_count = models.PositiveIntegerField("催办次数", default=0)
+    records = models.JSONField(
+        "其他业务记录",
+        default=dict,
+        blank=True,
+        help_text="core/task_records.py 各来源的记录数与逾期数：{来源: [总数, 逾期数]}。",
+    )
     computed_on = models.DateField("计算日期")
 
     class Meta:

@@ -26,6 +26,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import task_records
+
 from .choices import STOPPED, Light
 from .lights import DONE, REPORTED, with_lights
 from .models import Listing, MonthlyReport, StandingRun, Task, TaskStanding, Urging
@@ -143,6 +145,20 @@ def annotate(queryset, today=None, listing=False, reports=False, rank=False):
     return live(queryset, today, listing, reports, rank)
 
 
+def records(task_ids, today=None):
+    """{task id: [core.task_records.Summary]} of the tasks `task_ids` (ids or a queryset of
+    ids): the stored counts while current (a plain query), else `task_records.summaries`
+    (one UNION ALL over every source, costly to build)."""
+    today = today or timezone.localdate()
+    if not is_current(today):
+        return task_records.summaries(task_ids, today)
+    stored = TaskStanding.objects.filter(task__in=task_ids).exclude(records={})
+    return {
+        task_id: task_records.from_counts(counts)
+        for task_id, counts in stored.values_list("task_id", "records")
+    }
+
+
 def expected_percent(start, due, today):
     """序时进度: the share of the task's time elapsed by `today`, in whole percent (None
     without both dates)."""
@@ -161,8 +177,16 @@ def overdue_days(status, due, today):
 
 def refresh(task_ids, today=None):
     """Compute and store the standing of the tasks `task_ids` (ids or a queryset of ids) as
-    of `today`: one SELECT computing with `live`, one upsert. Returns the number of rows."""
+    of `today`, BATCH tasks at a time: one SELECT computing with `live`, one for the other
+    apps' record counts, one upsert. Returns the number of rows."""
     today = today or timezone.localdate()
+    if hasattr(task_ids, "values_list"):  # a queryset of tasks or of their ids
+        task_ids = task_ids.values_list("pk", flat=True)
+    ids = list(task_ids)
+    return sum(_refresh(ids[start : start + BATCH], today) for start in range(0, len(ids), BATCH))
+
+
+def _refresh(task_ids, today):
     tasks = live(Task.objects.filter(pk__in=task_ids), today, listing=True, reports=True)
     computed = [name for name in STORED if name != "light_rank"]
     rows = tasks.order_by().values("pk", "start_date", "due_date", "status", *computed)
@@ -177,11 +201,14 @@ def refresh(task_ids, today=None):
         )
         for row in rows
     ]
+    found = task_records.summaries([s.task_id for s in standings], today)
+    for row in standings:
+        row.records = task_records.counts(found.get(row.task_id, []))
     TaskStanding.objects.bulk_create(
         standings,
         update_conflicts=True,
         unique_fields=["task"],
-        update_fields=[*STORED, "expected_percent", "overdue_days", "computed_on"],
+        update_fields=[*STORED, "records", "expected_percent", "overdue_days", "computed_on"],
     )
     return len(standings)
 

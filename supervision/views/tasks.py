@@ -9,7 +9,6 @@ from django.utils import timezone
 from core.access import require
 from core.files import ACCEPT, files_by_record
 from core.roles import Role
-from core.task_records import summaries
 
 from .. import reporting, standing
 from ..access import Action, get_task, task_rights
@@ -108,7 +107,7 @@ def render_detail(request, pk, forms=None, status=200):
         "answer_forms": {},
         "milestone_errors": {},
         "this_month": timezone.localdate().replace(day=1),
-        "records": summaries([task.pk], timezone.localdate()).get(task.pk, []),
+        "records": standing.records([task.pk]).get(task.pk, []),
     }
     context.update(forms or {})
     return render(request, "supervision/task_detail.html", context, status=status)

@@ -16,6 +16,7 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core import task_records
 from core.roles import Role
 from emergency.choices import PlanLevel
 from emergency.models import EmergencyPlan
@@ -348,6 +349,9 @@ def test_writer_other_apps_record(team):
             next_revision_due=TODAY - timedelta(days=1),
         )
         assert stored_row(task).light == Light.RED
+        assert stored_row(task).records == {"emergency.plans": [1, 1]}
+        [summary] = standing.records([task.pk])[task.pk]
+        assert (summary.source.label, summary.total, summary.late) == ("应急预案", 1, 1)
     with in_one_transaction():
         plan.next_revision_due = TODAY + timedelta(days=100)
         plan.save()
@@ -431,6 +435,8 @@ def test_figures_unchanged_once_materialized(demo, client, query):
     assert standing.is_current()
     after = render()
     assert after == before
+    ids = list(Task.objects.values_list("pk", flat=True))
+    assert standing.records(ids) == task_records.summaries(ids, timezone.localdate())
     assert "<tr>" in before[0][0]
 
 
