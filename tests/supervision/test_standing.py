@@ -447,3 +447,28 @@ def test_query_counts_equal_on_the_stored_path(demo, client, django_assert_max_n
     standing.refresh_all()
     drain(client.get("/tasks/"))
     assert count_queries(django_assert_max_num_queries, client, "/tasks/", at_most=12) <= live_count
+
+
+def test_writer_admin_edit_of_a_task(team, admin_client):
+    """The admin is a writer too: moving the due date into the past turns the row red."""
+    task = team["task"]
+    data = {
+        "source": "plan",
+        "project": task.project_id,
+        "number": task.number,
+        "title": task.title,
+        "text": task.text,
+        "status": "in_progress",
+        "percent": 50,
+        "rhythm": "",
+        "start_date": "2030-01-01",
+        "due_date": "2030-06-01",
+    }
+    for prefix in ("measures", "milestones", "indicators"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    with freeze_time(NOW):
+        admin_client.force_login(User.objects.filter(is_superuser=True).get())
+        response = admin_client.post(f"/admin/supervision/task/{task.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = stored_row(task)
+    assert (row.light, row.overdue_days) == (Light.RED, 9)
