@@ -112,11 +112,14 @@ def live(queryset, today, listing=False, reports=False, rank=False):
 
 
 def stored(queryset, listing=False, reports=False, rank=False):
-    """The same annotations as `live`, read from the `TaskStanding` rows (one join)."""
+    """The same annotations as `live`, read from the `TaskStanding` rows (one join); with
+    `listing`, also the stored record counts (`records_of` reads them)."""
     names = ["listed", "light"] + (["light_rank"] if rank else [])
     names += LISTING if listing else []
     names += REPORTS + ["urging_count"] if reports else []
     columns = {name: F(f"standing__{name}") for name in names}
+    if listing:
+        columns["stored_records"] = F("standing__records")
     return queryset.annotate(percent_shown=F("percent"), **columns)
 
 
@@ -157,6 +160,14 @@ def records(task_ids, today=None):
         task_id: task_records.from_counts(counts)
         for task_id, counts in stored.values_list("task_id", "records")
     }
+
+
+def records_of(task, today=None):
+    """The [core.task_records.Summary] of one task: from the counts its `task_view` row
+    carries when stored (no query), else `records`."""
+    if hasattr(task, "stored_records"):
+        return task_records.from_counts(task.stored_records or {})
+    return records([task.pk], today).get(task.pk, [])
 
 
 def expected_percent(start, due, today):

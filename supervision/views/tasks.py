@@ -107,7 +107,7 @@ def render_detail(request, pk, forms=None, status=200):
         "answer_forms": {},
         "milestone_errors": {},
         "this_month": timezone.localdate().replace(day=1),
-        "records": standing.records([task.pk]).get(task.pk, []),
+        "records": standing.records_of(task),
     }
     context.update(forms or {})
     return render(request, "supervision/task_detail.html", context, status=status)

@@ -4,6 +4,7 @@ turns a task red when its due date passes, pages fall back to the live path when
 not run, and no page shows a different figure once the status is materialized."""
 
 import os
+import re
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -472,3 +473,21 @@ def test_writer_admin_edit_of_a_task(team, admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     row = stored_row(task)
     assert (row.light, row.overdue_days) == (Light.RED, 9)
+
+
+def test_task_pages_unchanged_once_materialized(demo, client):
+    """The task page (light, 挂牌, the other apps' record counts, the sub-tasks' lights) of
+    tasks with other apps' records, and of a listed one, before and after materializing."""
+    client.force_login(User.objects.get(username="supervisor1"))
+    ids = list(task_records.summaries(Task.objects.values("pk"), timezone.localdate()))[:3]
+    ids += list(Listing.objects.filter(lifted_at=None).values_list("task", flat=True)[:1])
+    ids += list(Task.objects.filter(parent__isnull=False).values_list("parent", flat=True)[:1])
+
+    def render():
+        pages = [client.get(f"/tasks/{pk}/").content.decode() for pk in ids]
+        return [re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page) for page in pages]
+
+    before = render()
+    standing.refresh_all()
+    assert render() == before
+    assert any("light-badge" in page for page in before)
