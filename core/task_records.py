@@ -14,10 +14,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 
 SOURCES = {}
+LISTENERS = []
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,22 @@ def has_records(task_id):
     )
 
 
+def counts(found):
+    """{source key: [total, late]} of a task's `summaries`: what a stored copy keeps."""
+    return {s.source.key: [s.total, s.late] for s in found}
+
+
+def from_counts(stored):
+    """The `summaries` of a task back from its `counts` (sources no longer installed left
+    out), in the sources' order."""
+    found = [
+        Summary(SOURCES[key], total, late)
+        for key, (total, late) in stored.items()
+        if key in SOURCES
+    ]
+    return sorted(found, key=lambda s: (s.source.order, s.source.key))
+
+
 def summaries(task_ids, today):
     """{task_id: [Summary]} of the tasks `task_ids` (a list of ids or a queryset of ids): one
     query (a UNION ALL of one grouped SELECT per source), whatever the number of tasks;
@@ -104,3 +123,49 @@ def summaries(task_ids, today):
     for summaries_of_task in found.values():
         summaries_of_task.sort(key=lambda s: (s.source.order, s.source.key))
     return dict(found)
+
+
+def on_change(listener):
+    """Call `listener([task_id])` whenever a record of any source is saved or deleted, inside
+    the write's transaction (the supervision app refreshes the task's stored light and record
+    counts: supervision/derived.py). Core names no app; the app registers itself."""
+    if listener not in LISTENERS:
+        LISTENERS.append(listener)
+    post_save.connect(_record_changed, dispatch_uid="task-records-changed")
+    post_delete.connect(_record_changed, dispatch_uid="task-records-deleted")
+
+
+_PATHS = {}
+
+
+def _paths_by_model():
+    """{model: {task_path}} of the sources (built once per set of sources: every save of any
+    model asks)."""
+    key = tuple(SOURCES)
+    if _PATHS.get("key") != key:
+        paths = defaultdict(set)
+        for source in SOURCES.values():
+            paths[source.records().model].add(source.task_path)
+        _PATHS.update(key=key, paths=dict(paths))
+    return _PATHS["paths"]
+
+
+def _task_id(instance, path):
+    """The task id of a record by its `task_path` ("task" or "drill__task"), or None."""
+    *parents, last = path.split("__")
+    try:
+        for name in parents:
+            instance = getattr(instance, name)
+    except ObjectDoesNotExist:  # the parent was deleted with it
+        return None
+    return getattr(instance, f"{last}_id", None) if instance is not None else None
+
+
+def _record_changed(sender, instance, **kwargs):
+    paths = _paths_by_model().get(sender)
+    if not paths or kwargs.get("raw"):
+        return
+    task_ids = {_task_id(instance, path) for path in paths} - {None}
+    if task_ids:
+        for listener in LISTENERS:
+            listener(sorted(task_ids))

@@ -4,8 +4,32 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import HistoryAdmin
 
-from . import models
+from . import derived, models
 from .forms import SchemeCriterionForm
+
+
+class DerivedAdmin(HistoryAdmin):
+    """The admin of a task, or of a row its stored status derives from (reports, 节点,
+    listings): the task's status is refreshed inside the admin's transaction, as every other
+    writer does (supervision/derived.py)."""
+
+    @staticmethod
+    def task_ids(objects):
+        return [obj.pk if isinstance(obj, models.Task) else obj.task_id for obj in objects]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        derived.changed(self.task_ids([form.instance]))
+
+    def delete_model(self, request, obj):
+        ids = self.task_ids([obj])
+        super().delete_model(request, obj)
+        derived.changed(ids)  # a deleted task has no row left to refresh
+
+    def delete_queryset(self, request, queryset):
+        ids = self.task_ids(queryset)
+        super().delete_queryset(request, queryset)
+        derived.changed(ids)
 
 
 @admin.register(models.User)
@@ -70,7 +94,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(models.Task)
-class TaskAdmin(HistoryAdmin):
+class TaskAdmin(DerivedAdmin):
     list_display = [
         "code",
         "title",
@@ -91,7 +115,7 @@ class TaskAdmin(HistoryAdmin):
 
 
 @admin.register(models.Milestone)
-class MilestoneAdmin(HistoryAdmin):
+class MilestoneAdmin(DerivedAdmin):
     list_display = ["title", "task", "due_date", "status", "completed_on"]
     list_filter = ["status"]
     list_select_related = ["task"]
@@ -123,7 +147,7 @@ class IndicatorValueInline(admin.TabularInline):
 
 
 @admin.register(models.MonthlyReport)
-class MonthlyReportAdmin(HistoryAdmin):
+class MonthlyReportAdmin(DerivedAdmin):
     list_display = ["task", "month", "status", "percent", "submitted_by", "submitted_at"]
     list_filter = ["status", "month"]
     list_select_related = ["task", "submitted_by"]
@@ -134,7 +158,7 @@ class MonthlyReportAdmin(HistoryAdmin):
 
 
 @admin.register(models.Listing)
-class ListingAdmin(HistoryAdmin):
+class ListingAdmin(DerivedAdmin):
     list_display = ["task", "level", "deadline", "is_public", "listed_by", "lifted_at"]
     list_filter = ["level", "is_public"]
     list_select_related = ["task", "listed_by"]

@@ -8,8 +8,9 @@ class SupervisionConfig(AppConfig):
 
     def ready(self):
         # models are ready only now; services provides the 督办事项 opener (core/items.py)
-        from . import roles, services, signals, tasks  # noqa: PLC0415, F401
+        from . import derived, roles, services, signals, tasks  # noqa: PLC0415, F401
 
         post_migrate.connect(roles.ensure_roles, sender=self)
         signals.connect()
+        derived.connect()
         tasks.connect(self)

@@ -6,7 +6,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
@@ -15,27 +14,25 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
-    Value,
-    When,
 )
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from core.models import Department, ReminderItem
 from core.months import MONTH_RE, parse_month, validate_month
 
+from . import standing
 from .choices import Light, ReportStatus, Source, TaskStatus
 from .dashboard import as_of, listed_at, percent_as_of
-from .lights import REPORTED, with_lights
+from .lights import with_lights
 from .models import (
     Indicator,
     Instruction,
-    Listing,
     MonthlyReport,
     Project,
     Task,
-    Urging,
 )
 
 SORTS = {
@@ -58,36 +55,28 @@ SORT_LABELS = {
 }
 
 
-def _light_rank(queryset):
-    rank = Case(
-        *[When(light=value, then=Value(i)) for i, value in enumerate(Light.values)],
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(light_rank=rank)
-
-
 def _as_of(queryset, today, month, rows=False):
-    """`queryset` with `listed`, `light` and `percent_shown` (and, for `rows`, the listing's
-    level and deadline): as of `today`, or, given a `month` (the dashboard's
-    ?as_of=YYYY-MM), as the dashboard counted them for that month: judged on its last day
-    (today while it runs), with the percent reported by then and the listings active that
-    day."""
+    """`queryset` with `listed`, `light`, `light_rank` and `percent_shown` (and, for `rows`,
+    the listing's level and deadline and the `standing.report_columns`): as of `today`
+    (stored while current, see supervision/standing.py), or, given a `month` (the
+    dashboard's ?as_of=YYYY-MM), as the dashboard counted them for that month: judged on its
+    last day (today while it runs), with the percent reported by then and the listings
+    active that day (always computed live)."""
     today = today or timezone.localdate()
     if month is None:
-        day, percent = today, F("percent")
-        active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
-    else:
-        day, percent = as_of(month, today), percent_as_of(month)
-        active = listed_at(day)
-    queryset = queryset.annotate(listed=Exists(active), percent_shown=percent)
+        return standing.annotate(queryset, today, listing=rows, reports=rows, rank=True)
+    day = as_of(month, today)
+    active = listed_at(day)
+    queryset = queryset.annotate(listed=Exists(active), percent_shown=percent_as_of(month))
     if rows:
-        queryset = queryset.annotate(
-            listing_level=Subquery(active.values("level")[:1]),
-            listing_deadline=Subquery(active.values("deadline")[:1]),
+        queryset = standing.report_columns(
+            queryset.annotate(
+                listing_level=Subquery(active.values("level")[:1]),
+                listing_deadline=Subquery(active.values("deadline")[:1]),
+            )
         )
-    if month is None:
-        return with_lights(queryset, day)
-    return with_lights(queryset, day, percent=F("percent_shown"))
+    queryset = with_lights(queryset, day, percent=F("percent_shown"))
+    return queryset.annotate(light_rank=standing.light_rank())
 
 
 #: the indicators of each row, with their latest values (the ledger's 量化指标 column)
@@ -98,17 +87,16 @@ def task_keys(today=None, month=None):
     """Tasks with only what TaskFilter filters and sorts on (listed, light, light_rank):
     cheap to build and to run over every task of a plan; `rows_page` then fetches the
     page's rows from `task_rows`. `month`: lights as of that month (see `_as_of`)."""
-    return _light_rank(_as_of(Task.objects.all(), today, month))
+    return _as_of(Task.objects.all(), today, month)
 
 
 def task_view(today=None):
     """Tasks with what the task page shows beyond its own records: light, listed and the
     listing level (not the list's report and 催办 columns)."""
-    active = Listing.objects.filter(task=OuterRef("pk"), lifted_at=None)
     queryset = Task.objects.select_related(
         "responsible_leader", "linked_project", "origin_instruction__leader"
-    ).annotate(listed=Exists(active), listing_level=Subquery(active.values("level")[:1]))
-    return with_lights(queryset, today or timezone.localdate())
+    )
+    return standing.annotate(queryset, today or timezone.localdate(), listing=True)
 
 
 def task_rows(today=None, month=None):
@@ -117,14 +105,6 @@ def task_rows(today=None, month=None):
     listing and percent as of that month (see `_as_of`).
 
     Related rows are counted with subqueries (one query for the whole page)."""
-    reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
-    urgings = (
-        Urging.objects.filter(task=OuterRef("pk"))
-        .order_by()
-        .values("task")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     # reminders of the engine (core/reminders.py): distinct events, not recipients. By
     # content type and object id, not through the generic relation, whose join to the task
     # kept PostgreSQL off the (content_type, object_id, event) index.
@@ -139,14 +119,8 @@ def task_rows(today=None, month=None):
     )
     queryset = Task.objects.select_related(
         "project", "linked_project", "lead_department", "responsible_leader"
-    ).annotate(
-        last_report_month=Subquery(reports.order_by("-month").values("month")[:1]),
-        last_progress=Subquery(reports.order_by("-month").values("progress")[:1]),
-        last_submitted_at=Subquery(reports.order_by("-month").values("submitted_at")[:1]),
-        urging_count=Subquery(urgings, output_field=IntegerField()),
-        reminder_count=Subquery(reminders, output_field=IntegerField()),
-    )
-    return _light_rank(_as_of(queryset, today, month, rows=True))
+    ).annotate(reminder_count=Subquery(reminders, output_field=IntegerField()))
+    return _as_of(queryset, today, month, rows=True)
 
 
 def text_match(value):
@@ -186,12 +160,17 @@ class QuickSelect(forms.Select):
             chosen = text in wanted
             if chosen:
                 wanted = set()  # one <option> selected, as Select.optgroups does
-            options.append((text, " selected" if chosen else "", label))
+            selected = " selected" if chosen else ""
+            # what format_html would write, without its per-call overhead (issue 17)
+            options.append(
+                f'<option value="{conditional_escape(text)}"{selected}>'
+                f"{conditional_escape(label)}</option>"
+            )
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            format_html_join("", '<option value="{}"{}>{}</option>', options),
+            mark_safe("".join(options)),  # noqa: S308 (each label and value escaped above)
         )
 
 
@@ -345,14 +324,20 @@ def filter_tasks(params, today=None):
     return filterset
 
 
-def rows_page(filterset, number, per_page, today=None, indicators=False):
+def rows_page(filterset, number, per_page, today=None, indicators=False, columns=None):
     """The page `number` of a `filter_tasks` filterset, in two queries plus the count: the
     ids of the page (filter, sort and LIMIT over the lean `task_keys`), then the `task_rows`
     of those ids. Selecting every row annotation over all matching tasks before the sort
-    and LIMIT cost ten times as much."""
+    and LIMIT cost ten times as much. `columns`: only these columns of the tasks and their
+    related rows (`.only()`; the annotations come anyway)."""
     page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
-    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).defer("text").order_by()
+    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).order_by()
+    if columns:
+        related = {name.split("__")[0] for name in columns if "__" in name}
+        rows = rows.select_related(None).select_related(*related).only(*columns)
+    else:
+        rows = rows.defer("text")
     if indicators:  # one query more, for the page's rows
         rows = rows.prefetch_related(INDICATORS)
     by_id = {task.pk: task for task in rows}

@@ -21,6 +21,7 @@ from .choices import (
     ExtensionStatus,
     LadderAction,
     LadderPattern,
+    Light,
     ListingLevel,
     MilestoneStatus,
     ReportStatus,
@@ -329,6 +330,11 @@ class Task(TrackedModel):
         verbose_name_plural = "任务"
         ordering = ["year", "path"]
         permissions = [("close_task", "可以确认任务办结")]
+        indexes = [
+            # the task list and the ledger: a year's tasks in code order, and their count
+            # (an index-only scan once vacuumed; supervision/filters.py)
+            models.Index(fields=["year", "path"], name="task_year_path"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=PERCENT_RANGE,
@@ -1409,3 +1415,78 @@ class LadderRecord(TrackedModel):
 
 LETTER_ACTIONS = [LadderAction.LETTER, LadderAction.NOTICE]
 RECORD_ACTIONS = [LadderAction.CRITICISM, LadderAction.ACCOUNTABILITY]
+
+
+# --- issue 17: the stored status of each task ----------------------------------------------
+
+
+class TaskStanding(models.Model):
+    """What the lists, the ledger and the task page show of a task beyond its own columns —
+    its light, 序时进度, overdue days, latest report and 挂牌 — computed once
+    (supervision/standing.py) instead of on every page view: by every write that changes
+    them (supervision/derived.py, inside the writer's transaction) and by the daily job
+    just after midnight, since time alone turns tasks yellow and red.
+
+    A cache of other rows (their history is kept there): no simple-history here. Pages read
+    these rows only while `standing.is_current(today)`; otherwise they compute live."""
+
+    task = models.OneToOneField(
+        Task,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="standing",
+        verbose_name="任务",
+    )
+    light = models.CharField("灯号", max_length=10, choices=Light.choices)
+    light_rank = models.PositiveSmallIntegerField("灯号排序", help_text="红 0、黄 1、绿 2、灰 3。")
+    expected_percent = models.PositiveSmallIntegerField("序时进度（%）", null=True, blank=True)
+    overdue_days = models.PositiveIntegerField("逾期天数", default=0)
+    last_report_month = models.DateField("最近报送月份", null=True, blank=True)
+    last_report_status = models.CharField(
+        "最近月报状态", max_length=20, choices=ReportStatus.choices, blank=True, null=True
+    )
+    last_progress = models.TextField("最近月报进展", blank=True, null=True)
+    last_submitted_at = models.DateTimeField("最近报送时间", null=True, blank=True)
+    listed = models.BooleanField("挂牌中", default=False)
+    listing_level = models.CharField(
+        "挂牌级别", max_length=20, choices=ListingLevel.choices, blank=True, null=True
+    )
+    listing_deadline = models.DateField("督办时限", null=True, blank=True)
+    urging_count = models.PositiveIntegerField("催办次数", default=0)
+    records = models.JSONField(
+        "其他业务记录",
+        default=dict,
+        blank=True,
+        help_text="core/task_records.py 各来源的记录数与逾期数：{来源: [总数, 逾期数]}。",
+    )
+    computed_on = models.DateField("计算日期")
+
+    class Meta:
+        verbose_name = "任务状态（计算结果）"
+        verbose_name_plural = "任务状态（计算结果）"
+        indexes = [
+            # the task list's ?light= filter and its sort by light (supervision/filters.py)
+            models.Index(fields=["light_rank", "task"], name="standing_light_rank"),
+            models.Index(fields=["light", "task"], name="standing_light"),
+            # ?listed=yes and the 挂牌 column
+            models.Index(fields=["listed", "task"], name="standing_listed"),
+        ]
+
+    def __str__(self):
+        return f"{self.task_id}: {self.get_light_display()}（{self.computed_on:%Y-%m-%d}）"
+
+
+class StandingRun(models.Model):
+    """The day the daily job refreshed every task's standing (supervision/standing.py): the
+    stored rows are current for that day only. Bookkeeping, no history."""
+
+    day = models.DateField("日期", primary_key=True)
+    finished_at = models.DateTimeField("完成时间", auto_now=True)
+    tasks = models.PositiveIntegerField("任务数", default=0)
+
+    class Meta:
+        verbose_name = "任务状态计算记录"
+        verbose_name_plural = "任务状态计算记录"
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d}"

@@ -21,6 +21,7 @@ from core.models import Department
 from core.task_records import has_records
 from core.workdays import Calendar
 
+from . import derived
 from .choices import Comparison, Rhythm
 from .models import (
     DepartmentAlias,
@@ -563,6 +564,7 @@ def _apply_plan(tree, source_text):
     tasks = list(_all_tasks(plan))
     result.unplaced = [(t.code, t.title) for t in tasks if t.lead_department_id is None]
     result.leads = [(t.code, t.title, t.lead_suggested) for t in tasks if t.lead_department_id]
+    derived.changed([t.pk for t in tasks])
     return result
 
 
@@ -933,6 +935,7 @@ def apply_corrections(plan, corrections, result=None):
             for key in changed:
                 setattr(task, key, values[key])
             task.save()
+            derived.changed([task.pk])
         moved = partners is not None and _set_partners(task, departments.ids(partners))
         measures = _correct_measures(task, corrections, departments)
         count += bool(changed or moved or measures)

@@ -13,6 +13,7 @@ from core.choices import ReminderKind
 from core.notify import notify
 from core.roles import Role
 
+from . import derived
 from .assigning import assign
 from .choices import (
     AssignmentStatus,
@@ -228,6 +229,7 @@ def _grant(extension):
     else:
         task.counted_due_date = task.counted_due_date or original
     task.save()
+    derived.changed([task.pk])
     _tell_lead(extension, f"延期申请已批准，完成时限延至 {task.due_date:%Y-%m-%d}。")
     return extension
 
@@ -278,6 +280,7 @@ def set_state(task, *, user, status, reason, applied=None):
     _check_state(task, status)
     task.status, task.state_reason = status, reason
     task.save()
+    derived.changed([task.pk])
     verb = STATE_NAMES.get(status, "恢复办理")
     granted = f"批准{applied.applied_by}的申请，" if applied else ""
     notify(
@@ -415,6 +418,7 @@ def carry_over(task, *, user, reason):
     task.save()
     for pending in task.state_requests.filter(status=StateRequestStatus.PENDING):
         _settle(pending, user, StateRequestStatus.REFUSED, "该事项已挂账结转。")
+    derived.changed([task.pk, new.pk])
     return new
 
 

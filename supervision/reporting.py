@@ -25,6 +25,7 @@ from core.months import cn_month, months_between, next_month, previous_month
 from core.notify import notify
 from core.roles import Role
 
+from . import derived
 from .choices import ReportStatus, TaskStatus
 from .models import IndicatorValue, MonthlyReport, Task
 
@@ -252,8 +253,9 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
     for indicator, value in (indicator_values or {}).items():
         _save_indicator_value(report, indicator, value, submit)
     attach(report, uploads, user)
-    if submit:
+    if submit:  # a draft changes nothing the lists show (drafts are the department's own)
         _apply_to_task(report)
+        derived.changed([report.task_id], [report.month])
         _notify_reviewers(report, user)
     return report
 
@@ -316,6 +318,7 @@ def return_report(report, *, user, reason):
     report.reviewed_at = timezone.now()
     report.version += 1
     report.save()
+    derived.changed([report.task_id], [report.month])
     if report.submitted_by:
         notify(
             [report.submitted_by],
@@ -340,6 +343,7 @@ def approve_report(report, *, user):
     report.reviewed_at = timezone.now()
     report.version += 1
     report.save()
+    derived.changed([report.task_id], [report.month])
     return report
 
 

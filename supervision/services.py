@@ -26,6 +26,7 @@ from core.files import attach
 from core.notify import notify
 from core.roles import Role
 
+from . import derived
 from .assigning import assign_all
 from .choices import ClosureStatus, MilestoneStatus, Source, TaskStatus
 from .forms import listing_version
@@ -69,12 +70,15 @@ def save_listing(task, *, user, data, version):
             listing.save()
     except IntegrityError:
         raise Conflict("该任务刚由他人挂牌督办，请核对后再保存。") from None
+    derived.changed([task.pk])
     return listing
 
 
+@transaction.atomic
 def lift_listing(listing, user, reason):
     listing.lifted_at, listing.lifted_by, listing.lift_reason = timezone.now(), user, reason
     listing.save()
+    derived.changed([listing.task_id])
     return listing
 
 
@@ -97,6 +101,7 @@ def urge(task, *, user, message=""):
     urging = Urging.objects.create(
         task=task, sent_by=user, message=message, recipient_count=len(recipients)
     )
+    derived.changed([task.pk])
     notify(
         recipients,
         kind=ReminderKind.MANUAL,
@@ -209,6 +214,7 @@ def create_item(*, user, data, uploads=(), instruction=None, tell_lead=True):
             if attempt == 2:
                 raise Conflict("刚有其他事项同时立项，请重新提交。") from None
     task.partner_departments.set(partners)
+    derived.changed([task.pk])
     attach(task, uploads, user)
     assign_all(task, user=user, tell=tell_lead)  # 交办: each department signs for its part
     if tell_lead:  # (a demo's or an import's items are not news)
@@ -287,6 +293,7 @@ def decide_close(closure, *, user, confirm, reason=""):
     else:
         closure.status, closure.return_reason = ClosureStatus.RETURNED, reason
     closure.save()
+    derived.changed([task.pk])
     if confirm and task.origin_instruction_id:
         _report_back(task, closure)
     verdict = "已确认办结（销号）" if confirm else f"办结申请被退回：{reason}"
@@ -316,6 +323,7 @@ def _report_back(task, closure):
     )
 
 
+@transaction.atomic
 def set_closed(task, closed=True):
     """Take back a 销号 (closed=False: the status the percent calls for); closing itself goes
     through apply_close → decide_close."""
@@ -324,6 +332,7 @@ def set_closed(task, closed=True):
     elif task.status == TaskStatus.CLOSED:
         task.status = TaskStatus.COMPLETED if task.percent == 100 else TaskStatus.IN_PROGRESS
     task.save()
+    derived.changed([task.pk])
     return task
 
 
@@ -358,6 +367,7 @@ def request_milestone_change(milestone, *, user, new_due_date, reason):
     milestone.new_due_date, milestone.change_reason = new_due_date, reason
     milestone.status, milestone.proposed_by = MilestoneStatus.CHANGE_PENDING, user
     milestone.save()
+    derived.changed([milestone.task_id])
     return milestone
 
 
@@ -386,6 +396,7 @@ def decide_milestones(task, milestones, *, user, approve, reason=""):
         milestone.approved_by, milestone.approved_at = user, timezone.now()
         milestone.save()
         decided += 1
+    derived.changed([task.pk])
     return decided
 
 
@@ -394,5 +405,6 @@ def complete_milestone(milestone, *, user, completed_on, note, uploads=()):
     """Tick a 节点 done (or correct its completion) with its 佐证材料."""
     milestone.completed_on, milestone.note = completed_on, note
     milestone.save()
+    derived.changed([milestone.task_id])
     attach(milestone, uploads, user)
     return milestone

@@ -1,5 +1,7 @@
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from core.access import can as can_do
 from supervision.access import Action
@@ -23,6 +25,57 @@ def light_badge(value):
         text_class,
         light.label,
         light.label,
+    )
+
+
+NO_LEAD = mark_safe("<span class='text-warning-emphasis'>未确定</span>")
+TASK_ROW = """    <tr>
+      <td class="text-nowrap">{code}</td>
+      <td><a href="{url}">{title}</a><div class="small text-muted">{group}</div></td>
+      <td class="d-none d-md-table-cell">{lead}</td>
+      <td class="text-nowrap d-none d-sm-table-cell">{due}</td>
+      <td class="text-end" style="min-width: 6rem">
+        <div class="progress" role="progressbar" aria-label="进度" aria-valuenow="{percent}" \
+aria-valuemin="0" aria-valuemax="100" style="height: 1.1rem">
+          <div class="progress-bar" style="width: {percent}%">{percent}%</div>
+        </div>
+      </td>
+      <td>{light}</td>
+      <td class="d-none d-md-table-cell">{listing}</td>
+      <td class="text-nowrap d-none d-lg-table-cell">{report}</td>
+    </tr>
+"""
+LISTING_BADGE = (
+    '<span class="badge bg-danger-subtle text-danger-emphasis border border-danger-subtle" '
+    'title="督办时限 {}">{}</span>'
+)
+
+
+def _day(value, pattern="%Y-%m-%d"):
+    return value.strftime(pattern) if value else ""
+
+
+@register.simple_tag
+def task_list_row(task):
+    """One row of the task list, written in Python: the template's dozen variables, filters
+    and tags per row were a third of the page's time (issue 17). The same HTML."""
+    listing = ""
+    if task.listed:
+        listing = format_html(
+            LISTING_BADGE, _day(task.listing_deadline), listing_label(task.listing_level)
+        )
+    return format_html(
+        TASK_ROW,
+        code=task.code,
+        url=reverse("task_detail", args=[task.pk]),
+        title=task.title,
+        group=task.group_title,
+        lead=task.lead_department or NO_LEAD,
+        due=_day(task.due_date) or "—",
+        percent=task.percent_shown,
+        light=light_badge(task.light),
+        listing=listing,
+        report=_day(task.last_report_month, "%Y-%m") or "—",
     )
 
 

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.excel import XLSX_CONTENT_TYPE
 from core.months import month_or_404
-from core.task_records import summaries
 
 from .. import ledger as sheets
+from .. import standing
 from ..access import Action, require_action, require_department_reporter
 from ..choices import Light, ListingLevel
 from ..filters import all_rows, filter_tasks, rows_page
@@ -49,7 +49,7 @@ def ledger(request):
     today = timezone.localdate()
     filterset = filter_tasks(request.GET, today)
     page = rows_page(filterset, request.GET.get("page"), PER_PAGE, today, indicators=True)
-    records = summaries([task.pk for task in page.object_list], today)
+    records = standing.records([task.pk for task in page.object_list], today)
     for task in page.object_list:
         task.records = records.get(task.pk, [])
         task.indicator_text = sheets.indicator_text(task)
@@ -72,7 +72,7 @@ def ledger_xlsx(request):
     today = timezone.localdate()
     filterset = filter_tasks(request.GET, today)
     tasks = all_rows(filterset, today)
-    records = summaries(filterset.qs.values("pk"), today)  # one query, whatever the rows
+    records = standing.records(filterset.qs.values("pk"), today)  # one query, any size
     return _xlsx_response(
         lambda out: sheets.write_ledger(out, tasks.iterator(chunk_size=1000), today, records),
         sheets.ledger_filename(today),

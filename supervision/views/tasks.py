@@ -9,9 +9,8 @@ from django.utils import timezone
 from core.access import require
 from core.files import ACCEPT, files_by_record
 from core.roles import Role
-from core.task_records import summaries
 
-from .. import reporting
+from .. import reporting, standing
 from ..access import Action, get_task, task_rights
 from ..choices import COUNTED_MILESTONES, StateRequestStatus
 from ..filters import filter_tasks, rows_page, task_view
@@ -21,11 +20,20 @@ from ..forms import (
     RemindForm,
 )
 from ..history import task_changes
-from ..lights import with_lights
 from ..models import Milestone
 from .reports import remembered_month
 
 PAGE_SIZE = 50
+#: the columns a row of the task list shows (templatetags task_list_row)
+LIST_COLUMNS = [
+    "code",
+    "title",
+    "source",
+    "due_date",
+    "percent",
+    "project__title",
+    "lead_department__name",
+]
 
 
 @login_required
@@ -45,7 +53,7 @@ def task_list(request):
     require(request.user, Action.VIEW)
     today = timezone.localdate()
     tasks = filter_tasks(request.GET, today)
-    page = rows_page(tasks, request.GET.get("page"), PAGE_SIZE, today)
+    page = rows_page(tasks, request.GET.get("page"), PAGE_SIZE, today, columns=LIST_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -78,7 +86,7 @@ def render_detail(request, pk, forms=None, status=200):
         "milestones": milestones,
         "indicators": task.indicators.all(),
         "reports": reports,
-        "children": with_lights(task.children.select_related("lead_department")),
+        "children": standing.annotate(task.children.select_related("lead_department")),
         "instructions": task.instructions.select_related("leader", "responded_by").prefetch_related(
             "assigned_items"
         ),
@@ -102,7 +110,7 @@ def render_detail(request, pk, forms=None, status=200):
         "answer_forms": {},
         "milestone_errors": {},
         "this_month": timezone.localdate().replace(day=1),
-        "records": summaries([task.pk], timezone.localdate()).get(task.pk, []),
+        "records": standing.records_of(task),
     }
     context.update(forms or {})
     return render(request, "supervision/task_detail.html", context, status=status)

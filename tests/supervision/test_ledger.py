@@ -232,8 +232,9 @@ def test_ledger_query_count_is_pinned(client, django_assert_max_num_queries):
     # 5 the ids of the page (filter and sort only), 6 the page's tasks with all annotations,
     # 7 the page's indicators (the 量化指标 column), 8 the navbar's unread notices count,
     # 9-11 the filter form's choices (plans, projects, departments), 12 the records other apps
-    # keep for the page's tasks (core/task_records.py: one UNION ALL over every source)
-    with django_assert_max_num_queries(12):
+    # keep for the page's tasks (core/task_records.py: one UNION ALL over every source),
+    # 13 whether today's stored status is current (supervision/standing.py; then cached)
+    with django_assert_max_num_queries(13):
         response = client.get(LEDGER)
     assert response.content.decode().count("进展") >= 50
 
