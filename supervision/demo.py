@@ -24,7 +24,7 @@ from core.models import Department
 from core.months import next_month
 from core.roles import Role
 
-from . import bulletins, scores
+from . import bulletins, rollups, scores
 from .choices import ListingLevel, MilestoneStatus, ReportStatus, Rhythm, Source, TaskStatus
 from .dashboard import close_month
 from .defaults import load_defaults
@@ -144,6 +144,7 @@ def load_demo(year=None, password=None, out=print):
     if tasks:
         load_procedure(plan.year, tasks, users, out)  # 签收, 延期, the ladder, item states
     _load_bulletins(plan, users, out)
+    rollups.rebuild()  # the month roll-ups, as the daily job leaves them
     return plan
 
 

@@ -27,6 +27,7 @@ from core.months import previous_month
 from core.notify import notify
 from core.workdays import Calendar
 
+from . import rollups
 from .assigning import heads
 from .choices import STOPPED, LadderAction, LadderPattern, Light
 from .dashboard import as_of, percent_as_of
@@ -44,10 +45,16 @@ def open_tasks():
 
 
 def month_lights(month, tasks=None):
-    """{task id: light} of the open items as of the end of `month` (one query)."""
+    """{task id: light} of the open items as of the end of `month`: the items of the
+    month's year from its roll-up rows when current, the others (and all, when not) live
+    (one or two queries)."""
     tasks = (tasks if tasks is not None else open_tasks()).exclude(start_date__gt=as_of(month))
+    lights = {}
+    if month in rollups.current_months([month]):
+        lights = rollups.month_lights(month, tasks)
+        tasks = tasks.exclude(year=month.year)
     tasks = with_lights(tasks.annotate(pct=percent_as_of(month)), as_of(month), percent=F("pct"))
-    return dict(tasks.values_list("pk", "light"))
+    return lights | dict(tasks.values_list("pk", "light"))
 
 
 def streaks(day, light, tasks=None):

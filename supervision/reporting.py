@@ -25,6 +25,7 @@ from core.months import cn_month, months_between, next_month, previous_month
 from core.notify import notify
 from core.roles import Role
 
+from . import derived
 from .choices import ReportStatus, TaskStatus
 from .models import IndicatorValue, MonthlyReport, Task
 
@@ -253,8 +254,12 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
         _save_indicator_value(report, indicator, value, submit)
     attach(report, uploads, user)
     if submit:
-        _apply_to_task(report)
+        moved = _apply_to_task(report)
+        # the task's status moved: every month's figures; else the month's and later ones'
+        derived.changed([report.task_id], () if moved else derived.months_from(report.month))
         _notify_reviewers(report, user)
+    else:
+        derived.changed([report.task_id], figures=False)  # a draft counts in no figure
     return report
 
 
@@ -290,12 +295,14 @@ def _save_indicator_value(report, indicator, value, submit):
 
 
 def _apply_to_task(report):
-    """A submitted report moves the task's percent and status forward."""
+    """A submitted report moves the task's percent and status forward; whether the status
+    moved."""
     task = Task.objects.select_for_update().get(pk=report.task_id)
     latest = task.reports.exclude(status=ReportStatus.DRAFT).order_by("-month").first()
     if latest and latest.pk != report.pk:
-        return  # an older month was (re)submitted: the newer one keeps the figures
+        return False  # an older month was (re)submitted: the newer one keeps the figures
     changed = task.percent != report.percent
+    status = task.status
     task.percent = report.percent
     if task.status == TaskStatus.NOT_STARTED and report.percent > 0:
         task.status, changed = TaskStatus.IN_PROGRESS, True
@@ -303,6 +310,7 @@ def _apply_to_task(report):
         task.status, changed = TaskStatus.COMPLETED, True
     if changed:
         task.save()
+    return task.status != status
 
 
 @transaction.atomic
@@ -316,6 +324,7 @@ def return_report(report, *, user, reason):
     report.reviewed_at = timezone.now()
     report.version += 1
     report.save()
+    derived.changed([report.task_id], derived.months_from(report.month))
     if report.submitted_by:
         notify(
             [report.submitted_by],
@@ -340,6 +349,7 @@ def approve_report(report, *, user):
     report.reviewed_at = timezone.now()
     report.version += 1
     report.save()
+    derived.changed([report.task_id], derived.months_from(report.month))  # /public/ shows it
     return report
 
 

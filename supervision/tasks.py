@@ -1,5 +1,6 @@
 """Celery tasks of the supervision app: the daily escalation ladder (issue 12), scheduled
-after the reminder scan (supervision/apps.py adds it to the beat schedule)."""
+after the reminder scan, and the derived tables' daily refresh just after midnight (issue
+17); supervision/apps.py adds both to the beat schedule."""
 
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -12,9 +13,10 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from core.delivery import RETRIES
 
-from . import ladder
+from . import derived, ladder
 
 LADDER = "督办升级规则每日执行"
+REFRESH = "看板月度汇总每日更新"
 
 
 @shared_task(bind=True, autoretry_for=(DatabaseError,), **RETRIES)
@@ -24,24 +26,44 @@ def run_escalation_ladder(self, day=None):
     return {"records": len(created)}
 
 
+@shared_task(bind=True, autoretry_for=(DatabaseError,), **RETRIES)
+def refresh_status(self, day=None):
+    """Bring the derived tables to `day` (YYYY-MM-DD, default today). Idempotent."""
+    done = derived.refresh_all(date.fromisoformat(day) if day else None)
+    return {"months": [m.isoformat() for m in done["months"]]}
+
+
+SCHEDULES = [
+    (
+        LADDER,
+        "supervision.tasks.run_escalation_ladder",
+        ("45", "8"),
+        "按督办升级规则（连续黄灯、红灯月数、逾期工作日）发出督办函、催办通知书，拟约谈、通报批评。",
+    ),
+    (
+        REFRESH,
+        "supervision.tasks.refresh_status",
+        ("5", "0"),
+        "零点后按新的一天重新计算看板的月度汇总（本月的红黄绿灯、序时进度随日期变化）。",
+    ),
+]
+
+
 def ensure_schedule(sender=None, **kwargs):
-    """Add the daily ladder run (08:45) once; an admin's change is never overwritten."""
-    if PeriodicTask.objects.filter(name=LADDER).exists():
-        return
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute="45",
-        hour="8",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=ZoneInfo(settings.TIME_ZONE),
-    )
-    PeriodicTask.objects.create(
-        name=LADDER,
-        task="supervision.tasks.run_escalation_ladder",
-        crontab=crontab,
-        description="按督办升级规则（连续黄灯、红灯月数、逾期工作日）发出督办函、催办通知书，拟约谈、通报批评。",
-    )
+    """Add the daily ladder run (08:45) and the derived tables' refresh (00:05) once; an
+    admin's change is never overwritten."""
+    for name, task, (minute, hour), description in SCHEDULES:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            minute=minute,
+            hour=hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone=ZoneInfo(settings.TIME_ZONE),
+        )
+        PeriodicTask.objects.create(name=name, task=task, crontab=crontab, description=description)
 
 
 def connect(app_config):
