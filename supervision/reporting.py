@@ -149,6 +149,8 @@ class ReportPage:
     def load(cls, task, month):
         previous = previous_report(task, month)
         report = MonthlyReport.objects.filter(task=task, month=month).first()
+        if report:
+            report.task = task  # the caller's, with its plan: saving asks for it
         report = report or new_report(task, month, previous)
         values = {}
         if report.pk:
@@ -245,14 +247,18 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
         report.submitted_at = timezone.now()
     elif report.status != ReportStatus.RETURNED:
         report.status = ReportStatus.DRAFT
-    try:
-        with transaction.atomic():
-            report.save()
-    except IntegrityError:
-        raise ReportConflict from None
+    if report.pk:  # locked above: nobody else writes it meanwhile
+        report.save()
+    else:
+        try:
+            with transaction.atomic():
+                report.save()
+        except IntegrityError:  # another request created the month's report first
+            raise ReportConflict from None
     for indicator, value in (indicator_values or {}).items():
         _save_indicator_value(report, indicator, value, submit)
-    attach(report, uploads, user)
+    if uploads:  # (attach is atomic: a savepoint for nothing otherwise)
+        attach(report, uploads, user)
     if submit:
         moved = _apply_to_task(report)
         # the task's status moved: every month's figures; else the month's and later ones'
