@@ -48,7 +48,6 @@ from .models import (
     MonthClose,
     MonthlyReport,
     Task,
-    TaskMonth,
     meets,
 )
 
@@ -518,8 +517,6 @@ def public_items(plan, month):
         task=OuterRef("pk"), month__lte=month, status=ReportStatus.APPROVED
     ).order_by("-month")
     public = Q(is_public=True) | Exists(listed_at(as_of(month)).filter(is_public=True))
-    if month in rollups.current_months([month]):
-        return _stored_public_items(month, public)
     rows = (
         Task.objects.filter(year=plan.year)
         .filter(public)
@@ -553,43 +550,6 @@ def _public_item(t, progress, percent, report_month, reported):
         "as_of": report_month.isoformat() if report_month else None,
         "reported": reported,
     }
-
-
-def _stored_public_items(month, public):
-    """public_items from the month's roll-up rows: the last approved report and whether the
-    month's report came in are stored; only the publishable 存在问题 is looked up."""
-    rows = (
-        TaskMonth.objects.filter(month=month)
-        .filter(task__in=Task.objects.filter(public).filter(year=month.year))
-        .annotate(
-            problems=Subquery(
-                MonthlyReport.objects.filter(
-                    task=OuterRef("task_id"),
-                    month__lte=month,
-                    status=ReportStatus.APPROVED,
-                    problems_public=True,
-                )
-                .order_by("-month")
-                .values("problems")[:1]
-            )
-        )
-        .select_related("task__project", "task__lead_department", "approved_report")
-        .order_by("task__path")
-    )
-    items = []
-    for row in rows:
-        task, approved = row.task, row.approved_report
-        task.problems = row.problems
-        items.append(
-            _public_item(
-                task,
-                approved.progress if approved else None,
-                approved.percent if approved else None,
-                approved.month if approved else None,
-                row.reported,
-            )
-        )
-    return items
 
 
 def public_listings(plan, month):

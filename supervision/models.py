@@ -1388,13 +1388,6 @@ class TaskMonth(models.Model):
     reported_late = models.BooleanField("逾期报送", default=False)
     reported_on_time = models.BooleanField("按时报送", default=False)
     red = models.BooleanField("趋势红灯（逾期或挂牌超期）", default=False)
-    approved_report = models.ForeignKey(
-        MonthlyReport,
-        verbose_name="截至该月最近一份已审核报告",
-        related_name="+",
-        null=True,
-        on_delete=models.SET_NULL,
-    )
 
     class Meta:
         verbose_name = "月度汇总行"

@@ -13,6 +13,7 @@ from core.choices import ReminderKind
 from core.notify import notify
 from core.roles import Role
 
+from . import derived
 from .assigning import assign
 from .choices import (
     AssignmentStatus,
@@ -95,6 +96,7 @@ def reassign(assignment, *, user, department):
     assignment.status = AssignmentStatus.REASSIGNED
     assignment.decided_by, assignment.decided_at = user, timezone.now()
     assignment.save()
+    derived.changed([task.pk])
     return assign(task, department, user=user, is_lead=assignment.is_lead)
 
 
@@ -227,6 +229,7 @@ def _grant(extension):
     else:
         task.counted_due_date = task.counted_due_date or original
     task.save()
+    derived.changed([task.pk])
     _tell_lead(extension, f"延期申请已批准，完成时限延至 {task.due_date:%Y-%m-%d}。")
     return extension
 
@@ -270,6 +273,7 @@ def set_state(task, *, user, status, reason):
         raise Conflict(f"该事项已{STATE_NAMES[status]}。")
     task.status, task.state_reason = status, reason
     task.save()
+    derived.changed([task.pk])
     verb = STATE_NAMES.get(status, "恢复办理")
     notify(
         department_staff(task.lead_department),
@@ -330,6 +334,7 @@ def carry_over(task, *, user, reason):
     new.partner_departments.set(task.partner_departments.all())
     task.status, task.state_reason = TaskStatus.CARRIED, reason
     task.save()
+    derived.changed([task.pk, new.pk])
     return new
 
 

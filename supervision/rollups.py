@@ -1,9 +1,10 @@
 """Month roll-ups (issue 17): one TaskMonth row per task and month of its plan's year, holding
 what the dashboard's live query works out for the task as of that month (dashboard.py
 `task_figures`: percent reported by then, 序时进度, the light, listed, the month's report due /
-in / late / on time, red in the trend, the last approved report), so that the dashboard, the
-trend, the year compare, /public/ and the ladder's month lights sum rows instead of running
-the light rule and its subqueries over every task.
+in / late / on time, red in the trend), so that the dashboard, the trend, the year compare
+and the ladder's month lights sum rows instead of running the light rule and its subqueries
+over every task. (/public/ stays live: it promises that a report returned after the month
+closed is withdrawn at once, and it costs a few subqueries over the public items only.)
 
 The rows are computed by the same query as the live path (`task_figures`, which calls
 `lights.with_lights`: the light rule stays one function), so stored and live agree by
@@ -18,11 +19,11 @@ and builds any month not built yet; `rebuild` recomputes everything.
 """
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Subquery, Sum, When
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Sum, When
 from django.utils import timezone
 
 from . import dashboard
-from .choices import ReportStatus, TaskStatus
+from .choices import TaskStatus
 from .lights import REPORTED
 from .models import MonthlyReport, MonthRollup, Plan, Task, TaskMonth
 
@@ -37,7 +38,6 @@ STORED = [
     "reported_late",
     "reported_on_time",
     "red",
-    "approved_report_id",
 ]
 
 
@@ -47,9 +47,6 @@ def _computed(month, tasks, today):
     reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED, month=month)
     on_time = reports.filter(submitted_at__lte=dashboard.report_deadline(month))
     listing_late = dashboard.listed_at(day).filter(deadline__lt=day)
-    approved = MonthlyReport.objects.filter(
-        task=OuterRef("pk"), month__lte=month, status=ReportStatus.APPROVED
-    ).order_by("-month")
     rows = dashboard.task_figures(None, month, today, tasks=tasks).annotate(
         on_time=Exists(on_time),
         red_then=Case(
@@ -57,7 +54,6 @@ def _computed(month, tasks, today):
             default=False,
             output_field=BooleanField(),
         ),
-        approved_id=Subquery(approved.values("pk")[:1]),
     )
     return rows.order_by().values_list(
         "pk",
@@ -70,12 +66,11 @@ def _computed(month, tasks, today):
         "report_late",
         "on_time",
         "red_then",
-        "approved_id",
     )
 
 
 def _row(month, values):
-    pk, pct, expected, light, listed, due, in_, late, on_time, red, approved = values
+    pk, pct, expected, light, listed, due, in_, late, on_time, red = values
     return TaskMonth(
         task_id=pk,
         month=month,
@@ -88,7 +83,6 @@ def _row(month, values):
         reported_late=in_ and late,
         reported_on_time=on_time,
         red=red,
-        approved_report_id=approved,
     )
 
 
@@ -240,8 +234,10 @@ def trend_counts(months):
     return {row.pop("month"): row for row in rows}
 
 
-def month_lights(month, tasks):
-    """{task id: light} of those of `tasks` (a queryset) whose year is `month`'s, from the
-    month's rows (one query)."""
+def month_lights(month, tasks, light=None):
+    """{task id: light} of those of `tasks` (a queryset) whose year is `month`'s (and whose
+    light was `light`, if given), from the month's rows (one query)."""
     rows = TaskMonth.objects.filter(month=month, task__in=tasks.filter(year=month.year))
+    if light is not None:
+        rows = rows.filter(light=light)
     return dict(rows.values_list("task_id", "light"))

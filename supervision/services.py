@@ -26,6 +26,7 @@ from core.files import attach
 from core.notify import notify
 from core.roles import Role
 
+from . import derived
 from .assigning import assign_all
 from .choices import ClosureStatus, MilestoneStatus, Source, TaskStatus
 from .forms import listing_version
@@ -69,12 +70,15 @@ def save_listing(task, *, user, data, version):
             listing.save()
     except IntegrityError:
         raise Conflict("该任务刚由他人挂牌督办，请核对后再保存。") from None
+    derived.changed([task.pk])
     return listing
 
 
+@transaction.atomic
 def lift_listing(listing, user, reason):
     listing.lifted_at, listing.lifted_by, listing.lift_reason = timezone.now(), user, reason
     listing.save()
+    derived.changed([listing.task_id])
     return listing
 
 
@@ -210,6 +214,7 @@ def create_item(*, user, data, uploads=(), instruction=None, tell_lead=True):
                 raise Conflict("刚有其他事项同时立项，请重新提交。") from None
     task.partner_departments.set(partners)
     attach(task, uploads, user)
+    derived.changed([task.pk])
     assign_all(task, user=user, tell=tell_lead)  # 交办: each department signs for its part
     if tell_lead:  # (a demo's or an import's items are not news)
         notify(
@@ -284,6 +289,7 @@ def decide_close(closure, *, user, confirm, reason=""):
         closure.status = ClosureStatus.CONFIRMED
         task.status = TaskStatus.CLOSED
         task.save()
+        derived.changed([task.pk])
     else:
         closure.status, closure.return_reason = ClosureStatus.RETURNED, reason
     closure.save()
@@ -324,6 +330,7 @@ def set_closed(task, closed=True):
     elif task.status == TaskStatus.CLOSED:
         task.status = TaskStatus.COMPLETED if task.percent == 100 else TaskStatus.IN_PROGRESS
     task.save()
+    derived.changed([task.pk])
     return task
 
 
@@ -386,6 +393,7 @@ def decide_milestones(task, milestones, *, user, approve, reason=""):
         milestone.approved_by, milestone.approved_at = user, timezone.now()
         milestone.save()
         decided += 1
+    derived.changed([task.pk])
     return decided
 
 
@@ -395,4 +403,5 @@ def complete_milestone(milestone, *, user, completed_on, note, uploads=()):
     milestone.completed_on, milestone.note = completed_on, note
     milestone.save()
     attach(milestone, uploads, user)
+    derived.changed([milestone.task_id])
     return milestone
