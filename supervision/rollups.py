@@ -115,13 +115,7 @@ def refresh_months(task_ids, months=(), today=None):
     for month in sorted(current_months(candidates, today)):
         tasks = Task.objects.filter(pk__in=task_ids, year=month.year)
         rows = [_row(month, values) for values in _computed(month, tasks, today)]
-        if rows:
-            TaskMonth.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["task", "month"],
-                update_fields=STORED,
-            )
+        _upsert(rows)
         if len(rows) < len(task_ids):  # a task moved to another year: no row this month
             found = [row.task_id for row in rows]
             TaskMonth.objects.filter(task_id__in=task_ids, month=month).exclude(
@@ -132,21 +126,31 @@ def refresh_months(task_ids, months=(), today=None):
 @transaction.atomic
 def roll_month(month, today=None):
     """Build every row of `month` afresh and mark it current (the daily job, the rebuild, a
-    month closed or reopened)."""
+    month closed or reopened). Rows are upserted, so that two runs at once (two requests
+    closing the month) end in the same rows instead of a duplicate key."""
     today = today or timezone.localdate()
-    TaskMonth.objects.filter(month=month)._raw_delete(TaskMonth.objects.db)
-    rows = _computed(month, Task.objects.filter(year=month.year), today)
+    # in the tasks' order: two runs at once lock the rows in the same order (no deadlock)
+    rows = _computed(month, Task.objects.filter(year=month.year), today).order_by("pk")
     batch = []
     for values in rows.iterator(chunk_size=BATCH):
         batch.append(_row(month, values))
         if len(batch) >= BATCH:
-            TaskMonth.objects.bulk_create(batch)
+            _upsert(batch)
             batch = []
-    TaskMonth.objects.bulk_create(batch)
+    _upsert(batch)
+    # rows of tasks that moved to another year (deleted tasks take theirs with them)
+    TaskMonth.objects.filter(month=month).exclude(task__year=month.year).delete()
     MonthRollup.objects.update_or_create(
         month=month,
         defaults={"as_of": dashboard.as_of(month, today), "built_at": timezone.now()},
     )
+
+
+def _upsert(rows):
+    if rows:
+        TaskMonth.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["task", "month"], update_fields=STORED
+        )
 
 
 def plan_months(today=None):
