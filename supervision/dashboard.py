@@ -371,6 +371,10 @@ def month_figures(plan, month, today=None, public=False):
     # task's light is worked out once; the headline and both breakdowns are sums of it.
     # Summed from the month's roll-up rows when they are current, else worked out live.
     groups = rollups.month_groups(month) if month in current else _live_groups(plan, month, today)
+    # in a fixed order: a folded row takes the names of its first group (both paths alike)
+    groups.sort(
+        key=lambda g: (g["project_id"] or 0, g["lead_department_id"] or 0, g["source"], g["light"])
+    )
     headline = _fold(groups, lambda g: None).get(None) or _fold([_EMPTY], lambda g: None)[None]
     plan_groups = [g for g in groups if g["project_id"] is not None]
     by_project = list(

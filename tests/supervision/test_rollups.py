@@ -4,18 +4,22 @@ the dashboard, the trend, /public/ and the ladder's month lights show the same f
 the rows as live; and a dashboard read from the rows takes the same queries at two sizes.
 Runs on SQLite and, with DATABASE_URL set, on PostgreSQL."""
 
+import os
 import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.roles import Role
 from supervision import derived, ladder, rollups
-from supervision.choices import ListingLevel, ReportStatus
+from supervision.choices import ListingLevel, MilestoneStatus, ReportStatus, TaskStatus
 from supervision.dashboard import (
     close_month,
     month_figures,
@@ -25,6 +29,7 @@ from supervision.dashboard import (
 )
 from supervision.models import (
     Listing,
+    Milestone,
     MonthlyReport,
     MonthRollup,
     Plan,
@@ -32,7 +37,13 @@ from supervision.models import (
     TaskMonth,
 )
 from supervision.reporting import approve_report, report_for, return_report, save_report
-from tests.helpers import count_queries, make_month_office, make_task, make_user
+from tests.helpers import (
+    count_queries,
+    make_department,
+    make_month_office,
+    make_task,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -231,3 +242,95 @@ def test_the_dashboard_read_from_the_rows_takes_the_same_queries_at_two_sizes(
     cache.clear()
     live = count_queries(django_assert_max_num_queries, client, url, at_most=22)
     assert small == live - 2  # the trend's three live queries are one over the rows
+
+
+# --- stored == fresh over random tasks and days (Hypothesis; ROLLUP_EXAMPLES, default 15) ---
+
+report_st = st.tuples(
+    st.integers(0, 100),  # percent
+    st.sampled_from(list(ReportStatus)),
+    st.integers(1, 12),  # submitted on that day of the next month
+)
+task_st = st.fixed_dictionaries(
+    {
+        "start": st.one_of(st.none(), st.integers(1, 9)),  # start month
+        "days": st.integers(0, 330),  # due date: days after the start
+        "status": st.sampled_from(list(TaskStatus)),
+        "reports": st.dictionaries(st.integers(1, 12), report_st, max_size=6),
+        "listing": st.one_of(st.none(), st.tuples(st.integers(1, 300), st.integers(-30, 90))),
+        "milestone": st.one_of(st.none(), st.tuples(st.integers(1, 330), st.booleans())),
+    }
+)
+
+
+class Rollback(Exception):
+    pass
+
+
+def _build(specs, sup):
+    department = make_department("随机处")
+    for number, spec in enumerate(specs, start=1):
+        start = date(2030, spec["start"], 1) if spec["start"] else None
+        task = make_task(
+            number,
+            lead_department=department,
+            start_date=start,
+            due_date=(start or date(2030, 1, 1)) + timedelta(days=spec["days"]),
+            status=spec["status"],
+        )
+        for month, (percent, status, day) in spec["reports"].items():
+            submitted = datetime(2030 + month // 12, month % 12 + 1, day, 9, tzinfo=TZ)
+            MonthlyReport.objects.create(
+                task=task,
+                month=date(2030, month, 1),
+                percent=percent,
+                status=status,
+                submitted_at=None if status == ReportStatus.DRAFT else submitted,
+            )
+        if spec["listing"]:
+            listed, deadline = spec["listing"]
+            listed_at = datetime(2030, 1, 1, 9, tzinfo=TZ) + timedelta(days=listed)
+            Listing.objects.create(
+                task=task,
+                level=ListingLevel.OFFICE,
+                reason="随机",
+                deadline=listed_at.date() + timedelta(days=deadline),
+                listed_by=sup,
+                listed_at=listed_at,
+            )
+        if spec["milestone"]:
+            due, done = spec["milestone"]
+            due_date = date(2030, 1, 1) + timedelta(days=due)
+            Milestone.objects.create(
+                task=task,
+                title="节点",
+                due_date=due_date,
+                completed_on=due_date if done else None,
+                status=MilestoneStatus.APPROVED,
+            )
+
+
+@settings(
+    max_examples=int(os.environ.get("ROLLUP_EXAMPLES", 15)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(specs=st.lists(task_st, min_size=1, max_size=6), day=st.integers(31, 364))
+def test_stored_equals_fresh_over_random_tasks_and_days(specs, day):
+    today = date(2030, 1, 1) + timedelta(days=day)
+    try:
+        with (
+            transaction.atomic(),
+            freeze_time(datetime(2030, 1, 1, 10, tzinfo=TZ) + timedelta(days=day)),
+        ):
+            sup = make_user("rollup-sup", Role.SUPERVISOR)
+            _build(specs, sup)
+            plan = Plan.objects.get(year=2030)
+            months = [date(2030, m, 1) for m in range(1, today.month + 1)]
+            live = [month_figures(plan, m) for m in months[-2:]]
+            rollups.rebuild()
+            assert_fresh(months)
+            assert [month_figures(plan, m) for m in months[-2:]] == live
+            raise Rollback
+    except Rollback:
+        pass
