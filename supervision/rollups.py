@@ -89,30 +89,30 @@ def _row(month, values):
 def current_months(months, today=None):
     """The months of `months` whose rows are complete and judged as the live path would
     judge them today (one query)."""
-    today = today or timezone.localdate()
     months = list(months)
-    if not months:
-        return set()
-    markers = MonthRollup.objects.filter(month__in=months).values_list("month", "as_of")
-    return {m for m, day in markers if day == dashboard.as_of(m, today)}
+    return _current(MonthRollup.objects.filter(month__in=months), today) if months else set()
+
+
+def _current(markers, today=None):
+    today = today or timezone.localdate()
+    rows = markers.values_list("month", "as_of")
+    return {m for m, day in rows if day == dashboard.as_of(m, today)}
 
 
 def refresh_months(task_ids, months=(), today=None):
     """Recompute the rows of `task_ids` for `months` (default: every month of their year),
     where a month's rows are built and current; months read live are left alone. Called
-    inside the writer's transaction; costs a query for the markers and two per month."""
+    inside the writer's transaction; costs a query for the markers and two per built month."""
     today = today or timezone.localdate()
     task_ids = sorted({pk for pk in task_ids if pk is not None})
     if not task_ids:
         return
     if months:
-        candidates = [m for m in months if m <= today]
-    else:
-        years = set(Task.objects.filter(pk__in=task_ids).values_list("year", flat=True))
-        candidates = MonthRollup.objects.filter(month__year__in=years).values_list(
-            "month", flat=True
-        )
-    for month in sorted(current_months(candidates, today)):
+        markers = MonthRollup.objects.filter(month__in=[m for m in months if m <= today])
+    else:  # every built month of the tasks' years
+        years = Task.objects.filter(pk__in=task_ids).values("year")
+        markers = MonthRollup.objects.filter(month__year__in=years)
+    for month in sorted(_current(markers, today)):
         tasks = Task.objects.filter(pk__in=task_ids, year=month.year)
         rows = [_row(month, values) for values in _computed(month, tasks, today)]
         _upsert(rows)
