@@ -520,10 +520,9 @@ def public_items(plan, month):
     report = MonthlyReport.objects.filter(
         task=OuterRef("pk"), month__lte=month, status=ReportStatus.APPROVED
     ).order_by("-month")
-    public = Q(is_public=True) | Exists(listed_at(as_of(month)).filter(is_public=True))
     rows = (
         Task.objects.filter(year=plan.year)
-        .filter(public)
+        .filter(Q(is_public=True) | Exists(listed_at(as_of(month)).filter(is_public=True)))
         .annotate(
             reported=Exists(
                 MonthlyReport.objects.filter(task=OuterRef("pk"), month=month, status__in=REPORTED)
@@ -536,24 +535,23 @@ def public_items(plan, month):
         .select_related("project", "lead_department")
         .order_by("path")
     )
-    return [_public_item(t, t.progress, t.month_percent, t.report_month, t.reported) for t in rows]
-
-
-def _public_item(t, progress, percent, report_month, reported):
-    return {
-        "code": t.code,
-        "title": t.title,
-        "project": t.group_title,
-        "department": t.lead_department.name if t.lead_department else "",
-        "due": t.due_date.isoformat() if t.due_date else None,
-        "progress": progress or "",
-        "problems": t.problems or "",
-        # the last approved percent, carried forward over months without one (None:
-        # never any), and whether the month's report came in at all (未报 if not)
-        "percent": percent,
-        "as_of": report_month.isoformat() if report_month else None,
-        "reported": reported,
-    }
+    return [
+        {
+            "code": t.code,
+            "title": t.title,
+            "project": t.group_title,
+            "department": t.lead_department.name if t.lead_department else "",
+            "due": t.due_date.isoformat() if t.due_date else None,
+            "progress": t.progress or "",
+            "problems": t.problems or "",
+            # the last approved percent, carried forward over months without one (None:
+            # never any), and whether the month's report came in at all (未报 if not)
+            "percent": t.month_percent,
+            "as_of": t.report_month.isoformat() if t.report_month else None,
+            "reported": t.reported,
+        }
+        for t in rows
+    ]
 
 
 def public_listings(plan, month):
