@@ -59,7 +59,7 @@ def bench_ids(year, sample=200):
     django.setup()
     from django.db import connection
 
-    from supervision import standing
+    from supervision import derived, rollups, standing
     from supervision.management.commands.bench_data import BENCH_TITLE
     from supervision.models import (
         Indicator,
@@ -91,7 +91,9 @@ def bench_ids(year, sample=200):
     # the stored status of today (supervision/standing.py): the pages read it, as they do
     # in production after the 00:05 job; bench_data computed it, but maybe on another day
     if not standing.is_current():
-        standing.refresh_all()
+        derived.refresh_all()
+    else:
+        rollups.refresh_all()  # the months not yet judged today
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # fresh statistics and no dead rows: bench_data has just deleted the previous

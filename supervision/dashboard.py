@@ -35,6 +35,9 @@ from django.utils import timezone
 
 from core.months import cn_month, previous_month
 
+# rollups computes its rows with this module's queries and this module reads them back: the
+# import cycle is resolved at call time
+from . import reporting, rollups
 from .choices import Light, ReportStatus, Source, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
@@ -45,8 +48,8 @@ from .models import (
     MonthClose,
     MonthlyReport,
     Task,
+    meets,
 )
-from .reporting import report_due_date
 
 LIST_LIMIT = 20
 
@@ -67,7 +70,7 @@ def _end_of_day(day):
 
 def report_deadline(month):
     """The moment the report of `month` is late after (the REPORT_DUE_DAY of next month)."""
-    return _end_of_day(report_due_date(month))
+    return _end_of_day(reporting.report_due_date(month))
 
 
 def listed_at(day):
@@ -89,9 +92,9 @@ def percent_as_of(month):
     )
 
 
-def task_figures(plan, month, today=None):
-    """The plan's tasks annotated as of `month`: percent reported by then, expected percent
-    (序时进度), light, listed, whether the month's report is due / in / late."""
+def task_figures(plan, month, today=None, tasks=None):
+    """The plan's tasks (or `tasks`) annotated as of `month`: percent reported by then,
+    expected percent (序时进度), light, listed, whether the month's report is due / in / late."""
     day = as_of(month, today)
     end = month_end(month)
     reports = MonthlyReport.objects.filter(task=OuterRef("pk"), status__in=REPORTED)
@@ -112,7 +115,7 @@ def task_figures(plan, month, today=None):
         default=Value(None),
         output_field=FloatField(),
     )
-    tasks = Task.objects.filter(year=plan.year).annotate(
+    tasks = (tasks if tasks is not None else Task.objects.filter(year=plan.year)).annotate(
         pct=percent,
         expected=expected,
         listed_then=Exists(listed_at(day)),
@@ -162,6 +165,25 @@ def _group_counts():
         "expected_sum": Sum("expected"),
         "expected_n": Count("expected"),
     }
+
+
+def _live_groups(plan, month, today=None):
+    """The (project, department, source, light) groups of `month`, worked out live."""
+    return list(
+        task_figures(plan, month, today)
+        .values(
+            "project_id",
+            "project__number",
+            "project__title",
+            "lead_department_id",
+            "lead_department__name",
+            "lead_department__sort_order",
+            "source",
+            "light",
+        )
+        .annotate(**_group_counts())
+        .order_by()
+    )
 
 
 def _fold(groups, key):
@@ -274,12 +296,40 @@ def indicator_shown(indicator, value):
     return f"{value.normalize():f}{indicator.unit}"
 
 
-def year_trend(plan, months, today=None):
+def year_trend(plan, months, today=None, current=None):
     """The dashboard's month-by-month trend of `plan` over `months` (January to the month
-    shown): average percent reported, red tasks, share of reports on time. 3 queries."""
-    # 3 queries: month by month, the overdue tasks and reports due; the percent reported
-    # and the reports on time (_report_stats); and the tasks whose listing deadline had
-    # passed (red without being overdue)
+    shown): average percent reported, red tasks, share of reports on time. From the month
+    roll-ups when every month's rows are current (`current`: the set of those months, as
+    `rollups.current_months` gives it), else live: 1 query or 3."""
+    current = rollups.current_months(months, today) if current is None else current
+    if all(m in current for m in months):
+        counts = rollups.trend_counts(months)
+    else:
+        counts = _live_trend_counts(plan, months, today)
+    trend = []
+    for m in months:
+        row = counts.get(m) or {"tasks": 0, "percent_sum": 0, "red": 0, "due": 0, "on_time": 0}
+        due = row["due"]
+        # a month's reports are judged once their deadline has passed: its on-time share is
+        # known from then on, also on the dashboard of that month itself (whose day, the
+        # month's last, always comes before the deadline on the 5th of the next)
+        judged = due and report_deadline(m).date() <= (today or timezone.localdate())
+        trend.append(
+            {
+                "month": m.isoformat(),
+                "avg_percent": _average(row["percent_sum"], row["tasks"]),
+                "red": row["red"],
+                "on_time_share": round(100 * row["on_time"] / due, 1) if judged else None,
+            }
+        )
+    return trend
+
+
+def _live_trend_counts(plan, months, today=None):
+    """`rollups.trend_counts` computed from the tasks, reports and listings (3 queries)."""
+    # month by month, the overdue tasks and reports due; the percent reported and the
+    # reports on time (_report_stats); and the tasks whose listing deadline had passed (red
+    # without being overdue)
     trend_counts = {"tasks": Count("pk")}
     for m in months:
         m_day = as_of(m, today)
@@ -299,47 +349,31 @@ def year_trend(plan, months, today=None):
             for m in months
         }
     )
-
-    trend = []
-    for m in months:
-        due = per_month[f"due_{m.month}"]
-        ontime = report_stats[f"ontime_{m.month}"]
-        # a month's reports are judged once their deadline has passed: its on-time share is
-        # known from then on, also on the dashboard of that month itself (whose day, the
-        # month's last, always comes before the deadline on the 5th of the next)
-        judged = due and report_deadline(m).date() <= (today or timezone.localdate())
-        trend.append(
-            {
-                "month": m.isoformat(),
-                "avg_percent": _average(report_stats[f"sum_{m.month}"], per_month["tasks"]),
-                "red": per_month[f"overdue_{m.month}"] + listing_late[f"late_{m.month}"],
-                "on_time_share": round(100 * ontime / due, 1) if judged else None,
-            }
-        )
-    return trend
+    return {
+        m: {
+            "tasks": per_month["tasks"],
+            "percent_sum": report_stats[f"sum_{m.month}"],
+            "red": per_month[f"overdue_{m.month}"] + listing_late[f"late_{m.month}"],
+            "due": per_month[f"due_{m.month}"],
+            "on_time": report_stats[f"ontime_{m.month}"],
+        }
+        for m in months
+    }
 
 
 def month_figures(plan, month, today=None, public=False):
     """Everything the dashboard shows for `month` of `plan` (JSON-able)."""
     day = as_of(month, today)
     months = [date(plan.year, m, 1) for m in range(1, month.month + 1)]
-    tasks = task_figures(plan, month, today)
+    current = rollups.current_months(months, today)  # 1 query: which months are rolled up
 
     # 1 query: every count, grouped by project, lead department and light, so that each
     # task's light is worked out once; the headline and both breakdowns are sums of it.
-    groups = list(
-        tasks.values(
-            "project_id",
-            "project__number",
-            "project__title",
-            "lead_department_id",
-            "lead_department__name",
-            "lead_department__sort_order",
-            "source",
-            "light",
-        )
-        .annotate(**_group_counts())
-        .order_by()
+    # Summed from the month's roll-up rows when they are current, else worked out live.
+    groups = rollups.month_groups(month) if month in current else _live_groups(plan, month, today)
+    # in a fixed order: a folded row takes the names of its first group (both paths alike)
+    groups.sort(
+        key=lambda g: (g["project_id"] or 0, g["lead_department_id"] or 0, g["source"], g["light"])
     )
     headline = _fold(groups, lambda g: None).get(None) or _fold([_EMPTY], lambda g: None)[None]
     plan_groups = [g for g in groups if g["project_id"] is not None]
@@ -368,21 +402,25 @@ def month_figures(plan, month, today=None, public=False):
     )
     by_department.sort(key=lambda r: (r["sort_order"], r["lead_department__name"] or ""))
 
-    trend = year_trend(plan, months, today)  # 3 queries
+    trend = year_trend(plan, months, today, current)  # 1 query (3 live)
 
     # 1 query: indicators met and below target as of the month (the value's subquery is
-    # run once per indicator; a CASE over it in SQL ran it once per branch)
-    indicators = (
+    # run once per indicator; a CASE over it in SQL ran it once per branch). Plain rows:
+    # a model instance per indicator and its task cost more than the query; the ones
+    # listed below target are made instances for their display.
+    indicator_rows = list(
         Indicator.objects.filter(task__year=plan.year)
         .annotate(value=_indicator_value(month))
-        .select_related("task")
-        .only(*INDICATOR_FIELDS)
+        .order_by("task__path", "number")
+        .values(*INDICATOR_FIELDS, "value")
     )
-    indicator_rows = list(indicators.order_by("task__path", "number"))
-    for indicator in indicator_rows:
-        indicator.met = indicator.met_by(indicator.value)
+    unmet = [
+        row
+        for row in indicator_rows
+        if not meets(row["comparison"], row["target"], row["reference"], row["value"])
+    ]
     headline["indicators"] = len(indicator_rows)
-    headline["indicators_met"] = sum(1 for i in indicator_rows if i.met)
+    headline["indicators_met"] = len(indicator_rows) - len(unmet)
 
     # 1 query each: overdue tasks, listed tasks, unanswered 批示
     overdue = [
@@ -429,18 +467,19 @@ def month_figures(plan, month, today=None, public=False):
         .select_related("task", "leader")
         .order_by("-created_at")[:LIST_LIMIT]
     ]
-    below = [
-        {
-            "id": i.task_id,
-            "code": i.task.code,
-            "task": i.task.title,
-            "name": i.name,
-            "target": f"{i.get_comparison_display()} {i.target_display}",
-            "value": indicator_shown(i, i.value),
-        }
-        for i in indicator_rows
-        if not i.met
-    ][:LIST_LIMIT]
+    below = []
+    for row in unmet[:LIST_LIMIT]:
+        i = Indicator(**{name: row[name] for name in INDICATOR_FIELDS if "__" not in name})
+        below.append(
+            {
+                "id": i.task_id,
+                "code": row["task__code"],
+                "task": row["task__title"],
+                "name": i.name,
+                "target": f"{i.get_comparison_display()} {i.target_display}",
+                "value": indicator_shown(i, row["value"]),
+            }
+        )
     missing = [
         {
             "id": row["lead_department_id"],
@@ -667,6 +706,7 @@ def close_month(plan, month, user):
     )
     if closed_before and before not in closed_before:
         raise ValueError(f"请先关账{cn_month(before)}：月份须按先后顺序关账。")
+    rollups.roll_month(month)  # the month's rows, current as the figures are frozen
     data = month_figures(plan, month, public=True)
     now = timezone.now()
     if close is None:
@@ -693,6 +733,7 @@ def reopen_month(close, user, reason):
     close.reopened_at = timezone.now()
     close.reopen_reason = reason
     close.save()
+    rollups.roll_month(close.month)  # the dashboard reads the month live again: from its rows
     return close
 
 

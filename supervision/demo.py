@@ -144,7 +144,7 @@ def load_demo(year=None, password=None, out=print):
     if tasks:
         load_procedure(plan.year, tasks, users, out)  # 签收, 延期, the ladder, item states
     _load_bulletins(plan, users, out)
-    derived.changed(Task.objects.values("pk"))  # its rows are written directly
+    derived.rebuild()  # its rows are written directly: the stored status and roll-ups
     return plan
 
 

@@ -27,6 +27,7 @@ from core.months import previous_month
 from core.notify import notify
 from core.workdays import Calendar
 
+from . import rollups
 from .assigning import heads
 from .choices import STOPPED, LadderAction, LadderPattern, Light
 from .dashboard import as_of, percent_as_of
@@ -43,11 +44,19 @@ def open_tasks():
     return Task.objects.exclude(status__in=OPEN).filter(lead_department__isnull=False)
 
 
-def month_lights(month, tasks=None):
-    """{task id: light} of the open items as of the end of `month` (one query)."""
+def month_lights(month, tasks=None, light=None):
+    """{task id: light} of the open items as of the end of `month` (only those whose light
+    was `light`, if given): the items of the month's year from its roll-up rows when
+    current, the others (and all, when not) live (one or two queries)."""
     tasks = (tasks if tasks is not None else open_tasks()).exclude(start_date__gt=as_of(month))
+    lights = {}
+    if month in rollups.current_months([month]):
+        lights = rollups.month_lights(month, tasks, light)
+        tasks = tasks.exclude(year=month.year)
     tasks = with_lights(tasks.annotate(pct=percent_as_of(month)), as_of(month), percent=F("pct"))
-    return dict(tasks.values_list("pk", "light"))
+    if light is not None:
+        tasks = tasks.filter(light=light)
+    return lights | dict(tasks.values_list("pk", "light"))
 
 
 def streaks(day, light, tasks=None):
@@ -57,8 +66,7 @@ def streaks(day, light, tasks=None):
     found = {}
     alive = None
     for _ in range(LOOKBACK_MONTHS):
-        lights = month_lights(month, tasks)
-        matching = {pk for pk, value in lights.items() if value == light}
+        matching = set(month_lights(month, tasks, light))
         alive = matching if alive is None else alive & matching
         if not alive:
             break

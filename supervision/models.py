@@ -571,16 +571,22 @@ class Indicator(TrackedModel):
 
     def met_by(self, value):
         """Whether `value` (None: nothing reported) meets the target."""
-        if value is None:
-            return False
-        if self.is_relative or self.target is None:
-            # the reported value is the margin over the reference
-            return value < 0 if self.comparison == Comparison.LT else value > 0
-        if self.comparison == Comparison.GTE:
-            return value >= self.target
-        if self.comparison == Comparison.LTE:
-            return value <= self.target
-        return value == self.target
+        return meets(self.comparison, self.target, self.reference, value)
+
+
+def meets(comparison, target, reference, value):
+    """Whether `value` (None: nothing reported) meets an indicator's target (`comparison`,
+    `target`, `reference`: its fields; the dashboard judges plain rows with it)."""
+    if value is None:
+        return False
+    if reference or target is None:
+        # the reported value is the margin over the reference
+        return value < 0 if comparison == Comparison.LT else value > 0
+    if comparison == Comparison.GTE:
+        return value >= target
+    if comparison == Comparison.LTE:
+        return value <= target
+    return value == target
 
 
 class MonthlyReport(TrackedModel):
@@ -1490,3 +1496,60 @@ class StandingRun(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d}"
+
+
+class TaskMonth(models.Model):
+    """One task's figures as of one month of its plan's year (issue 17, the month roll-ups):
+    what the dashboard's live query works out per task (supervision/dashboard.py
+    `task_figures`), stored so that the dashboard, the trend, /public/ and the ladder's month
+    lights sum rows instead of running the light rule and its subqueries over every task.
+
+    A derived table, a cache of other rows: NO history (the reports, listings and tasks it is
+    computed from carry theirs). supervision/rollups.py writes it: inside the transaction of
+    every write that changes a task (supervision/derived.py), when a month closes or reopens,
+    by the daily job, and by a rebuild. Rows exist for the tasks of a month's year only; a
+    month is read from here only while its MonthRollup marker says its rows are complete and
+    judged on the right day, else live."""
+
+    task = models.ForeignKey(Task, related_name="month_rows", on_delete=models.CASCADE)
+    month = models.DateField("月份", help_text="该月第一天。")
+    percent = models.PositiveSmallIntegerField("截至该月的完成进度（%）", default=0)
+    expected = models.FloatField("序时进度（%）", null=True)
+    light = models.CharField("灯", max_length=10, choices=Light.choices)
+    listed = models.BooleanField("挂牌督办中", default=False)
+    report_due = models.BooleanField("应报", default=False)
+    reported = models.BooleanField("已报", default=False)
+    reported_late = models.BooleanField("逾期报送", default=False)
+    reported_on_time = models.BooleanField("按时报送", default=False)
+    red = models.BooleanField("趋势红灯（逾期或挂牌超期）", default=False)
+
+    class Meta:
+        verbose_name = "月度汇总行"
+        verbose_name_plural = "月度汇总行"
+        constraints = [
+            models.UniqueConstraint(fields=["task", "month"], name="task_month_once"),
+        ]
+        indexes = [
+            # the dashboard sums a month's rows by project, department and light
+            models.Index(fields=["month", "light"], name="task_month_light"),
+        ]
+
+    def __str__(self):
+        return f"{self.task_id} {self.month:%Y-%m}"
+
+
+class MonthRollup(models.Model):
+    """The completeness marker of a month's TaskMonth rows: every task of the month's year
+    has its row, judged as of `as_of` (the month's last day, or the day it was built while
+    the month runs). A derived table: no history."""
+
+    month = models.DateField("月份", unique=True)
+    as_of = models.DateField("计算基准日")
+    built_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "月度汇总标记"
+        verbose_name_plural = "月度汇总标记"
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}（{self.as_of}）"

@@ -97,6 +97,7 @@ def reassign(assignment, *, user, department):
     assignment.status = AssignmentStatus.REASSIGNED
     assignment.decided_by, assignment.decided_at = user, timezone.now()
     assignment.save()
+    derived.changed([task.pk])
     return assign(task, department, user=user, is_lead=assignment.is_lead)
 
 

@@ -149,6 +149,8 @@ class ReportPage:
     def load(cls, task, month):
         previous = previous_report(task, month)
         report = MonthlyReport.objects.filter(task=task, month=month).first()
+        if report:
+            report.task = task  # the caller's, with its plan: saving asks for it
         report = report or new_report(task, month, previous)
         values = {}
         if report.pk:
@@ -245,18 +247,25 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
         report.submitted_at = timezone.now()
     elif report.status != ReportStatus.RETURNED:
         report.status = ReportStatus.DRAFT
-    try:
-        with transaction.atomic():
-            report.save()
-    except IntegrityError:
-        raise ReportConflict from None
+    if report.pk:  # locked above: nobody else writes it meanwhile
+        report.save()
+    else:
+        try:
+            with transaction.atomic():
+                report.save()
+        except IntegrityError:  # another request created the month's report first
+            raise ReportConflict from None
     for indicator, value in (indicator_values or {}).items():
         _save_indicator_value(report, indicator, value, submit)
-    attach(report, uploads, user)
-    if submit:  # a draft changes nothing the lists show (drafts are the department's own)
-        _apply_to_task(report)
-        derived.changed([report.task_id], [report.month])
+    if uploads:  # (attach is atomic: a savepoint for nothing otherwise)
+        attach(report, uploads, user)
+    if submit:
+        moved = _apply_to_task(report)
+        # the task's status moved: every month's figures; else the month's and later ones'
+        derived.changed([report.task_id], () if moved else derived.months_from(report.month))
         _notify_reviewers(report, user)
+    else:
+        derived.changed([report.task_id], figures=False)  # a draft counts in no figure
     return report
 
 
@@ -292,12 +301,14 @@ def _save_indicator_value(report, indicator, value, submit):
 
 
 def _apply_to_task(report):
-    """A submitted report moves the task's percent and status forward."""
+    """A submitted report moves the task's percent and status forward; whether the status
+    moved."""
     task = Task.objects.select_for_update().get(pk=report.task_id)
     latest = task.reports.exclude(status=ReportStatus.DRAFT).order_by("-month").first()
     if latest and latest.pk != report.pk:
-        return  # an older month was (re)submitted: the newer one keeps the figures
+        return False  # an older month was (re)submitted: the newer one keeps the figures
     changed = task.percent != report.percent
+    status = task.status
     task.percent = report.percent
     if task.status == TaskStatus.NOT_STARTED and report.percent > 0:
         task.status, changed = TaskStatus.IN_PROGRESS, True
@@ -305,6 +316,7 @@ def _apply_to_task(report):
         task.status, changed = TaskStatus.COMPLETED, True
     if changed:
         task.save()
+    return task.status != status
 
 
 @transaction.atomic
@@ -318,7 +330,7 @@ def return_report(report, *, user, reason):
     report.reviewed_at = timezone.now()
     report.version += 1
     report.save()
-    derived.changed([report.task_id], [report.month])
+    derived.changed([report.task_id], derived.months_from(report.month))
     if report.submitted_by:
         notify(
             [report.submitted_by],
@@ -343,7 +355,7 @@ def approve_report(report, *, user):
     report.reviewed_at = timezone.now()
     report.version += 1
     report.save()
-    derived.changed([report.task_id], [report.month])
+    derived.changed([report.task_id], derived.months_from(report.month))  # /public/ shows it
     return report
 
 

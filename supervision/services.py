@@ -214,8 +214,8 @@ def create_item(*, user, data, uploads=(), instruction=None, tell_lead=True):
             if attempt == 2:
                 raise Conflict("刚有其他事项同时立项，请重新提交。") from None
     task.partner_departments.set(partners)
-    derived.changed([task.pk])
     attach(task, uploads, user)
+    derived.changed([task.pk])
     assign_all(task, user=user, tell=tell_lead)  # 交办: each department signs for its part
     if tell_lead:  # (a demo's or an import's items are not news)
         notify(
@@ -405,6 +405,6 @@ def complete_milestone(milestone, *, user, completed_on, note, uploads=()):
     """Tick a 节点 done (or correct its completion) with its 佐证材料."""
     milestone.completed_on, milestone.note = completed_on, note
     milestone.save()
-    derived.changed([milestone.task_id])
     attach(milestone, uploads, user)
+    derived.changed([milestone.task_id])
     return milestone

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import scores
+from . import derived, scores
 from .dashboard import bump_version
 from .models import (
     Indicator,
@@ -77,7 +77,15 @@ def _changed(sender, instance, **kwargs):
         bump_version(plan_id)
 
 
+def _report_deleted(sender, instance, origin=None, **kwargs):
+    """A report deleted on its own (the admin) moves the month roll-ups of its month and the
+    later ones; one deleted with its task goes with the task's rows."""
+    if isinstance(origin, MonthlyReport) or getattr(origin, "model", None) is MonthlyReport:
+        derived.changed([instance.task_id], derived.months_from(instance.month))
+
+
 def connect():
+    post_delete.connect(_report_deleted, sender=MonthlyReport, dispatch_uid="rollups-report-del")
     for model in WATCHED:
         post_save.connect(_changed, sender=model, dispatch_uid=f"dashboard-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"dashboard-del-{model.__name__}")

@@ -1,6 +1,7 @@
 """Celery tasks of the supervision app: the daily escalation ladder (issue 12), scheduled
-after the reminder scan, and the stored status's daily refresh just after midnight (issue 17)
-(supervision/apps.py adds them to the beat schedule)."""
+after the reminder scan, and the derived tables' daily refresh just after midnight (issue
+17: the stored task status and the month roll-ups); supervision/apps.py adds both to the beat
+schedule."""
 
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -13,10 +14,10 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from core.delivery import RETRIES
 
-from . import ladder, standing
+from . import derived, ladder
 
 LADDER = "督办升级规则每日执行"
-STANDING = "任务灯号每日计算"
+REFRESH = "任务灯号与月度汇总每日计算"
 
 
 @shared_task(bind=True, autoretry_for=(DatabaseError,), **RETRIES)
@@ -28,12 +29,13 @@ def run_escalation_ladder(self, day=None):
 
 @shared_task(bind=True, autoretry_for=(DatabaseError,), **RETRIES)
 def refresh_status(self, day=None):
-    """Store every task's light and standing as of `day` (YYYY-MM-DD, default today), the
-    daily job of supervision/standing.py. Idempotent."""
-    return {"tasks": standing.refresh_all(date.fromisoformat(day) if day else None)}
+    """Bring the derived tables to `day` (YYYY-MM-DD, default today): every task's stored
+    status, and the month roll-ups not yet judged on that day. Idempotent."""
+    done = derived.refresh_all(date.fromisoformat(day) if day else None)
+    return {"tasks": done["tasks"], "months": [m.isoformat() for m in done["months"]]}
 
 
-SCHEDULE = [
+SCHEDULES = [
     (
         LADDER,
         "supervision.tasks.run_escalation_ladder",
@@ -41,18 +43,19 @@ SCHEDULE = [
         "按督办升级规则（连续黄灯、红灯月数、逾期工作日）发出督办函、催办通知书，拟约谈、通报批评。",
     ),
     (
-        STANDING,
+        REFRESH,
         "supervision.tasks.refresh_status",
         ("5", "0"),
-        "零点过后按当天重新计算全部任务的灯号、序时进度、最近月报和挂牌状态（时间推移使任务变黄、变红）。",
+        "零点过后按当天重新计算全部任务的灯号、序时进度、最近月报和挂牌状态，以及看板的月度汇总"
+        "（时间推移使任务变黄、变红）。",
     ),
 ]
 
 
 def ensure_schedule(sender=None, **kwargs):
-    """Add the daily ladder run (08:45) and the status refresh (00:05) once each; an admin's
-    change is never overwritten."""
-    for name, task, (minute, hour), description in SCHEDULE:
+    """Add the daily ladder run (08:45) and the derived tables' refresh (00:05) once; an
+    admin's change is never overwritten."""
+    for name, task, (minute, hour), description in SCHEDULES:
         if PeriodicTask.objects.filter(name=name).exists():
             continue
         crontab, _ = CrontabSchedule.objects.get_or_create(

@@ -64,7 +64,9 @@ SESSION_MONTH = "report_month"  # the month the user last chose to file, for the
 
 
 def remember_month(request, month):
-    request.session[SESSION_MONTH] = f"{month:%Y-%m}"
+    value = f"{month:%Y-%m}"
+    if request.session.get(SESSION_MONTH) != value:  # a session unchanged is not written
+        request.session[SESSION_MONTH] = value
 
 
 def remembered_month(request, months):

@@ -380,7 +380,7 @@ def test_refresh_status_command(team, capsys):
     call_command("refresh_status", "--day", "2031-01-05")
     assert StandingRun.objects.filter(day=date(2031, 1, 5), tasks=1).exists()
     assert stored_row(team["task"]).overdue_days == 5
-    assert "refreshed: 1 tasks" in capsys.readouterr().out
+    assert "任务状态已计算：1 项" in capsys.readouterr().out
 
 
 def test_the_beat_schedule_has_the_job():
