@@ -3,8 +3,10 @@
 import re
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -60,3 +62,14 @@ def months_between(first, last):
 def cn_month(month):
     """2012年7月"""
     return f"{month.year}年{month.month}月"
+
+
+def as_of(month, today=None):
+    """The day a month is judged on: its last day, or today while it runs."""
+    today = today or timezone.localdate()
+    return min(today, month_end(month))
+
+
+def report_due_date(month):
+    """The day by which the report of `month` is due (REPORT_DUE_DAY of the next month)."""
+    return next_month(month).replace(day=settings.REPORT_DUE_DAY)

@@ -33,11 +33,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Greatest, Lead, Least
 from django.utils import timezone
 
-from core.months import cn_month, previous_month
+from core.months import as_of, cn_month, previous_month, report_due_date
 
-# rollups computes its rows with this module's queries and this module reads them back: the
-# import cycle is resolved at call time
-from . import reporting, rollups
+from . import monthrows
 from .choices import Light, ReportStatus, Source, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
@@ -58,19 +56,13 @@ def month_end(month):
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def as_of(month, today=None):
-    """The day a month is judged on: its last day, or today while it runs."""
-    today = today or timezone.localdate()
-    return min(today, month_end(month))
-
-
 def _end_of_day(day):
     return datetime.combine(day, time.max, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def report_deadline(month):
     """The moment the report of `month` is late after (the REPORT_DUE_DAY of next month)."""
-    return _end_of_day(reporting.report_due_date(month))
+    return _end_of_day(report_due_date(month))
 
 
 def listed_at(day):
@@ -300,10 +292,10 @@ def year_trend(plan, months, today=None, current=None):
     """The dashboard's month-by-month trend of `plan` over `months` (January to the month
     shown): average percent reported, red tasks, share of reports on time. From the month
     roll-ups when every month's rows are current (`current`: the set of those months, as
-    `rollups.current_months` gives it), else live: 1 query or 3."""
-    current = rollups.current_months(months, today) if current is None else current
+    `monthrows.current_months` gives it), else live: 1 query or 3."""
+    current = monthrows.current_months(months, today) if current is None else current
     if all(m in current for m in months):
-        counts = rollups.trend_counts(months)
+        counts = monthrows.trend_counts(months)
     else:
         counts = _live_trend_counts(plan, months, today)
     trend = []
@@ -326,7 +318,7 @@ def year_trend(plan, months, today=None, current=None):
 
 
 def _live_trend_counts(plan, months, today=None):
-    """`rollups.trend_counts` computed from the tasks, reports and listings (3 queries)."""
+    """`monthrows.trend_counts` computed from the tasks, reports and listings (3 queries)."""
     # month by month, the overdue tasks and reports due; the percent reported and the
     # reports on time (_report_stats); and the tasks whose listing deadline had passed (red
     # without being overdue)
@@ -365,12 +357,12 @@ def month_figures(plan, month, today=None, public=False):
     """Everything the dashboard shows for `month` of `plan` (JSON-able)."""
     day = as_of(month, today)
     months = [date(plan.year, m, 1) for m in range(1, month.month + 1)]
-    current = rollups.current_months(months, today)  # 1 query: which months are rolled up
+    current = monthrows.current_months(months, today)  # 1 query: which months are rolled up
 
     # 1 query: every count, grouped by project, lead department and light, so that each
     # task's light is worked out once; the headline and both breakdowns are sums of it.
     # Summed from the month's roll-up rows when they are current, else worked out live.
-    groups = rollups.month_groups(month) if month in current else _live_groups(plan, month, today)
+    groups = monthrows.month_groups(month) if month in current else _live_groups(plan, month, today)
     # in a fixed order: a folded row takes the names of its first group (both paths alike)
     groups.sort(
         key=lambda g: (g["project_id"] or 0, g["lead_department_id"] or 0, g["source"], g["light"])
@@ -706,7 +698,6 @@ def close_month(plan, month, user):
     )
     if closed_before and before not in closed_before:
         raise ValueError(f"请先关账{cn_month(before)}：月份须按先后顺序关账。")
-    rollups.roll_month(month)  # the month's rows, current as the figures are frozen
     data = month_figures(plan, month, public=True)
     now = timezone.now()
     if close is None:
@@ -733,7 +724,6 @@ def reopen_month(close, user, reason):
     close.reopened_at = timezone.now()
     close.reopen_reason = reason
     close.save()
-    rollups.roll_month(close.month)  # the dashboard reads the month live again: from its rows
     return close
 
 

@@ -21,7 +21,12 @@ from django.utils import timezone
 from core.access import has_role, is_admin
 from core.choices import ReminderKind
 from core.files import attach
-from core.months import cn_month, months_between, next_month, previous_month
+from core.months import (
+    cn_month,
+    months_between,
+    previous_month,
+    report_due_date,  # noqa: F401 (moved to core.months; callers import it here)
+)
 from core.notify import notify
 from core.roles import Role
 
@@ -73,11 +78,6 @@ def due_month(today=None):
     today = today or timezone.localdate()
     this = today.replace(day=1)
     return previous_month(this) if today.day <= settings.REPORT_DUE_DAY else this
-
-
-def report_due_date(month):
-    """The day by which the report of `month` is due (REPORT_DUE_DAY of the next month)."""
-    return next_month(month).replace(day=settings.REPORT_DUE_DAY)
 
 
 def is_future(month, today=None):

@@ -19,13 +19,15 @@ and builds any month not built yet; `rebuild` recomputes everything.
 """
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Sum, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, When
 from django.utils import timezone
 
 from . import dashboard
-from .choices import TaskStatus
 from .lights import REPORTED
 from .models import MonthlyReport, MonthRollup, Plan, Task, TaskMonth
+from .monthrows import _current, current_months, month_groups, month_lights, trend_counts
+
+__all__ = ["current_months", "month_groups", "month_lights", "trend_counts"]  # (read here too)
 
 BATCH = 2000
 STORED = [
@@ -84,19 +86,6 @@ def _row(month, values):
         reported_on_time=on_time,
         red=red,
     )
-
-
-def current_months(months, today=None):
-    """The months of `months` whose rows are complete and judged as the live path would
-    judge them today (one query)."""
-    months = list(months)
-    return _current(MonthRollup.objects.filter(month__in=months), today) if months else set()
-
-
-def _current(markers, today=None):
-    today = today or timezone.localdate()
-    rows = markers.values_list("month", "as_of")
-    return {m for m, day in rows if day == dashboard.as_of(m, today)}
 
 
 def refresh_months(task_ids, months=(), today=None):
@@ -183,65 +172,3 @@ def rebuild(today=None):
     for month in months:
         roll_month(month, today)
     return months
-
-
-# --- the readers: the same figures as the live queries of dashboard.py and ladder.py --------
-
-
-def month_groups(month):
-    """The dashboard's (project, department, source, light) groups of `month` with
-    `dashboard._group_counts`' aggregates, summed from the month's rows (one query)."""
-    rows = (
-        TaskMonth.objects.filter(month=month)
-        .values(
-            "task__project_id",
-            "task__project__number",
-            "task__project__title",
-            "task__lead_department_id",
-            "task__lead_department__name",
-            "task__lead_department__sort_order",
-            "task__source",
-            "light",
-        )
-        .annotate(
-            tasks=Count("pk"),
-            completed=Count("pk", filter=Q(task__status=TaskStatus.COMPLETED)),
-            closed=Count("pk", filter=Q(task__status=TaskStatus.CLOSED)),
-            listed=Count("pk", filter=Q(listed=True)),
-            reports_expected=Count("pk", filter=Q(report_due=True)),
-            reports_in=Count("pk", filter=Q(report_due=True, reported=True)),
-            reports_late=Count("pk", filter=Q(report_due=True, reported_late=True)),
-            pct_sum=Sum("percent"),
-            expected_sum=Sum("expected"),
-            expected_n=Count("expected"),
-        )
-        .order_by()
-    )
-    return [{key.removeprefix("task__"): value for key, value in row.items()} for row in rows]
-
-
-def trend_counts(months):
-    """{month: {tasks, percent_sum, red, due, on_time}} of the trend, from the rows (one
-    query)."""
-    rows = (
-        TaskMonth.objects.filter(month__in=months)
-        .values("month")
-        .annotate(
-            tasks=Count("pk"),
-            percent_sum=Sum("percent"),
-            red=Count("pk", filter=Q(red=True)),
-            due=Count("pk", filter=Q(report_due=True)),
-            on_time=Count("pk", filter=Q(reported_on_time=True)),
-        )
-        .order_by()
-    )
-    return {row.pop("month"): row for row in rows}
-
-
-def month_lights(month, tasks, light=None):
-    """{task id: light} of those of `tasks` (a queryset) whose year is `month`'s (and whose
-    light was `light`, if given), from the month's rows (one query)."""
-    rows = TaskMonth.objects.filter(month=month, task__in=tasks.filter(year=month.year))
-    if light is not None:
-        rows = rows.filter(light=light)
-    return dict(rows.values_list("task_id", "light"))

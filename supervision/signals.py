@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import derived, scores
+from . import derived, rollups, scores
 from .dashboard import bump_version
 from .models import (
     Indicator,
@@ -96,6 +96,8 @@ def connect():
 
 
 def _month_closed(sender, instance, **kwargs):
+    # closed or reopened: the month's roll-up rows are built afresh (in the same transaction)
+    rollups.roll_month(instance.month)
     if instance.is_closed:
         scores.measure_closed(instance)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from docx import Document
 
 from core.roles import Role
+from supervision import derived
 from supervision.choices import (
     AssignmentStatus,
     ExtensionStatus,
@@ -104,6 +105,7 @@ def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server,
     Task.objects.filter(pk=task.pk).update(
         start_date=date(today.year - 1, 1, 1), due_date=date(today.year - 1, 6, 30)
     )
+    derived.changed([task.pk])  # as the task's edit would (the month roll-ups, issue 17)
     call_command("run_ladder", stdout=io.StringIO())
     letter = LadderRecord.objects.get(task=task)
     assert letter.department == finance and letter.action == "letter"
