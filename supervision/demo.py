@@ -123,6 +123,11 @@ def load_demo(year=None, password=None, out=print):
     password = password or settings.DEMO_PASSWORD
     ensure_roles()
     load_defaults(Department, DepartmentKeyword)
+    with derived.bulk_load():  # the stored status and roll-ups are rebuilt once, at its end
+        return _load(year, password, now, out)
+
+
+def _load(year, password, now, out):
     plan = _load_plan(year, out)
     users = _load_accounts(password, out)
     tasks = list(
@@ -144,7 +149,6 @@ def load_demo(year=None, password=None, out=print):
     if tasks:
         load_procedure(plan.year, tasks, users, out)  # 签收, 延期, the ladder, item states
     _load_bulletins(plan, users, out)
-    derived.rebuild()  # its rows are written directly: the stored status and roll-ups
     return plan
 
 

@@ -88,6 +88,12 @@ def _row(month, values):
     )
 
 
+def forget():
+    """No month's rows are current any more (a bulk load follows): the readers go live until
+    the next `rebuild` or daily job."""
+    MonthRollup.objects.all().delete()
+
+
 def refresh_months(task_ids, months=(), today=None):
     """Recompute the rows of `task_ids` for `months` (default: every month of their year),
     where a month's rows are built and current; months read live are left alone. Called

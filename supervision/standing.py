@@ -140,6 +140,13 @@ def is_current(today=None):
     return known
 
 
+def forget():
+    """No day is current any more (a bulk load follows): pages compute live until the next
+    `refresh_all`."""
+    StandingRun.objects.all().delete()
+    cache.delete(_current_key(timezone.localdate()))
+
+
 def annotate(queryset, today=None, listing=False, reports=False, rank=False):
     """`stored` while the rows are current for `today`, else `live`."""
     today = today or timezone.localdate()
