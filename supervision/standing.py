@@ -231,14 +231,17 @@ def _refresh(task_ids, today):
     return len(standings)
 
 
-def refresh_all(today=None):
+def refresh_all(today=None, mark=True):
     """The daily job: refresh every task's standing as of `today` in batches of BATCH tasks
-    (each in its own transaction), then mark `today` current. Returns the number of tasks."""
+    (each in its own transaction), then mark `today` current (unless `mark` is false: the
+    rows are written, the pages stay live until the job). Returns the number of tasks."""
     today = today or timezone.localdate()
     ids = list(Task.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH):
         with transaction.atomic():
             refresh(ids[start : start + BATCH], today)
+    if not mark:
+        return len(ids)
     StandingRun.objects.update_or_create(day=today, defaults={"tasks": len(ids)})
     cache.set(_current_key(today), True, CURRENT_SECONDS)
     return len(ids)

@@ -430,7 +430,6 @@ def test_figures_unchanged_once_materialized(demo, client, query):
         sheet = workbook_of(client.get("/supervision/ledger.xlsx" + query)).active
         return tables, [[cell.value for cell in row] for row in sheet.iter_rows()]
 
-    standing.forget()  # load_demo leaves today current: render live first
     assert not standing.is_current()
     before = render()
     standing.refresh_all()
@@ -443,7 +442,6 @@ def test_figures_unchanged_once_materialized(demo, client, query):
 
 
 def test_query_counts_equal_on_the_stored_path(demo, client, django_assert_max_num_queries):
-    standing.forget()  # load_demo leaves today current: count the live path first
     client.force_login(User.objects.get(username="supervisor1"))
     drain(client.get("/tasks/"))
     live_count = count_queries(django_assert_max_num_queries, client, "/tasks/", at_most=12)
