@@ -26,7 +26,13 @@ from .choices import (
 )
 from .models import Assignment, Extension, StateRequest, Task, User
 from .reporting import department_staff
-from .services import Conflict, _lock, supervisors
+from .services import (
+    Conflict,
+    _lock,
+    refuse_pending_states,
+    settle_state_request,
+    supervisors,
+)
 
 DONE = [TaskStatus.COMPLETED, TaskStatus.CLOSED]
 
@@ -292,13 +298,11 @@ def set_state(task, *, user, status, reason, applied=None):
         key=f"state:{task.pk}:{status}:{timezone.now():%Y%m%d%H%M%S}",
         about=task,
     )
-    for pending in task.state_requests.select_for_update().filter(
-        status=StateRequestStatus.PENDING
-    ):
-        if pending.kind == status:
-            _settle(pending, user, StateRequestStatus.APPROVED)
-        elif status == TaskStatus.TERMINATED:
-            _settle(pending, user, StateRequestStatus.REFUSED, "督查处已决定终止该事项。")
+    granting = task.state_requests.filter(kind=status, status=StateRequestStatus.PENDING)
+    for pending in granting.select_for_update():
+        settle_state_request(pending, user, StateRequestStatus.APPROVED)
+    if status == TaskStatus.TERMINATED:
+        refuse_pending_states(task, user, "督查处已决定终止该事项。")
     return task
 
 
@@ -349,7 +353,7 @@ def decide_state(application, *, user, approve, reason=""):
         )
         application.refresh_from_db()
         return application
-    _settle(application, user, StateRequestStatus.REFUSED, reason)
+    settle_state_request(application, user, StateRequestStatus.REFUSED, reason)
     task = application.task
     verb = STATE_NAMES[application.kind]
     notify(
@@ -361,12 +365,6 @@ def decide_state(application, *, user, approve, reason=""):
         about=application,
     )
     return application
-
-
-def _settle(application, user, status, reason=""):
-    application.status, application.refuse_reason = status, reason
-    application.decided_by, application.decided_at = user, timezone.now()
-    application.save()
 
 
 def _next_number(year):
@@ -417,8 +415,7 @@ def carry_over(task, *, user, reason):
     new.partner_departments.set(task.partner_departments.all())
     task.status, task.state_reason = TaskStatus.CARRIED, reason
     task.save()
-    for pending in task.state_requests.filter(status=StateRequestStatus.PENDING):
-        _settle(pending, user, StateRequestStatus.REFUSED, "该事项已挂账结转。")
+    refuse_pending_states(task, user, "该事项已挂账结转。")
     derived.changed([task.pk, new.pk])
     return new
 

@@ -28,7 +28,7 @@ from core.roles import Role
 
 from . import derived
 from .assigning import assign_all
-from .choices import ClosureStatus, MilestoneStatus, Source, TaskStatus
+from .choices import ClosureStatus, MilestoneStatus, Source, StateRequestStatus, TaskStatus
 from .forms import listing_version
 from .models import Closure, Instruction, Listing, Milestone, PartnerNote, Task, Urging, User
 from .reporting import department_staff
@@ -290,6 +290,7 @@ def decide_close(closure, *, user, confirm, reason=""):
         closure.status = ClosureStatus.CONFIRMED
         task.status = TaskStatus.CLOSED
         task.save()
+        refuse_pending_states(task, user, "该事项已办结（销号）。")
     else:
         closure.status, closure.return_reason = ClosureStatus.RETURNED, reason
     closure.save()
@@ -321,6 +322,22 @@ def _report_back(task, closure):
         key=f"closure:{closure.pk}:report_back",
         about=task,
     )
+
+
+def settle_state_request(application, user, status, reason=""):
+    """A 暂停 / 终止 application decided (approved, or refused with `reason`)."""
+    application.status, application.refuse_reason = status, reason
+    application.decided_by, application.decided_at = user, timezone.now()
+    application.save()
+
+
+def refuse_pending_states(task, user, reason):
+    """The item stopped another way (销号, 终止, 结转): a 暂停 / 终止 application still waiting
+    on it is refused with `reason`, so it leaves the supervisors' queue."""
+    for pending in task.state_requests.select_for_update().filter(
+        status=StateRequestStatus.PENDING
+    ):
+        settle_state_request(pending, user, StateRequestStatus.REFUSED, reason)
 
 
 @transaction.atomic

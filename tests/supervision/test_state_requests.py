@@ -10,7 +10,7 @@ from django.contrib.messages import get_messages
 
 from core.models import Reminder
 from core.roles import Role
-from supervision import procedure
+from supervision import procedure, services
 from supervision.choices import StateRequestStatus, TaskStatus
 from supervision.models import StateRequest
 from tests.helpers import count_queries, login, make_task, make_user, only, run_on, sent
@@ -197,3 +197,27 @@ def test_the_new_urls_refuse_anonymous_users_get_and_foreign_ids(client, office,
     admin = make_user("admin2", Role.ADMIN)
     client.force_login(admin)
     assert client.get(QUEUE).status_code == 200
+
+
+def test_closing_the_item_refuses_an_application_still_waiting(client, office, task):
+    application = procedure.apply_state(task, user=office["staff"], kind="suspended", reason="停工")
+    closure = services.apply_close(task, user=office["staff"], summary="已全部完成")
+    login(client, "sup")
+    assert f"/tasks/{task.pk}/state/{application.pk}/" in client.get(QUEUE).content.decode()
+    services.decide_close(closure, user=office["sup"], confirm=True)
+    application.refresh_from_db()
+    assert (application.status, application.decided_by) == (
+        StateRequestStatus.REFUSED,
+        office["sup"],
+    )
+    assert application.refuse_reason == "该事项已办结（销号）。"
+    assert application.history.count() == 2  # applied, then refused: both in the history
+    assert f"/tasks/{task.pk}/state/{application.pk}/" not in client.get(QUEUE).content.decode()
+
+
+def test_returning_a_closure_leaves_the_application_waiting(office, task):
+    application = procedure.apply_state(task, user=office["staff"], kind="suspended", reason="停工")
+    closure = services.apply_close(task, user=office["staff"], summary="已全部完成")
+    services.decide_close(closure, user=office["sup"], confirm=False, reason="佐证不足")
+    application.refresh_from_db()
+    assert application.status == StateRequestStatus.PENDING
