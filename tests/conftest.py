@@ -8,7 +8,7 @@ from django.core.cache import cache
 from core import health
 from core.delivery import broker
 from qingdao_office.celery import app
-from supervision.demo import load_demo
+from tests import demo_snapshot
 from tests.helpers import make_office
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +22,10 @@ def seed_text():
 
 @pytest.fixture
 def demo(db):
-    """The demo data, loaded once per test (it takes well under a second)."""
+    """The demo data of 2012: loaded by the first test that asks, copied back for the others
+    (tests/demo_snapshot.py)."""
 
-    return load_demo(year=2012, out=lambda *a: None)
+    return demo_snapshot.demo(2012)
 
 
 @pytest.fixture

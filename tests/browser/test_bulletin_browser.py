@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from core.models import Reminder
-from supervision.demo import load_demo
 from supervision.models import Bulletin
+from tests import demo_snapshot
 from tests.browser.conftest import ARTIFACTS
 from tests.helpers import skip_or_fail
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo_data(transactional_db):
-    load_demo(year=2012, out=lambda *a: None)
+    demo_snapshot.demo(2012)
 
 
 def test_generate_edit_and_issue_a_bulletin(signed_in, live_server, demo_data):

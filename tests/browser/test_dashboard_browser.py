@@ -3,7 +3,7 @@ screenshot kept as a CI artifact (tests/artifacts/, ignored by git)."""
 
 import pytest
 
-from supervision.demo import load_demo
+from tests import demo_snapshot
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo_data(transactional_db):
-    load_demo(year=2012, out=lambda *a: None)
+    demo_snapshot.demo(2012)
 
 
 def test_leader_dashboard_drill_down_and_screenshot(signed_in, live_server, demo_data):

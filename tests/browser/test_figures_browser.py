@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from supervision.demo import load_demo
 from supervision.models import Task
+from tests import demo_snapshot
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def two_years(transactional_db):
-    load_demo(year=2012, out=lambda *a: None)
-    load_demo(year=2013, out=lambda *a: None)
+    demo_snapshot.demo(2012)
+    demo_snapshot.demo(2013)
 
 
 def rgb_contrast(foreground, background):

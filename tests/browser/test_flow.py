@@ -6,8 +6,8 @@ import pytest
 from openpyxl import load_workbook
 
 from supervision.choices import ReportStatus
-from supervision.demo import load_demo
 from supervision.models import Instruction, Listing, MonthlyReport, Plan, Task
+from tests import demo_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ SMALL_PLAN = """2031年督查工作要点
 
 @pytest.fixture
 def demo_data(transactional_db):
-    load_demo(year=2012, out=lambda *a: None)
+    demo_snapshot.demo(2012)
 
 
 def fits(page):

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from core.models import Attachment
 from supervision.choices import ClosureStatus, MilestoneStatus, ReportStatus, TaskStatus
-from supervision.demo import load_demo
 from supervision.models import MonthlyReport, Task, User
+from tests import demo_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +20,7 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 @pytest.fixture
 def demo_data(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    load_demo(out=lambda *a: None)
+    demo_snapshot.demo()
 
 
 def test_instruction_item_from_creation_to_close(signed_in, live_server, demo_data, tmp_path):

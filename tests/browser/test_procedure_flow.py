@@ -20,15 +20,15 @@ from supervision.choices import (
     StateRequestStatus,
     TaskStatus,
 )
-from supervision.demo import load_demo
 from supervision.models import LadderRecord, LadderRule, StateRequest, Task, User
+from tests import demo_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def demo_data(transactional_db):
-    load_demo(out=lambda *a: None)
+    demo_snapshot.demo()
 
 
 def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server, demo_data):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from services.choices import ProposalStatus
 from services.models import Proposal, WorkOrder
-from supervision.demo import load_demo
+from tests import demo_snapshot
 from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ B003,2026-03-05 09:00,电话,噪音扰民,市城市管理局,2026-03-05 18:00,20
 
 @pytest.fixture
 def demo_data(transactional_db):
-    load_demo(out=lambda *a: None)
+    demo_snapshot.demo()
 
 
 def test_hotline_import_kpis_and_a_proposal_through_second_handling(

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from freezegun import freeze_time
 
 from supervision.dashboard import year_trend
-from supervision.demo import load_demo
 from supervision.models import Plan
+from tests import demo_snapshot
 from tests.helpers import count_queries, login
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,8 @@ TODAY = "2026-11-30 10:00:00+08:00"
 
 @pytest.fixture
 def two_years(db):
-    load_demo(year=2012, out=lambda *a: None)
-    load_demo(year=2013, out=lambda *a: None)
+    demo_snapshot.demo(2012)
+    demo_snapshot.demo(2013)
     return Plan.objects.get(year=2012), Plan.objects.get(year=2013)
 
 
