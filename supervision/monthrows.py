@@ -3,7 +3,7 @@ rows are current, and the dashboard's groups, trend counts and the ladder's mont
 summed from them. Models only, so that the dashboard reads them without importing their
 writer."""
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from core.months import as_of
@@ -27,23 +27,26 @@ def _current(markers, today=None):
 
 def month_groups(month):
     """The dashboard's (project, department, source, light) groups of `month` with
-    `dashboard._group_counts`' aggregates, summed from the month's rows (one query)."""
+    `dashboard._group_counts`' aggregates and the indicators counted, summed from the
+    month's rows (one query: a plain GROUP BY over the month's rows, which carry the task's
+    project, department, source and status; the small project and department tables are
+    joined for their names)."""
     rows = (
         TaskMonth.objects.filter(month=month)
         .values(
-            "task__project_id",
-            "task__project__number",
-            "task__project__title",
-            "task__lead_department_id",
-            "task__lead_department__name",
-            "task__lead_department__sort_order",
-            "task__source",
+            "project_id",
+            "project__number",
+            "project__title",
+            "lead_department_id",
+            "lead_department__name",
+            "lead_department__sort_order",
+            "source",
             "light",
         )
         .annotate(
             tasks=Count("pk"),
-            completed=Count("pk", filter=Q(task__status=TaskStatus.COMPLETED)),
-            closed=Count("pk", filter=Q(task__status=TaskStatus.CLOSED)),
+            completed=Count("pk", filter=Q(status=TaskStatus.COMPLETED)),
+            closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
             listed=Count("pk", filter=Q(listed=True)),
             reports_expected=Count("pk", filter=Q(report_due=True)),
             reports_in=Count("pk", filter=Q(report_due=True, reported=True)),
@@ -51,28 +54,42 @@ def month_groups(month):
             pct_sum=Sum("percent"),
             expected_sum=Sum("expected"),
             expected_n=Count("expected"),
+            indicators=Sum("indicators"),
+            indicators_met=Sum("indicators_met"),
         )
         .order_by()
     )
-    return [{key.removeprefix("task__"): value for key, value in row.items()} for row in rows]
+    return list(rows)
+
+
+def unmet_tasks(month, limit):
+    """The first `limit` tasks, in the list's order, with an indicator below target as of
+    `month` (a subquery of ids: the dashboard lists the first indicators below target)."""
+    rows = TaskMonth.objects.filter(month=month, indicators_met__lt=F("indicators"))
+    return rows.order_by("task__path", "task_id").values("task_id")[:limit]
+
+
+#: the trend's sums of a month's rows, as MonthRollup keeps them
+TREND = {
+    "tasks": Count("pk"),
+    "percent_sum": Sum("percent", default=0),
+    "red": Count("pk", filter=Q(red=True)),
+    "due": Count("pk", filter=Q(report_due=True)),
+    "on_time": Count("pk", filter=Q(reported_on_time=True)),
+}
+
+
+def trend_sums(rows):
+    """{month: {tasks, percent_sum, red, due, on_time}} of the TaskMonth `rows` (one query)."""
+    rows = rows.values("month").annotate(**TREND).order_by()
+    return {row.pop("month"): row for row in rows}
 
 
 def trend_counts(months):
-    """{month: {tasks, percent_sum, red, due, on_time}} of the trend, from the rows (one
-    query)."""
-    rows = (
-        TaskMonth.objects.filter(month__in=months)
-        .values("month")
-        .annotate(
-            tasks=Count("pk"),
-            percent_sum=Sum("percent"),
-            red=Count("pk", filter=Q(red=True)),
-            due=Count("pk", filter=Q(report_due=True)),
-            on_time=Count("pk", filter=Q(reported_on_time=True)),
-        )
-        .order_by()
-    )
-    return {row.pop("month"): row for row in rows}
+    """{month: {tasks, percent_sum, red, due, on_time}} of the trend, kept on the months'
+    markers (one query over a row a month)."""
+    markers = MonthRollup.objects.filter(month__in=months).values("month", *TREND)
+    return {row.pop("month"): row for row in markers}
 
 
 def month_lights(month, tasks, light=None):
