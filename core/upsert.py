@@ -14,11 +14,14 @@ def alias(name):
     return f"u_{name}"
 
 
-def upsert_select(model, querysets, fields, unique, order=False):
+def upsert_select(model, querysets, fields, unique, order=False, outer=None):
     """Insert the rows `querysets` select (several: one UNION ALL) into `model`'s table, the
     columns `fields` (attribute names, e.g. "task_id"); a row whose `unique` columns exist
-    already updates every other column. `order`: insert in the order of the first of
-    `unique` (two runs at once then lock rows in the same order). Returns the row count."""
+    already updates every other column. `outer`: {field: SQL} of columns computed from the
+    selected ones (`alias(name)`, quoted), where the ORM would repeat a whole expression.
+    `order`: insert in the order of the first of `unique` (two runs at once then lock rows
+    in the same order). Returns the row count."""
+    outer = outer or {}
     selects, params = [], []
     for queryset in querysets:
         sql, values = queryset.query.get_compiler(connection=connection).as_sql()
@@ -38,7 +41,7 @@ def upsert_select(model, querysets, fields, unique, order=False):
         f"SELECT * FROM ({sql}) AS q{i}"  # noqa: S608
         for i, sql in enumerate(selects)
     )
-    names = ", ".join(quote(alias(name)) for name in fields)
+    names = ", ".join(outer.get(name) or quote(alias(name)) for name in fields)
     updates = ", ".join(
         f"{column(name)} = excluded.{column(name)}" for name in fields if name not in unique
     )

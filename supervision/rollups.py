@@ -93,7 +93,9 @@ def _meets(value):
         | (Q(comparison=Comparison.LTE) & Q(**{f"{value}__lte": F("target")}))
         | (~Q(comparison__in=[Comparison.GTE, Comparison.LTE]) & Q(**{value: F("target")}))
     )
-    return Q(**{f"{value}__isnull": False}) & ((relative & margin) | (~relative & target))
+    # (no value: every comparison is NULL, not met; an IS NOT NULL test would run the
+    # value's subquery once more)
+    return (relative & margin) | (~relative & target)
 
 
 def _indicator_counts(month):

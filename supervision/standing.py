@@ -11,7 +11,7 @@ today (the beat was down), it computes live, exactly as before the rows existed.
 """
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -272,7 +272,6 @@ def _sql_columns(today):
     late = Greatest(Value(0), Value((today - EPOCH).days) - DayNumber("due_date"))
     return {
         "task_id": F("pk"),
-        "light_rank": light_rank(),
         "expected_percent": Case(
             When(timed, then=share), default=None, output_field=IntegerField()
         ),
@@ -291,11 +290,19 @@ def _refresh_set(tasks, today):
     record counts of those of the tasks that have records (one query, one bulk update)."""
     columns = _sql_columns(today)
     names = ["task_id", *STORED, "expected_percent", "overdue_days", "computed_on", "records"]
+    selected = [name for name in names if name != "light_rank"]
     rows = live(tasks, today, listing=True, reports=True).annotate(
-        **{alias(name): columns[name] if name in columns else F(name) for name in names}
+        **{alias(name): columns[name] if name in columns else F(name) for name in selected}
     )
+    # the rank from the selected light (`light_rank()` in the SELECT would repeat the rule)
+    light = connection.ops.quote_name(alias("light"))
+    whens = " ".join(f"WHEN '{value}' THEN {rank}" for value, rank in RANKS.items())
     upsert_select(
-        TaskStanding, [rows.order_by().values_list(*map(alias, names))], names, ["task_id"]
+        TaskStanding,
+        [rows.order_by().values_list(*map(alias, selected))],
+        names,
+        ["task_id"],
+        outer={"light_rank": f"CASE {light} {whens} END"},
     )
     found = task_records.summaries(tasks.values("pk"), today)
     if found:
