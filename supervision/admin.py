@@ -124,7 +124,7 @@ class MilestoneAdmin(DerivedAdmin):
 
 
 @admin.register(models.Indicator)
-class IndicatorAdmin(HistoryAdmin):
+class IndicatorAdmin(DerivedAdmin):  # the month roll-ups count indicators met
     list_display = [
         "name",
         "task",

@@ -1509,7 +1509,9 @@ class TaskMonth(models.Model):
     every write that changes a task (supervision/derived.py), when a month closes or reopens,
     by the daily job, and by a rebuild. Rows exist for the tasks of a month's year only; a
     month is read from here only while its MonthRollup marker says its rows are complete and
-    judged on the right day, else live."""
+    judged on the right day, else live. The task's project, department, source and status
+    are copied here (the writers refresh every month of a task they edit), so that the
+    dashboard groups a month's rows without joining the tasks."""
 
     task = models.ForeignKey(Task, related_name="month_rows", on_delete=models.CASCADE)
     month = models.DateField("月份", help_text="该月第一天。")
@@ -1522,6 +1524,31 @@ class TaskMonth(models.Model):
     reported_late = models.BooleanField("逾期报送", default=False)
     reported_on_time = models.BooleanField("按时报送", default=False)
     red = models.BooleanField("趋势红灯（逾期或挂牌超期）", default=False)
+    # the dashboard's indicator section as of the month (`meets` on the value last reported)
+    indicators = models.PositiveIntegerField("量化指标数", default=0)
+    indicators_met = models.PositiveIntegerField("截至该月达标的指标数", default=0)
+    # the task's own columns the dashboard groups by, copied so that a month's rows are
+    # summed without joining the tasks (the writers refresh every month of a task they edit)
+    project = models.ForeignKey(
+        Project,
+        verbose_name="所属工程",
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        db_constraint=False,
+    )
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name="牵头单位",
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        db_constraint=False,
+    )
+    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.PLAN)
+    status = models.CharField(
+        "任务状态", max_length=20, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
+    )
 
     class Meta:
         verbose_name = "月度汇总行"
@@ -1532,6 +1559,12 @@ class TaskMonth(models.Model):
         indexes = [
             # the dashboard sums a month's rows by project, department and light
             models.Index(fields=["month", "light"], name="task_month_light"),
+            # the dashboard's indicators listed below target: a month's tasks with one unmet
+            models.Index(
+                fields=["month"],
+                name="task_month_unmet",
+                condition=Q(indicators_met__lt=F("indicators")),
+            ),
         ]
 
     def __str__(self):
@@ -1546,6 +1579,13 @@ class MonthRollup(models.Model):
     month = models.DateField("月份", unique=True)
     as_of = models.DateField("计算基准日")
     built_at = models.DateTimeField("生成时间", default=timezone.now)
+    # the month's point of the dashboard's trend, summed over its rows (kept by the writers:
+    # supervision/rollups.py adds what a refresh moved), so that the trend reads a row a month
+    tasks = models.PositiveIntegerField("任务数", default=0)
+    percent_sum = models.BigIntegerField("进度之和", default=0)
+    red = models.PositiveIntegerField("红灯数（逾期或挂牌超期）", default=0)
+    due = models.PositiveIntegerField("应报数", default=0)
+    on_time = models.PositiveIntegerField("按时报送数", default=0)
 
     class Meta:
         verbose_name = "月度汇总标记"

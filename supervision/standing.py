@@ -11,32 +11,39 @@ today (the beat was down), it computes live, exactly as before the rows existed.
 """
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
+    DateField,
     Exists,
     F,
     IntegerField,
+    JSONField,
     OuterRef,
+    Q,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
 from core import task_records
+from core.upsert import alias, upsert_select
 
 from .choices import STOPPED, Light
-from .lights import DONE, REPORTED, with_lights
+from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import Listing, MonthlyReport, StandingRun, Task, TaskStanding, Urging
 
 #: how long a "yes, current" is remembered (a day's marker row is never deleted)
 CURRENT_SECONDS = 2 * 24 * 3600
 
-#: tasks per query of the daily job (SQLite's limit on query parameters stays far away)
+#: tasks per query of `refresh` (SQLite's limit on query parameters stays far away)
 BATCH = 1000
+
+#: tasks per INSERT ... SELECT of the daily job (a range of ids: no parameter per task)
+BATCH_ALL = 10000
 
 #: the columns `refresh` writes (all but the task and `computed_on`)
 STORED = [
@@ -232,16 +239,74 @@ def _refresh(task_ids, today):
 
 
 def refresh_all(today=None, mark=True):
-    """The daily job: refresh every task's standing as of `today` in batches of BATCH tasks
-    (each in its own transaction), then mark `today` current (unless `mark` is false: the
-    rows are written, the pages stay live until the job). Returns the number of tasks."""
+    """The daily job: refresh every task's standing as of `today`, set-based: per range of
+    BATCH_ALL task ids (each in its own transaction) one INSERT ... SELECT computing with
+    `live` (the columns `refresh` computes in Python, in SQL: `_sql_columns`), and the
+    other apps' record counts of the few tasks that have records; then mark `today` current
+    (unless `mark` is false: the rows are written, the pages stay live until the job).
+    Returns the number of tasks."""
     today = today or timezone.localdate()
-    ids = list(Task.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
+    ids = Task.objects.order_by("pk").values_list("pk", flat=True)
+    first, last, count = ids.first(), ids.last(), Task.objects.count()
+    start = first
+    while first is not None and start <= last:
+        tasks = Task.objects.filter(pk__gte=start, pk__lt=start + BATCH_ALL)
         with transaction.atomic():
-            refresh(ids[start : start + BATCH], today)
+            _refresh_set(tasks, today)
+        start += BATCH_ALL
     if not mark:
-        return len(ids)
-    StandingRun.objects.update_or_create(day=today, defaults={"tasks": len(ids)})
+        return count
+    StandingRun.objects.update_or_create(day=today, defaults={"tasks": count})
     cache.set(_current_key(today), True, CURRENT_SECONDS)
-    return len(ids)
+    return count
+
+
+def _sql_columns(today):
+    """`expected_percent` and `overdue_days` of `today`, as the functions of those names
+    compute them, and the row's other plain columns, as SQL expressions."""
+    elapsed = Value((today - EPOCH).days) - DayNumber("start_date")
+    duration = DayNumber("due_date") - DayNumber("start_date")
+    timed = Q(start_date__isnull=False, due_date__isnull=False, due_date__gt=F("start_date"))
+    # (whole percent: an integer division; below 0 it is 0 whichever way it rounds)
+    share = Greatest(Value(0), Least(Value(100), Value(100) * elapsed / duration))
+    late = Greatest(Value(0), Value((today - EPOCH).days) - DayNumber("due_date"))
+    return {
+        "task_id": F("pk"),
+        "expected_percent": Case(
+            When(timed, then=share), default=None, output_field=IntegerField()
+        ),
+        "overdue_days": Case(
+            When(Q(due_date__isnull=True) | Q(status__in=[*DONE, *STOPPED]), then=Value(0)),
+            default=late,
+            output_field=IntegerField(),
+        ),
+        "computed_on": Value(today, output_field=DateField()),
+        "records": Value({}, output_field=JSONField()),
+    }
+
+
+def _refresh_set(tasks, today):
+    """`refresh` of the tasks `tasks` (a queryset), set-based: one INSERT ... SELECT, then the
+    record counts of those of the tasks that have records (one query, one bulk update)."""
+    columns = _sql_columns(today)
+    names = ["task_id", *STORED, "expected_percent", "overdue_days", "computed_on", "records"]
+    selected = [name for name in names if name != "light_rank"]
+    rows = live(tasks, today, listing=True, reports=True).annotate(
+        **{alias(name): columns[name] if name in columns else F(name) for name in selected}
+    )
+    # the rank from the selected light (`light_rank()` in the SELECT would repeat the rule)
+    light = connection.ops.quote_name(alias("light"))
+    whens = " ".join(f"WHEN '{value}' THEN {rank}" for value, rank in RANKS.items())
+    upsert_select(
+        TaskStanding,
+        [rows.order_by().values_list(*map(alias, selected))],
+        names,
+        ["task_id"],
+        outer={"light_rank": f"CASE {light} {whens} END"},
+    )
+    found = task_records.summaries(tasks.values("pk"), today)
+    if found:
+        standings = list(TaskStanding.objects.filter(task_id__in=list(found)).only("task_id"))
+        for row in standings:
+            row.records = task_records.counts(found[row.task_id])
+        TaskStanding.objects.bulk_update(standings, ["records"], batch_size=BATCH)

@@ -7,6 +7,7 @@ Runs on SQLite and, with DATABASE_URL set, on PostgreSQL."""
 import os
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.roles import Role
-from supervision import derived, ladder, rollups
-from supervision.choices import ListingLevel, MilestoneStatus, ReportStatus, TaskStatus
+from supervision import derived, ladder, monthrows, planio, rollups
+from supervision.choices import (
+    Comparison,
+    ListingLevel,
+    MilestoneStatus,
+    ReportStatus,
+    TaskStatus,
+)
 from supervision.dashboard import (
     close_month,
     month_figures,
@@ -28,11 +35,14 @@ from supervision.dashboard import (
     year_trend,
 )
 from supervision.models import (
+    Indicator,
+    IndicatorValue,
     Listing,
     Milestone,
     MonthlyReport,
     MonthRollup,
     Plan,
+    Project,
     Task,
     TaskMonth,
 )
@@ -62,9 +72,7 @@ def stored(month):
 
 def fresh(month, today):
     tasks = Task.objects.filter(year=month.year)
-    return sorted(
-        _key(rollups._row(month, values)) for values in rollups._computed(month, tasks, today)
-    )
+    return sorted(_key(rollups._row(values)) for values in rollups._computed(month, tasks, today))
 
 
 def assert_fresh(months=None):
@@ -73,6 +81,10 @@ def assert_fresh(months=None):
     assert rollups.current_months(months, today) == set(months)
     for month in months:
         assert stored(month) == fresh(month, today), month
+    # the trend's sums kept on the markers equal a recount of the rows
+    recount = rollups.trend_sums(TaskMonth.objects.filter(month__in=months))
+    empty = dict.fromkeys(monthrows.TREND, 0)
+    assert rollups.trend_counts(months) == {m: recount.get(m, empty) for m in months}
 
 
 def submit(task, month, percent, user, **data):
@@ -160,6 +172,99 @@ def test_the_daily_job_rolls_the_running_month_forward():
         assert_fresh()
 
 
+@freeze_time(NOW)
+def test_one_pass_refreshes_every_month_of_a_task(django_assert_num_queries):
+    """A write that moves every month of a task (its status, its dates) refreshes them all in
+    one INSERT ... SELECT, whatever the number of months built."""
+    office = make_month_office()
+    t1 = office["tasks"][0]
+    rollups.rebuild()
+    Task.objects.filter(pk=t1.pk).update(status=TaskStatus.CLOSED)  # behind the services
+    assert stored(JUNE) != fresh(JUNE, timezone.localdate())  # the test can fail
+    # the markers, the trend sums before, the upsert, the DELETE of rows left in another
+    # year, the sums after, the UPDATE of the months' trend sums
+    with django_assert_num_queries(6):
+        rollups.refresh_months([t1.pk])
+    assert_fresh()
+    assert set(TaskMonth.objects.filter(task=t1).values_list("status", flat=True)) == {
+        TaskStatus.CLOSED  # (no report due any more: the trend's sums moved too)
+    }
+
+
+@freeze_time(NOW)
+def test_a_task_moved_to_another_project_department_or_year_moves_its_rows(client):
+    """The rows carry the task's project, department, source and status for the dashboard's
+    GROUP BY: a move by the plan's corrections, or by the admin (save, then derived.changed,
+    as DerivedAdmin does), refreshes every month; the dashboard still equals live."""
+    office = make_month_office()
+    t1, t2 = office["tasks"][:2]
+    Indicator.objects.create(task=t2, number=1, name="机构", target=Decimal(5), unit="家")
+    rollups.rebuild()
+    Task.objects.filter(pk=t1.pk).update(code="9.9")  # (corrections find tasks by code)
+    planio.apply_corrections(office["plan"], {"9.9": {"lead_department_id": office["b"].pk}})
+    assert set(TaskMonth.objects.filter(task=t1).values_list("lead_department", flat=True)) == {
+        office["b"].pk
+    }
+    other = Project.objects.create(plan=office["plan"], number=2, title="第二工程")
+    with transaction.atomic():
+        t2.project = other
+        t2.save()
+        derived.changed([t2.pk])
+    assert set(TaskMonth.objects.filter(task=t2).values_list("project", flat=True)) == {other.pk}
+    assert_fresh()
+    stored_ = month_figures(office["plan"], JUNE)
+    assert stored_["headline"]["indicators"] == 1
+    assert [row["project_id"] for row in stored_["by_project"]] == [t1.project_id, other.pk]
+    MonthRollup.objects.all().delete()
+    assert month_figures(office["plan"], JUNE) == stored_
+    # a task moved to another year leaves no row in this one
+    rollups.rebuild()
+    Task.objects.filter(pk=t2.pk).update(year=2031)
+    derived.changed([t2.pk])
+    assert not TaskMonth.objects.filter(task=t2).exists()
+
+
+@freeze_time(NOW)
+def test_the_indicators_below_target_from_the_rows():
+    """The dashboard's indicator counts and its list below target, summed from the rows,
+    equal the live ones: every comparison, relative ones, nothing reported, and more tasks
+    below target than the list shows."""
+    office = make_month_office()
+    t1, t2, t3, t4 = office["tasks"]
+    june = {t.pk: MonthlyReport.objects.get(task=t, month=JUNE) for t in (t1, t2, t3)}
+    specs = [
+        (t1, Comparison.GTE, 10, "", 12),  # met
+        (t1, Comparison.LTE, 10, "", 12),  # not met
+        (t2, Comparison.EQ, 3, "", 3),  # met
+        (t2, Comparison.GT, None, "平均增速", -1),  # a margin below: not met
+        (t3, Comparison.LT, None, "平均增速", -2),  # met
+        (t4, Comparison.GTE, 1, "", None),  # nothing reported: not met
+    ]
+    for number, (task, comparison, target, reference, value) in enumerate(specs, start=1):
+        indicator = Indicator.objects.create(
+            task=task,
+            number=number,
+            name=f"指标{number}",
+            comparison=comparison,
+            target=None if target is None else Decimal(target),
+            reference=reference,
+        )
+        if value is not None:
+            IndicatorValue.objects.create(
+                report=june[task.pk], indicator=indicator, value=Decimal(value)
+            )
+    for n in range(10, 40):  # more tasks below target than the list's 20
+        task = make_task(n, lead_department=office["b"])
+        Indicator.objects.create(task=task, number=1, name="目标", target=Decimal(1))
+    plan = office["plan"]
+    live = month_figures(plan, JUNE)
+    rollups.rebuild()
+    assert month_figures(plan, JUNE) == live
+    assert (live["headline"]["indicators"], live["headline"]["indicators_met"]) == (36, 3)
+    assert len(live["indicators_below"]) == 20
+    assert TaskMonth.objects.get(task=t1, month=JUNE).indicators_met == 1
+
+
 # --- "figures unchanged": the same data shown live and from the rows ------------------------
 
 
@@ -241,7 +346,8 @@ def test_the_dashboard_read_from_the_rows_takes_the_same_queries_at_two_sizes(
     MonthRollup.objects.all().delete()
     cache.clear()
     live = count_queries(django_assert_max_num_queries, client, url, at_most=22)
-    assert small == live - 2  # the trend's three live queries are one over the rows
+    # the trend's three live queries are one over the markers; the groups' names, one more
+    assert small == live - 1
 
 
 # --- stored == fresh over random tasks and days (Hypothesis; ROLLUP_EXAMPLES, default 15) ---
@@ -259,6 +365,17 @@ task_st = st.fixed_dictionaries(
         "reports": st.dictionaries(st.integers(1, 12), report_st, max_size=6),
         "listing": st.one_of(st.none(), st.tuples(st.integers(1, 300), st.integers(-30, 90))),
         "milestone": st.one_of(st.none(), st.tuples(st.integers(1, 330), st.booleans())),
+        # an indicator: comparison, target (None: relative), named reference, values by
+        # month (kept where that month has a report)
+        "indicator": st.one_of(
+            st.none(),
+            st.tuples(
+                st.sampled_from(list(Comparison)),
+                st.one_of(st.none(), st.integers(0, 20)),
+                st.booleans(),
+                st.dictionaries(st.integers(1, 12), st.integers(-5, 25), max_size=4),
+            ),
+        ),
     }
 )
 
@@ -298,6 +415,20 @@ def _build(specs, sup):
                 listed_by=sup,
                 listed_at=listed_at,
             )
+        if spec["indicator"]:
+            comparison, target, relative, values = spec["indicator"]
+            indicator = Indicator.objects.create(
+                task=task,
+                number=1,
+                name="指标",
+                comparison=comparison,
+                target=None if target is None else Decimal(target),
+                reference="平均增速" if relative else "",
+            )
+            for report in MonthlyReport.objects.filter(task=task):
+                if report.month.month in values:
+                    value = Decimal(values[report.month.month]) / 2  # (halves: 2 places)
+                    IndicatorValue.objects.create(report=report, indicator=indicator, value=value)
         if spec["milestone"]:
             due, done = spec["milestone"]
             due_date = date(2030, 1, 1) + timedelta(days=due)

@@ -76,6 +76,14 @@ def kept(task_ids):
     return {row.pop("pk"): row for row in rows}
 
 
+def every_column(task_ids):
+    rows = TaskStanding.objects.filter(task__in=task_ids).order_by("task_id")
+    return [
+        {f.attname: getattr(row, f.attname) for f in TaskStanding._meta.fields if f.name != "id"}
+        for row in rows
+    ]
+
+
 def stored_row(task):
     return TaskStanding.objects.get(task=task)
 
@@ -171,6 +179,12 @@ def test_stored_equals_fresh_over_random_tasks_and_dates():
                 )
                 late = task.status not in [*standing.DONE, *standing.STOPPED]
                 assert row.overdue_days == (max(0, (today - task.due_date).days) if late else 0)
+            # the daily job writes the same rows set-based (its SQL of expected_percent and
+            # overdue_days included)
+            written = every_column(ids)
+            TaskStanding.objects.filter(task__in=ids).delete()
+            assert standing.refresh_all(today, mark=False) == len(ids)
+            assert every_column(ids) == written
 
     run()
 
