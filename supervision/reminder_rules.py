@@ -55,7 +55,7 @@ def _ladder(ctx, task, days_over, event, reason, due):
 TASK_FIELDS = ["code", "title", "due_date", "lead_department_id", "responsible_leader_id"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TaskRow:
     """The columns of a task the rules use, read with `values_list`, and the Record its
     items point at (the task page; `str(task)` as the label)."""
