@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import derived, rollups, scores
+from . import derived, rollups, scores, standing
 from .dashboard import bump_version
 from .models import (
     Indicator,
@@ -86,6 +86,7 @@ def _report_deleted(sender, instance, origin=None, **kwargs):
 
 def connect():
     post_delete.connect(_report_deleted, sender=MonthlyReport, dispatch_uid="rollups-report-del")
+    post_save.connect(standing.task_added, sender=Task, dispatch_uid="standing-task-added")
     for model in WATCHED:
         post_save.connect(_changed, sender=model, dispatch_uid=f"dashboard-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"dashboard-del-{model.__name__}")

@@ -138,13 +138,32 @@ def is_current(today=None):
     """Whether the daily job refreshed every task's standing for `today`: its `StandingRun`
     row, remembered in the cache (a page asks on every request; `refresh_all` sets it). A
     "no" is remembered for a minute only, so that a web process sees the job's run soon
-    even where the cache is per process."""
+    even where the cache is per process. Before a "yes" is remembered, the tasks that have
+    no row yet (inserted behind the services) get theirs (`fill_missing`): a stored page
+    shows every task."""
     day = today or timezone.localdate()
     known = cache.get(_current_key(day))
     if known is None:
         known = StandingRun.objects.filter(day=day).exists()
+        if known:
+            fill_missing(day)
         cache.set(_current_key(day), known, CURRENT_SECONDS if known else 60)
     return known
+
+
+def fill_missing(today):
+    """Compute the rows of the tasks that have none — created behind the services, which
+    call `derived.changed` — as of `today`. One query when none is missing."""
+    missing = Task.objects.filter(standing__isnull=True).order_by().values_list("pk", flat=True)
+    return refresh(list(missing), today)
+
+
+def task_added(sender, instance, created=False, raw=False, **kwargs):
+    """post_save of Task (supervision/signals.py): a new task may have no row yet (a
+    service refreshes it in its transaction; a script or the shell does not), so today's
+    "yes, current" is asked again, which fills the missing rows first."""
+    if created and not raw:
+        cache.delete(_current_key(timezone.localdate()))
 
 
 def forget():

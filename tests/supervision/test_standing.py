@@ -418,6 +418,42 @@ def test_pages_compute_live_when_the_job_has_not_run(team, client):
         assert "提升融资环境" in client.get("/tasks/?light=red").content.decode()
 
 
+def test_a_task_inserted_behind_the_services_shows_its_light(team, client):
+    """While today is current, a task created without the services (a script, the shell)
+    has no stored row: it gets one before the next page reads the rows, so its row on the
+    list has its light and the light filter finds it."""
+    with freeze_time(NOW):
+        client.force_login(team["sup"])
+        drain(client.get("/tasks/"))  # today is current and remembered as such
+        task = make_task(
+            2,
+            title="脚本新增任务",
+            lead_department=team["dept"],
+            start_date=date(2030, 1, 1),
+            due_date=TODAY - timedelta(days=2),
+        )
+        assert not TaskStanding.objects.filter(task=task).exists()
+        page = client.get("/tasks/?light=red").content.decode()
+        assert standing.is_current()
+    assert "脚本新增任务" in page
+    row = page[page.index("脚本新增任务") :]
+    assert 'title="红灯"' in row[: row.index("</tr>")]
+    stored = stored_row(task)
+    assert (stored.light, stored.overdue_days, stored.computed_on) == (Light.RED, 2, TODAY)
+
+
+def test_fill_missing_computes_only_the_missing_rows(team):
+    task = team["task"]
+    TaskStanding.objects.filter(task=task).update(light=Light.YELLOW)
+    other = Task.objects.bulk_create(
+        [Task(project=task.project, number=3, code="1.3", path="001.003", year=2030, title="补")]
+    )[0]
+    assert standing.fill_missing(TODAY) == 1
+    assert stored_row(task).light == Light.YELLOW  # an existing row is left alone
+    assert stored_row(other).computed_on == TODAY
+    assert standing.fill_missing(TODAY) == 0
+
+
 # --- figures unchanged -------------------------------------------------------------------
 
 

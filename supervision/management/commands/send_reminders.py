@@ -27,12 +27,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, date=None, dry_run=False, **options):
         result = scan(date, dry_run=dry_run, trigger="command")
+        day = f"{result.day:%Y-%m-%d}"
+        kinds = dict(ReminderKind.choices)
+        names = {}  # recipient pk -> "username（full name）"
+        lines = []
         for item in sorted(result.items, key=lambda i: (i.recipient.pk, i.key)):
             user = item.recipient
-            who = f"{user.username}（{user}）"
-            link = f" {item.url}" if item.url else ""
-            kind = ReminderKind(item.kind).label
-            self.stdout.write(f"{result.day:%Y-%m-%d} [{kind}] → {who}：{item.reason}{link}")
+            who = names.get(user.pk)
+            if who is None:
+                who = names[user.pk] = f"{user.username}（{user}）"
+            url = item.url
+            link = f" {url}" if url else ""
+            lines.append(f"{day} [{kinds[item.kind]}] → {who}：{item.reason}{link}")
+        if lines:  # one write: tens of thousands of lines at a province's scale
+            self.stdout.write("\n".join(lines))
         if not dry_run and result.reminders:
             by_channel = {}
             for reminder in result.reminders:
