@@ -20,7 +20,13 @@ LABELS = {label: value for value, label in Role.choices}
 def roles_of(user):
     """The set of Role values `user` holds, from its groups (cached on the instance)."""
     if not hasattr(user, "_roles"):
-        user._roles = {LABELS[g.name] for g in user.groups.all() if g.name in LABELS}
-        if user.is_superuser:
-            user._roles.add(Role.ADMIN)
+        set_roles(user, [g.name for g in user.groups.all()])
     return user._roles
+
+
+def set_roles(user, group_names):
+    """Cache on `user` the roles of the groups named `group_names` (core.auth reads the
+    names of the request's user in one query)."""
+    user._roles = {LABELS[name] for name in group_names if name in LABELS}
+    if user.is_superuser:
+        user._roles.add(Role.ADMIN)

@@ -1,10 +1,15 @@
 """The task filters shared by /tasks/ and the 督查台账 (same filters, same query)."""
 
+import copy
+import html
+
 import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
+from django.db import transaction
 from django.db.models import (
     Count,
     Exists,
@@ -17,7 +22,7 @@ from django.db.models import (
 )
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.models import Department, ReminderItem
@@ -145,33 +150,129 @@ def text_match(value):
     )
 
 
+def quick_escape(value):
+    """conditional_escape's result, without the lazy-string wrapper around Django's escape
+    (a third of a select's time when it has a hundred options)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def option_parts(choices):
+    """[(value, '<option value="…"', '>label</option>')] of flat `choices`: each option
+    escaped once (per process for fixed choices, per cache fill for the model choices),
+    so that a render only marks the selected one."""
+    parts = []
+    for value, label in choices:
+        text = "" if value is None else str(value)
+        head = f'<option value="{quick_escape(text)}"'
+        parts.append((text, head, f">{quick_escape(label)}</option>"))
+    return parts
+
+
 class QuickSelect(forms.Select):
     """A <select> written in Python, the same HTML as Django's: its template per <option>
-    (two includes each) cost more than the fifty rows of the task list."""
+    (two includes each) cost more than the fifty rows of the task list. `set_options`
+    gives it choices with their options escaped beforehand (`option_parts`)."""
+
+    parts = None  # the option_parts of `choices`, when given by set_options
+
+    def set_options(self, choices, parts=None):
+        self.choices = choices
+        self.parts = option_parts(choices) if parts is None else parts
 
     def render(self, name, value, attrs=None, renderer=None):
-        choices = list(iter(self.choices))  # iter(): no COUNT query for the length
-        if self.allow_multiple_selected or any(isinstance(c[1], list | tuple) for c in choices):
-            return super().render(name, value, attrs, renderer)  # groups: Django's own way
+        parts = self.parts
+        if parts is None:
+            choices = list(iter(self.choices))  # iter(): no COUNT query for the length
+            grouped = any(isinstance(c[1], list | tuple) for c in choices)
+            if self.allow_multiple_selected or grouped:
+                return super().render(name, value, attrs, renderer)  # groups: Django's way
+            parts = option_parts(choices)
         wanted = set(self.format_value(value))
         options = []
-        for option_value, label in choices:
-            text = "" if option_value is None else str(option_value)
-            chosen = text in wanted
-            if chosen:
-                wanted = set()  # one <option> selected, as Select.optgroups does
-            selected = " selected" if chosen else ""
-            # what format_html would write, without its per-call overhead (issue 17)
-            options.append(
-                f'<option value="{conditional_escape(text)}"{selected}>'
-                f"{conditional_escape(label)}</option>"
-            )
+        for text, head, tail in parts:
+            if text in wanted:
+                wanted = ()  # one <option> selected, as Select.optgroups does
+                options.append(f"{head} selected{tail}")
+            else:
+                options.append(head + tail)
         return format_html(
             '<select name="{}"{}>{}</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe("".join(options)),  # noqa: S308 (each label and value escaped above)
+            mark_safe("".join(options)),  # noqa: S308 (each label and value escaped)
         )
+
+
+class QuickInput(forms.TextInput):
+    """A text <input> written in Python, the same HTML as Django's (its template and the
+    attributes' include cost more than the rest of the field)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        parts = [f'<input type="{quick_escape(self.input_type)}" name="{quick_escape(name)}"']
+        if value is not None:
+            parts.append(f' value="{quick_escape(value)}"')
+        # as django/forms/widgets/attrs.html writes them: in order, True bare, False left out
+        for key, item in self.build_attrs(self.attrs, attrs).items():
+            if item is True:
+                parts.append(f" {key}")
+            elif item is not False:
+                parts.append(f' {key}="{quick_escape(item)}"')
+        parts.append(">")
+        return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
+#: the cache key of the filter form's years, projects and departments (`filter_choices`)
+CHOICES_KEY = "supervision:task-filter-choices"
+#: how long they are kept at most: any save or delete of a task, project, plan or department
+#: forgets them at once (`forget_choices`); this bounds a change made while Redis was down
+CHOICES_SECONDS = 600
+
+
+def filter_choices():
+    """{"years": [(year, has items of its own)], "projects": (choices, option_parts),
+    "departments": (choices, option_parts)}: the choices of the task filters, from the cache,
+    else three queries (values only, no model instances)."""
+    found = cache.get(CHOICES_KEY)
+    if found is None:
+        own = Count("pk", filter=Q(carried_from=None))
+        years = Task.objects.values("year").annotate(own=own).order_by("-year")
+        projects = Project.objects.values_list("pk", "number", "title")
+        departments = Department.objects.filter(is_active=True).values_list("pk", "name")
+        # as ModelChoiceField lists them: str(project), in the model's order
+        projects = [("", "全部工程"), *((pk, f"{n}. {title}") for pk, n, title in projects)]
+        departments = [("", "全部单位"), *departments]
+        found = {
+            "years": [(row["year"], bool(row["own"])) for row in years],
+            "projects": (projects, option_parts(projects)),
+            "departments": (departments, option_parts(departments)),
+        }
+        cache.set(CHOICES_KEY, found, CHOICES_SECONDS)
+    return found
+
+
+def forget_choices(**kwargs):
+    """A task, project, plan or department was saved or deleted (supervision/signals.py):
+    the filter choices are read afresh, now and again once the change is committed (between
+    the two, a request may have cached the rows as they were before the commit)."""
+    cache.delete(CHOICES_KEY)
+    transaction.on_commit(lambda: cache.delete(CHOICES_KEY))
+
+
+class ShallowFilters(dict):
+    """The declared filters of a FilterSet, copied shallowly per instance: django-filter
+    deep-copies them (their choices, the model choice querysets) for every request, and
+    nothing here changes a filter once declared (issue 17)."""
+
+    def __deepcopy__(self, memo):
+        copies = {}
+        for name, item in self.items():
+            copies[name] = clone = copy.copy(item)
+            if clone.method is not None:
+                clone.method = item.method  # its FilterMethod bound to the copy, not `item`
+        return copies
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -244,28 +345,45 @@ class TaskFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         # Years of the plans and other 督办事项, newest first; without a year in the query,
         # the newest that has items of its own (a year holding only items carried over into
-        # it, 挂账结转, is listed but not opened by default). One query.
-        own = Count("pk", filter=Q(carried_from=None))
-        rows = list(Task.objects.values("year").annotate(own=own).order_by("-year"))
-        years = [row["year"] for row in rows]
-        default = next((row["year"] for row in rows if row["own"]), years[0] if years else None)
+        # it, 挂账结转, is listed but not opened by default).
+        choices = filter_choices()
+        years = [year for year, _ in choices["years"]]
+        default = next((year for year, own in choices["years"] if own), years[0] if years else None)
         if data is not None and "year" not in data and years:
             data = data.copy()
             data["year"] = str(default)
         super().__init__(data, *args, **kwargs)
-        self.filters["year"].extra["choices"] = [(str(y), f"{y}年") for y in years] + [
-            ("all", "全部年度")
-        ]
-        for field in self.form.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            if type(field.widget) is forms.Select:
-                quick = QuickSelect(attrs=field.widget.attrs)
-                quick.choices = field.widget.choices
-                field.widget = quick
-            css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
-            field.widget.attrs["class"] = css
-            if not is_select:
-                field.widget.attrs.setdefault("maxlength", "100")
+        fields = self.form.fields
+        fields["year"].choices = [(str(y), f"{y}年") for y in years] + [("all", "全部年度")]
+        fields["year"].widget.set_options(fields["year"].choices)
+        fields["project"].widget.set_options(*choices["projects"])  # the queryset validates
+        fields["department"].widget.set_options(*choices["departments"])
+
+    def get_form_class(self):
+        """The form class, built once per process with the quick widgets (the year's choices
+        and the model choices' options are set on each form)."""
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            form_class = super().get_form_class()
+            for field in form_class.base_fields.values():
+                is_select = isinstance(field.widget, forms.Select)
+                if type(field.widget) is forms.Select:
+                    quick = QuickSelect(attrs=field.widget.attrs)
+                    if isinstance(field, forms.ModelChoiceField):
+                        quick.choices = field.widget.choices  # set per form
+                    else:
+                        quick.set_options(list(field.widget.choices))
+                    field.widget = quick
+                elif type(field.widget) is forms.TextInput:
+                    quick = QuickInput(attrs=field.widget.attrs)
+                    quick.input_type = field.widget.input_type
+                    field.widget = quick
+                css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+                field.widget.attrs["class"] = css
+                if not is_select:
+                    field.widget.attrs.setdefault("maxlength", "100")
+            cls._form_class = form_class
+        return cls._form_class
 
     def filter_year(self, queryset, name, value):
         if value == "all":
@@ -311,6 +429,9 @@ class TaskFilter(django_filters.FilterSet):
         return super().qs.order_by(*self.ordering)
 
 
+TaskFilter.base_filters = ShallowFilters(TaskFilter.base_filters)
+
+
 def filter_tasks(params, today=None):
     """The TaskFilter bound to `params` (a QueryDict) over `task_keys`: `.qs` is the
     matching tasks, sorted, with light and listed only; the rows come from `rows_page` or
@@ -324,23 +445,51 @@ def filter_tasks(params, today=None):
     return filterset
 
 
-def rows_page(filterset, number, per_page, today=None, indicators=False, columns=None):
+def rows_page(filterset, number, per_page, today=None, indicators=False):
     """The page `number` of a `filter_tasks` filterset, in two queries plus the count: the
     ids of the page (filter, sort and LIMIT over the lean `task_keys`), then the `task_rows`
     of those ids. Selecting every row annotation over all matching tasks before the sort
-    and LIMIT cost ten times as much. `columns`: only these columns of the tasks and their
-    related rows (`.only()`; the annotations come anyway)."""
+    and LIMIT cost ten times as much. (The task list reads plain values: `list_page`.)"""
     page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).order_by()
-    if columns:
-        related = {name.split("__")[0] for name in columns if "__" in name}
-        rows = rows.select_related(None).select_related(*related).only(*columns)
-    else:
-        rows = rows.defer("text")
+    rows = rows.defer("text")
     if indicators:  # one query more, for the page's rows
         rows = rows.prefetch_related(INDICATORS)
     by_id = {task.pk: task for task in rows}
+    page.object_list = [by_id[pk] for pk in ids]
+    return page
+
+
+#: what a row of the task list shows (templatetags `task_list_rows`)
+LIST_ROW = [
+    "pk",
+    "code",
+    "title",
+    "source",
+    "project_id",
+    "project__title",
+    "lead_department__name",
+    "due_date",
+    "percent_shown",
+    "light",
+    "listed",
+    "listing_level",
+    "listing_deadline",
+    "last_report_month",
+]
+
+
+def list_page(filterset, number, per_page, today=None):
+    """The page `number` of a `filter_tasks` filterset for the task list: as `rows_page`,
+    but each row a dict of the LIST_ROW columns (one `.values()` query, no model
+    instances: building fifty tasks with their project and department cost more than the
+    SQL, issue 17)."""
+    page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    tasks = Task.objects.filter(pk__in=ids).order_by()
+    rows = _as_of(tasks, today, filterset.lights_month, rows=True).values(*LIST_ROW)
+    by_id = {row["pk"]: row for row in rows}
     page.object_list = [by_id[pk] for pk in ids]
     return page
 

@@ -11,7 +11,9 @@ from contextvars import ContextVar
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import derived, rollups, scores, standing
+from core.models import Department
+
+from . import derived, filters, rollups, scores, standing
 from .dashboard import bump_version
 from .models import (
     Indicator,
@@ -85,6 +87,11 @@ def _report_deleted(sender, instance, origin=None, **kwargs):
 
 
 def connect():
+    # the task filters' years, projects and departments (supervision/filters.py)
+    for model in (Task, Project, Plan, Department):
+        for signal in (post_save, post_delete):
+            uid = f"filter-choices-{model.__name__}"
+            signal.connect(filters.forget_choices, sender=model, dispatch_uid=uid)
     post_delete.connect(_report_deleted, sender=MonthlyReport, dispatch_uid="rollups-report-del")
     post_save.connect(standing.task_added, sender=Task, dispatch_uid="standing-task-added")
     for model in WATCHED:

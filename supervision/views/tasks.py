@@ -13,7 +13,7 @@ from core.roles import Role
 from .. import reporting, standing
 from ..access import Action, get_task, task_rights
 from ..choices import COUNTED_MILESTONES, StateRequestStatus
-from ..filters import filter_tasks, rows_page, task_view
+from ..filters import filter_tasks, list_page, task_view
 from ..forms import (
     InstructionForm,
     PartnerNoteForm,
@@ -24,16 +24,6 @@ from ..models import Milestone
 from .reports import remembered_month
 
 PAGE_SIZE = 50
-#: the columns a row of the task list shows (templatetags task_list_row)
-LIST_COLUMNS = [
-    "code",
-    "title",
-    "source",
-    "due_date",
-    "percent",
-    "project__title",
-    "lead_department__name",
-]
 
 
 @login_required
@@ -53,7 +43,7 @@ def task_list(request):
     require(request.user, Action.VIEW)
     today = timezone.localdate()
     tasks = filter_tasks(request.GET, today)
-    page = rows_page(tasks, request.GET.get("page"), PAGE_SIZE, today, columns=LIST_COLUMNS)
+    page = list_page(tasks, request.GET.get("page"), PAGE_SIZE, today)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -28,7 +28,7 @@ from django.utils import timezone
 from core.choices import DepartmentKind
 from core.models import Department, Digest, Reminder, ReminderItem
 from core.roles import Role
-from supervision import rollups, standing
+from supervision import filters, rollups, standing
 from supervision.choices import Comparison, ListingLevel, ReportStatus, Rhythm, TaskStatus
 from supervision.models import (
     Indicator,
@@ -150,6 +150,7 @@ class Command(BaseCommand):
             departments = self.departments()
             users = self.accounts(departments, password or settings.DEMO_PASSWORD)
             self.build(year, tasks, departments, users)
+        filters.forget_choices()  # bulk_create sends no signal: the filter choices anew
         # the stored status (supervision/standing.py) of today: the bench measures that path
         self.say(f"任务状态：已计算 {standing.refresh_all()} 项。")
         rolled = time.monotonic()
