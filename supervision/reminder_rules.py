@@ -37,18 +37,24 @@ def _label(task):
     return f"“{task.code} {task.title}”"
 
 
-def _ladder(ctx, task, days_over, event, reason, due):
+def _limits():
+    """(REMINDER_ESCALATE_SUPERVISOR_DAYS, REMINDER_ESCALATE_LEADER_DAYS), read once per
+    rule: each read of `settings` goes through LazySettings (100,000 times at 50k tasks)."""
+    return settings.REMINDER_ESCALATE_SUPERVISOR_DAYS, settings.REMINDER_ESCALATE_LEADER_DAYS
+
+
+def _ladder(ctx, task, days_over, event, reason, due, limits):
     """An overdue event to the lead department, then up the escalation ladder."""
-    about = task.record
+    about, (supervisor_days, leader_days) = task.record, limits
     for user in ctx.staff(task.lead_department_id):
         yield Item(event, ReminderKind.OVERDUE, user, reason, about, due)
-    if days_over >= settings.REMINDER_ESCALATE_SUPERVISOR_DAYS:
-        why = f"{reason}（逾期超过{settings.REMINDER_ESCALATE_SUPERVISOR_DAYS}天，提请督查处督办）"
+    if days_over >= supervisor_days:
+        why = f"{reason}（逾期超过{supervisor_days}天，提请督查处督办）"
         for user in ctx.supervisors():
             yield Item(event, ReminderKind.ESCALATION, user, why, about, due)
     leader = ctx.active(task.responsible_leader_id)
-    if leader and days_over >= settings.REMINDER_ESCALATE_LEADER_DAYS:
-        why = f"{reason}（逾期超过{settings.REMINDER_ESCALATE_LEADER_DAYS}天，报请责任领导关注）"
+    if leader and days_over >= leader_days:
+        why = f"{reason}（逾期超过{leader_days}天，报请责任领导关注）"
         yield Item(event, ReminderKind.ESCALATION, leader, why, about, due)
 
 
@@ -145,16 +151,17 @@ def overdue(ctx):
     """The day after the due date, then every REMINDER_OVERDUE_EVERY days, to staff and head;
     from REMINDER_ESCALATE_SUPERVISOR_DAYS also to 督查人员, from
     REMINDER_ESCALATE_LEADER_DAYS also to the responsible leader."""
+    limits = _limits()
     for task, days in _overdue_tasks(ctx):
         reason = f"任务{_label(task)}已逾期{days}天（完成时限 {task.due_date:%Y-%m-%d}）"
         event = f"overdue:task:{task.pk}:step:{overdue_step(days)}"
-        yield from _ladder(ctx, task, days, event, reason, task.due_date)
+        yield from _ladder(ctx, task, days, event, reason, task.due_date, limits)
     milestones = _counted_milestones().filter(due_date__lt=ctx.day)
     for task, pk, title, due in _rows(ctx, milestones, "task__", "pk", "title", "due_date"):
         days = (ctx.day - due).days
         reason = f"任务{_label(task)}的节点“{title}”已逾期{days}天（计划 {due:%Y-%m-%d}）"
         event = f"overdue:milestone:{pk}:step:{overdue_step(days)}"
-        yield from _ladder(ctx, task, days, event, reason, due)
+        yield from _ladder(ctx, task, days, event, reason, due, limits)
 
 
 def _overdue_tasks(ctx):
