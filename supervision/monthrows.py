@@ -67,10 +67,12 @@ def _names(groups):
     departments = {g["lead_department_id"] for g in groups} - {None}
     rows = (
         Project.objects.filter(pk__in=projects)
+        .order_by()  # (no ORDER BY inside a UNION's part: SQLite refuses it)
         .annotate(_kind=Value("p"))
         .values_list("_kind", "pk", "number", "title")
         .union(
             Department.objects.filter(pk__in=departments)
+            .order_by()
             .annotate(_kind=Value("d"))
             .values_list("_kind", "pk", "sort_order", "name"),
             all=True,
