@@ -652,7 +652,7 @@ def test_task_list_ledger_and_dashboard_filter_and_count_by_source(client, users
     as_user(client, users, "supervisor1")
     page = client.get("/tasks/?year=2012&source=meeting")
     rows = list(page.context["page"].object_list)
-    assert [t.source for t in rows] == [Source.MEETING]
+    assert [t["source"] for t in rows] == [Source.MEETING]  # the rows are values (list_page)
     assert "小微企业融资服务平台建设" in page.content.decode()
     ledger = client.get("/supervision/ledger/?year=2012&source=gov_report").content.decode()
     assert "社会消费品零售总额增长15%" in ledger and "提升融资环境" not in ledger
