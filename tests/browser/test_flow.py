@@ -26,7 +26,9 @@ def demo_data(transactional_db):
 
 
 def fits(page):
-    """No page scrolls sideways (issue 11: at 390 px the dashboard was 543 px wide)."""
+    """No page scrolls sideways (issue 11: at 390 px the dashboard was 543 px wide). Waits
+    for the page a click opened: measured mid-navigation, the document has no element."""
+    page.wait_for_load_state()
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= inner, f"{page.url} is {width} px wide in a {inner} px window"
     return page
