@@ -13,12 +13,13 @@ import cProfile
 import io
 import os
 import pstats
-import re
 import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from run import form_inputs  # bench/run.py, beside this script (its imports are stdlib only)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,19 +50,6 @@ class Counter:
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
-
-
-INPUT_RE = re.compile(r"<input\b[^>]*>", re.S)
-ATTR_RE = re.compile(r'(\w[\w-]*)="([^"]*)"')
-
-
-def form_inputs(html):
-    values = {}
-    for tag in INPUT_RE.findall(html):
-        attrs = dict(ATTR_RE.findall(tag))
-        if "name" in attrs:
-            values[attrs["name"]] = attrs.get("value", "")
-    return values
 
 
 def request(client, method, path, data):
