@@ -85,7 +85,8 @@ def _column_format(workbook, column):
 
 def _write_cell(ws, row, col, value, fmt):
     if value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
+        if fmt is not None:  # else the column's format shows (write_sheet)
+            ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, fmt)
     elif isinstance(value, int | float | Decimal):
@@ -105,8 +106,16 @@ def write_sheet(fileobj, *, title, sheet_title, columns, rows, subject="", highl
     wb.set_properties({"author": "督查督办系统", "title": title, "subject": subject})
     ws = wb.add_worksheet(sheet_title)
     last = len(columns) - 1
+    # Per-column formats: a cell written without one, or not written at all (a blank), shows
+    # its column's. Not for "input" columns, whose fill would run down the whole sheet:
+    # their cells, blanks included, carry the format themselves.
+    formats = [_column_format(wb, column) for column in columns]
+    cell_formats = [
+        fmt if column.kind == "input" else None
+        for column, fmt in zip(columns, formats, strict=True)
+    ]
     for index, column in enumerate(columns):
-        ws.set_column(index, index, column.width)
+        ws.set_column(index, index, column.width, None if cell_formats[index] else formats[index])
     ws.freeze_panes(2, 0)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
@@ -118,7 +127,6 @@ def write_sheet(fileobj, *, title, sheet_title, columns, rows, subject="", highl
     input_header = wb.add_format({**HEADER, "bg_color": INPUT_FILL})
     for index, column in enumerate(columns):
         ws.write_string(1, index, column.header, input_header if column.kind == "input" else header)
-    formats = [_column_format(wb, column) for column in columns]
     marked = {
         value: wb.add_format({"valign": "top", "bg_color": look.fill, "font_color": look.color})
         for value, look in (highlights or {}).items()
@@ -130,7 +138,7 @@ def write_sheet(fileobj, *, title, sheet_title, columns, rows, subject="", highl
         if len(values) != len(columns):
             raise ValueError(f"第 {count} 行有 {len(values)} 列，应为 {len(columns)} 列。")
         for col, value in enumerate(values):
-            fmt = formats[col]
+            fmt = cell_formats[col]
             if kinds[col] == "highlight":
                 fmt = marked.get(value, fmt)
             _write_cell(ws, row, col, value, fmt)

@@ -2,6 +2,7 @@
 
 import copy
 import html
+from itertools import islice
 
 import django_filters
 from django import forms
@@ -494,9 +495,47 @@ def list_page(filterset, number, per_page, today=None):
     return page
 
 
-def all_rows(filterset, today=None):
-    """Every `task_rows` row matching a `filter_tasks` filterset, in its order, with its
-    indicators (the ledger export: one query, and one per 1,000 rows for the indicators)."""
+#: what a row of the 督查台账 export shows (ledger.ledger_values), from `task_rows`
+LEDGER_ROW = [
+    "pk",
+    "code",
+    "title",
+    "source",
+    "project__title",
+    "lead_department__name",
+    "responsible_leader__full_name",
+    "responsible_leader__username",
+    "due_date",
+    "last_progress",
+    "percent_shown",
+    "light",
+    "listing_level",
+    "urging_count",
+    "reminder_count",
+    "last_submitted_at",
+]
+
+
+def with_indicators(rows, chunk=1000):
+    """Each dict of `rows` (an iterable of `.values()` rows with "pk") with "indicators": its
+    indicators, fetched per `chunk` rows (one query each), in their numbered order."""
+    rows = iter(rows)
+    while batch := list(islice(rows, chunk)):
+        indicators = {}
+        query = Indicator.objects.filter(task_id__in=[row["pk"] for row in batch])
+        for indicator in query.order_by("task_id", "number"):
+            indicators.setdefault(indicator.task_id, []).append(indicator)
+        for row in batch:
+            row["indicators"] = indicators.get(row["pk"], [])
+            yield row
+
+
+def ledger_rows(filterset, today=None, extra=()):
+    """Every row matching a `filter_tasks` filterset, in its order, as dicts of the
+    LEDGER_ROW columns (and `extra` ones) with their indicators (the ledger export): one
+    query, and one per 1,000 rows for the indicators. Plain values, no model instances:
+    building 5,000 tasks with four related objects each cost more than writing the sheet."""
     ids = filterset.qs.values("pk")
-    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).defer("text")
-    return rows.prefetch_related(INDICATORS).order_by(*filterset.ordering)
+    rows = task_rows(today, filterset.lights_month).filter(pk__in=ids)
+    rows = rows.order_by(*filterset.ordering).values(*LEDGER_ROW, *extra)
+    return with_indicators(rows.iterator(chunk_size=1000))

@@ -30,9 +30,9 @@ from core.excel import (
 )
 
 from .access import Action
-from .choices import Light, ListingLevel, ReportStatus, TaskStatus
+from .choices import Light, ListingLevel, ReportStatus, Source, TaskStatus
 from .dashboard import indicator_shown
-from .filters import INDICATORS, task_rows
+from .filters import LEDGER_ROW, task_rows, with_indicators
 from .models import MonthlyReport, Task
 from .reporting import EDITABLE, refusal, report_errors, save_report
 
@@ -98,37 +98,41 @@ HEADER_KEYS = {
 # --- writing ---------------------------------------------------------------------------------
 
 
-def indicator_text(task):
-    """The task's indicators with their latest reported values, from the prefetched
-    `task.indicators` (filters.INDICATORS): '金融机构 ≥ 10家：4家（2012-06）；…'."""
+def indicator_text(indicators):
+    """Indicators with their latest reported values: '金融机构 ≥ 10家：4家（2012-06）；…'."""
     parts = []
-    for indicator in task.indicators.all():
+    for indicator in indicators:
         value = indicator_shown(indicator, indicator.actual)
         when = f"（{indicator.as_of_month:%Y-%m}）" if value and indicator.as_of_month else ""
         parts.append(f"{indicator}：{value or '未报'}{when}")
     return "；".join(parts)
 
 
-def ledger_values(task):
-    """The ledger columns of a task from `filters.task_rows` (same order as LEDGER_COLUMNS),
-    the columns of the web ledger (templates/supervision/ledger.html)."""
+SOURCES = dict(Source.choices)
+
+
+def ledger_values(row):
+    """The ledger columns (in LEDGER_COLUMNS order) of a `filters.ledger_rows` row, a dict
+    with "indicators" and "records" added: the columns of the web ledger
+    (templates/supervision/ledger.html)."""
+    listing = row["listing_level"]
     return [
-        task.pk,
-        task.group_title,
-        task.code,
-        task.title,
-        task.lead_department.name if task.lead_department else "",
-        str(task.responsible_leader) if task.responsible_leader else "",
-        task.due_date,
-        task.last_progress or "",
-        task.percent_shown,
-        Light(task.light).label,
-        ListingLevel(task.listing_level).label if task.listing_level else "",
-        task.urging_count or 0,
-        task.reminder_count or 0,
-        local_date(task.last_submitted_at),
-        indicator_text(task),
-        records_text(getattr(task, "records", ())),
+        row["pk"],
+        row["project__title"] or SOURCES.get(row["source"], row["source"]),  # Task.group_title
+        row["code"],
+        row["title"],
+        row["lead_department__name"] or "",
+        row["responsible_leader__full_name"] or row["responsible_leader__username"] or "",
+        row["due_date"],
+        row["last_progress"] or "",
+        row["percent_shown"],
+        Light(row["light"]).label,
+        ListingLevel(listing).label if listing else "",
+        row["urging_count"] or 0,
+        row["reminder_count"] or 0,
+        local_date(row["last_submitted_at"]),
+        indicator_text(row["indicators"]),
+        records_text(row.get("records", ())),
     ]
 
 
@@ -140,22 +144,23 @@ def records_text(records):
     )
 
 
-def write_ledger(fileobj, tasks, today, records=None):
-    """The 督查台账 of `tasks` (an iterable of task_rows tasks) as .xlsx into `fileobj`;
-    `records` is {task id: [Summary]} of the other apps' records (core/task_records.py)."""
+def write_ledger(fileobj, rows, today, records=None):
+    """The 督查台账 of `rows` (an iterable of `filters.ledger_rows` rows) as .xlsx into
+    `fileobj`; `records` is {task id: [Summary]} of the other apps' records
+    (core/task_records.py)."""
     records = records or {}
 
-    def rows():
-        for task in tasks:
-            task.records = records.get(task.pk, ())
-            yield ledger_values(task)
+    def values():
+        for row in rows:
+            row["records"] = records.get(row["pk"], ())
+            yield ledger_values(row)
 
     return write_sheet(
         fileobj,
         title=f"督查台账（{today.year}年{today.month}月{today.day}日导出）",
         sheet_title=LEDGER_SHEET,
         columns=LEDGER_COLUMNS,
-        rows=rows(),
+        rows=values(),
         highlights=LIGHT_HIGHLIGHTS,
     )
 
@@ -167,30 +172,33 @@ def ledger_filename(today):
 # --- the department's report sheet -----------------------------------------------------------
 
 
+#: the last non-draft report before the month, as `reporting.report_for` prefills from it
+PREVIOUS = ("prev_progress", "prev_problems", "prev_next_steps", "prev_percent")
+
+
 def department_tasks(department, month, today=None):
-    """The tasks `department` leads in `month`'s plan year (not closed), as ledger rows with
-    the last non-draft report before `month` (what `reporting.report_for` prefills from)."""
+    """The tasks `department` leads in `month`'s plan year (not closed), as `ledger_rows`
+    rows with the task's percent and the PREVIOUS columns (what `reporting.report_for`
+    prefills from), in plan order."""
     previous = (
         MonthlyReport.objects.filter(task=OuterRef("pk"), month__lt=month)
         .exclude(status=ReportStatus.DRAFT)
         .order_by("-month")
     )
-    return (
+    rows = (
         task_rows(today)
-        .prefetch_related(INDICATORS)
         .filter(lead_department=department, year=month.year)
         .exclude(status=TaskStatus.CLOSED)
         .annotate(
-            prev_progress=Subquery(previous.values("progress")[:1]),
-            prev_problems=Subquery(previous.values("problems")[:1]),
-            prev_next_steps=Subquery(previous.values("next_steps")[:1]),
-            prev_percent=Subquery(previous.values("percent")[:1]),
+            **{name: Subquery(previous.values(name.removeprefix("prev_"))[:1]) for name in PREVIOUS}
         )
         .order_by("path")
+        .values(*LEDGER_ROW, "percent", *PREVIOUS)
     )
+    return with_indicators(rows.iterator(chunk_size=1000))
 
 
-def prefill(task, report):
+def prefill(row, report):
     """(status, progress, problems, next_steps, percent, percent_note) as `report_for` would
     fill the form: the stored report of the month, else the last report, else the task."""
     if report is not None:
@@ -202,16 +210,16 @@ def prefill(task, report):
             report.percent,
             report.percent_note,
         )
-    if task.prev_percent is not None:
+    if row["prev_percent"] is not None:
         return (
             "未填报",
-            task.prev_progress,
-            task.prev_problems,
-            task.prev_next_steps,
-            task.prev_percent,
+            row["prev_progress"],
+            row["prev_problems"],
+            row["prev_next_steps"],
+            row["prev_percent"],
             "",
         )
-    return ("未填报", "", "", "", task.percent, "")
+    return ("未填报", "", "", "", row["percent"], "")
 
 
 def write_report_sheet(fileobj, department, month, today=None):
@@ -221,10 +229,9 @@ def write_report_sheet(fileobj, department, month, today=None):
         r.task_id: r
         for r in MonthlyReport.objects.filter(task__lead_department=department, month=month)
     }
-    tasks = department_tasks(department, month, today)
     rows = (
-        [*ledger_values(task), *prefill(task, reports.get(task.pk))]
-        for task in tasks.iterator(chunk_size=1000)
+        [*ledger_values(row), *prefill(row, reports.get(row["pk"]))]
+        for row in department_tasks(department, month, today)
     )
     return write_sheet(
         fileobj,

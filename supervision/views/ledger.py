@@ -18,7 +18,7 @@ from .. import ledger as sheets
 from .. import standing
 from ..access import Action, require_action, require_department_reporter
 from ..choices import Light, ListingLevel
-from ..filters import all_rows, filter_tasks, rows_page
+from ..filters import filter_tasks, ledger_rows, rows_page
 from ..lights import LIGHT_CSS
 from ..reporting import ReportConflict, ReportLocked, is_future, months_of_plan
 
@@ -52,7 +52,7 @@ def ledger(request):
     records = standing.records([task.pk for task in page.object_list], today)
     for task in page.object_list:
         task.records = records.get(task.pk, [])
-        task.indicator_text = sheets.indicator_text(task)
+        task.indicator_text = sheets.indicator_text(task.indicators.all())
         light = Light(task.light)
         task.light_label = light.label
         task.light_css = f"bg-{LIGHT_CSS[light]}" + (" text-dark" if light == Light.YELLOW else "")
@@ -71,10 +71,10 @@ def ledger_xlsx(request):
     require_action(request.user, Action.LEDGER)
     today = timezone.localdate()
     filterset = filter_tasks(request.GET, today)
-    tasks = all_rows(filterset, today)
+    rows = ledger_rows(filterset, today)
     records = standing.records(filterset.qs.values("pk"), today)  # one query, any size
     return _xlsx_response(
-        lambda out: sheets.write_ledger(out, tasks.iterator(chunk_size=1000), today, records),
+        lambda out: sheets.write_ledger(out, rows, today, records),
         sheets.ledger_filename(today),
     )
 
