@@ -332,8 +332,11 @@ class Task(TrackedModel):
         permissions = [("close_task", "可以确认任务办结")]
         indexes = [
             # the task list and the ledger: a year's tasks in code order, and their count
-            # (an index-only scan once vacuumed; supervision/filters.py)
-            models.Index(fields=["year", "path"], name="task_year_path"),
+            # (an index-only scan once vacuumed; supervision/filters.py). With the id: the
+            # list's queries join the stored status on it, which PostgreSQL then drops, but
+            # only after it has ruled out an index without the id (a 50,000-task count went
+            # from an 18 ms sequential scan to 5 ms, issue 17). SQLite ignores `include`.
+            models.Index(fields=["year", "path"], include=["id"], name="task_year_path"),
         ]
         constraints = [
             models.CheckConstraint(
