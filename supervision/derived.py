@@ -7,9 +7,9 @@ the rows they are computed from.
 - `rollups.refresh_months`: the month roll-ups (TaskMonth) of the tasks, for `months` (a
   report of a month moves that month and the later ones) or every month of their year.
 
-Writers: reports (save, submit, return, approve), 节点, listings, 催办, closing, 暂停 / 终止 /
-结转, task create, edit and import, extensions granted, other apps' task records
-(core/task_records.py calls back here, `connect`). `refresh_all` is the daily job
+Writers: reports (submit, return, approve; a draft saved moves nothing), 节点, listings,
+催办, closing, 暂停 / 终止 / 结转, task create, edit and import, extensions granted, other apps'
+task records (core/task_records.py calls back here, `connect`). `refresh_all` is the daily job
 (supervision/tasks.py, `manage.py refresh_status`); `rebuild` follows a bulk load.
 """
 
@@ -27,16 +27,14 @@ from . import rollups, standing
 _bulk = threading.local()
 
 
-def changed(task_ids, months=(), figures=True):
+def changed(task_ids, months=()):
     """`task_ids` (ids, or a queryset of ids) changed: refresh what is stored about them as
-    of today. `months`: the months whose figures the change can move (default: all);
-    `figures=False`: no month's figures move (a draft saved), only the task's own state.
+    of today. `months`: the months whose figures the change can move (default: all).
     Inside `bulk_load`, nothing: the load rebuilds everything once at its end."""
     if getattr(_bulk, "on", False):
         return
     standing.refresh(task_ids, timezone.localdate())
-    if figures:
-        rollups.refresh_months(task_ids, months)
+    rollups.refresh_months(task_ids, months)
 
 
 def refresh_all(today=None):

@@ -21,7 +21,7 @@ from core import task_records
 from core.roles import Role
 from emergency.choices import PlanLevel
 from emergency.models import EmergencyPlan
-from supervision import procedure, reporting, services, standing
+from supervision import procedure, reporting, rollups, services, standing
 from supervision.choices import (
     Light,
     ListingLevel,
@@ -35,6 +35,7 @@ from supervision.models import (
     MonthlyReport,
     StandingRun,
     Task,
+    TaskMonth,
     TaskStanding,
     Urging,
     User,
@@ -275,6 +276,43 @@ def test_writer_report_submitted_returned_approved(team):
     with in_one_transaction():
         reporting.approve_report(report, user=head)
         assert stored_row(task).last_report_status == ReportStatus.APPROVED
+
+
+def test_a_draft_saved_moves_nothing_derived(team):
+    """A draft (and a returned report saved again) counts in no stored figure, so saving one
+    refreshes nothing: what is stored afterwards is what a full recomputation writes."""
+    task, staff, head = team["task"], team["staff"], team["head"]
+
+    def derived():
+        months = TaskMonth.objects.filter(task=task).order_by("month")
+        return every_column([task.pk]), list(months.values())
+
+    def recomputed():
+        standing.refresh([task.pk])
+        rollups.refresh_months([task.pk])
+        return derived()
+
+    with freeze_time(NOW):
+        rollups.refresh_all()
+        draft = reporting.save_report(
+            MonthlyReport(task=task, month=date(2030, 6, 1)),
+            user=staff,
+            data={"progress": "草稿", "problems": "", "next_steps": "", "percent": 100},
+            version=0,
+        )
+        saved = derived()
+        assert saved == recomputed()
+        submitted = reporting.save_report(
+            draft, user=staff, data={}, version=draft.version, submit=True
+        )
+        assert derived() != saved  # a submission moves them
+        reporting.return_report(submitted, user=head, reason="请补充")
+        submitted.refresh_from_db()
+        reporting.save_report(
+            submitted, user=staff, data={"percent": 90}, version=submitted.version
+        )
+        saved = derived()
+        assert saved == recomputed()
 
 
 def test_writer_listing_and_lifting(team):
