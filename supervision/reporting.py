@@ -11,6 +11,7 @@ compares, and refuses a stale version (ReportConflict) instead of overwriting so
 work. Every write goes through `Model.save`, so the history records it with the user.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -34,6 +35,7 @@ from core.roles import Role
 from . import derived
 from .choices import ReportStatus, TaskStatus
 from .models import IndicatorValue, MonthlyReport, Task
+from .signals import one_bump
 
 EDITABLE = {ReportStatus.DRAFT, ReportStatus.RETURNED}
 REPORT_FIELDS = ["progress", "problems", "next_steps", "percent", "percent_note", "problems_public"]
@@ -248,7 +250,26 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
         report.submitted_at = timezone.now()
     elif report.status != ReportStatus.RETURNED:
         report.status = ReportStatus.DRAFT
-    if report.pk:  # locked above: nobody else writes it meanwhile
+    # A draft moves no dashboard figure (they count submitted and approved reports): its
+    # rows bump no plan's cached figures, which saves a plan lookup and a cache write (a
+    # Redis round trip, or its timeout while Redis hangs) per row saved.
+    with nullcontext() if submit else one_bump(set()):
+        _write(report, indicator_values, submit, uploads, user)
+    if submit:
+        moved = _apply_to_task(report)
+        # the task's status moved: every month's figures; else the month's and later ones'
+        derived.changed([report.task_id], () if moved else derived.months_from(report.month))
+        _notify_reviewers(report, user)
+    # A draft (or a returned report saved again) moves nothing derived: the stored standing
+    # and the month roll-ups read submitted and approved reports only (lights.REPORTED), and
+    # its indicator values reach the indicator on submission. Refreshing the standing here
+    # was 58% of a draft save (issue 17).
+    return report
+
+
+def _write(report, indicator_values, submit, uploads, user):
+    """The rows of `save_report`: the report, its indicator values and its files."""
+    if report.pk:  # locked by save_report: nobody else writes it meanwhile
         report.save()
     else:
         try:
@@ -260,16 +281,6 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
         _save_indicator_value(report, indicator, value, submit)
     if uploads:  # (attach is atomic: a savepoint for nothing otherwise)
         attach(report, uploads, user)
-    if submit:
-        moved = _apply_to_task(report)
-        # the task's status moved: every month's figures; else the month's and later ones'
-        derived.changed([report.task_id], () if moved else derived.months_from(report.month))
-        _notify_reviewers(report, user)
-    # A draft (or a returned report saved again) moves nothing derived: the stored standing
-    # and the month roll-ups read submitted and approved reports only (lights.REPORTED), and
-    # its indicator values reach the indicator on submission. Refreshing the standing here
-    # was 58% of a draft save (issue 17).
-    return report
 
 
 def _notify_reviewers(report, user):

@@ -1,14 +1,20 @@
 """Writes return quickly (issue 11, item 15): a plan import makes its plan's dashboard figures
 stale once, not once per row, and looks up nothing under a task it has just created."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from freezegun import freeze_time
 
-from supervision import signals
-from supervision.models import Plan, Task
+from core.roles import Role
+from supervision import reporting, signals
+from supervision.choices import ReportStatus
+from supervision.models import Indicator, MonthlyReport, Plan, Task
 from supervision.planio import apply_plan, read_plan
-from tests.helpers import make_task
+from tests.helpers import make_department, make_task, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +72,28 @@ def test_new_tasks_are_not_searched_for_what_they_hold():
     selects = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
     for table in ("supervision_measure", "supervision_indicator"):
         assert not [s for s in selects if f'FROM "{table}"' in s], table
+
+
+@freeze_time("2030-06-10 10:00:00+08:00")
+def test_a_draft_bumps_no_plan_and_a_submission_does(bumps):
+    """The dashboard counts submitted and approved reports only: a draft saved (with an
+    indicator value) leaves the cached figures alone; submitting it makes them stale."""
+    department = make_department("金融工作办公室")
+    staff = make_user("staff", Role.STAFF, department)
+    task = make_task(1, lead_department=department, start_date=date(2030, 1, 1))
+    indicator = Indicator.objects.create(task=task, number=1, name="指标", target=Decimal(10))
+    bumps.clear()
+    month = date(2030, 6, 1)
+    data = {"progress": "进展", "problems": "", "next_steps": "", "percent": 10}
+    report = reporting.save_report(
+        MonthlyReport(task=task, month=month),
+        user=staff,
+        data=data,
+        indicator_values={indicator: Decimal(3)},
+        version=0,
+    )
+    assert report.pk and report.status == ReportStatus.DRAFT
+    assert report.indicator_values.count() == 1
+    assert bumps == []
+    reporting.save_report(report, user=staff, data=data, version=report.version, submit=True)
+    assert set(bumps) == {task.project.plan_id}
