@@ -151,16 +151,17 @@ class Command(BaseCommand):
             users = self.accounts(departments, password or settings.DEMO_PASSWORD)
             self.build(year, tasks, departments, users)
         filters.forget_choices()  # bulk_create sends no signal: the filter choices anew
+        # fresh statistics before the derived tables are computed from the bulk-loaded rows:
+        # autovacuum may be off or not yet run, and without them PostgreSQL chose a plan for
+        # the month roll-ups of 100,000 tasks that ran for more than nine minutes (50,000:
+        # 24 s). A plan read off a fresh copy misleads too (bench/run.py analyzes again).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         # the stored status (supervision/standing.py) of today: the bench measures that path
         self.say(f"任务状态：已计算 {standing.refresh_all()} 项。")
         rolled = time.monotonic()
         months = rollups.rebuild()  # the bench measures the stored path, as after the daily job
         self.say(f"月度汇总：{len(months)} 个月（{time.monotonic() - rolled:.1f} 秒）")
-        # fresh statistics: the tables were just bulk-loaded, and autovacuum may be off (or
-        # not yet run); a plan read off a fresh copy without them misleads (bench/run.py
-        # runs VACUUM ANALYZE again before it measures)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
         self.stdout.write(f"完成：用时 {time.monotonic() - started:.1f} 秒。")
 
     def say(self, text):
