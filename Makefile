@@ -23,10 +23,13 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# pytest-xdist: TEST_WORKERS processes (one per core of CI's machine), each with its own test
+# database and, with REDIS_URL, its own Redis database (tests/settings.py); 0 runs in one.
+TEST_WORKERS ?= 2
 test: venv lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # A benchmark, not a test: builds BENCH_TASKS tasks x 12 monthly reports (the plan of last
 # year, or BENCH_YEAR) in the database DATABASE_URL points at, then measures the pages over
