@@ -468,8 +468,9 @@ def department_slots(department_id, year, today=None):
 
 
 def next_open_task(report, user):
-    """The next task (in plan order, after this one) that `user`'s department leads and has
-    not yet filed `report`'s month, for "next task of this month"; or None (1 query)."""
+    """The next task (in plan order, after this one, else from the top) that `user`'s
+    department leads and has not yet filed `report`'s month, for "next task of this month";
+    or None (1 query, 2 when none comes after this one)."""
     if not user.department_id:
         return None
     # NOT EXISTS per task (the report's (task, month) index), not NOT IN over every filed
@@ -486,9 +487,9 @@ def next_open_task(report, user):
         .exclude(pk=report.task_id)
         .order_by("path")
     )
-    tasks = list(candidates.only("pk", "path", "number", "title"))
-    later = [t for t in tasks if t.path > report.task.path]
-    return (later or tasks or [None])[0]
+    candidates = candidates.only("pk", "path", "number", "title")
+    # LIMIT 1 each: the department's 1,250 candidates fetched whole took 12 ms (issue 17)
+    return candidates.filter(path__gt=report.task.path).first() or candidates.first()
 
 
 def review_queue(user):

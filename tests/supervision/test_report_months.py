@@ -154,6 +154,18 @@ def test_after_submitting_the_next_task_of_the_month_is_offered(client, office):
 
 
 @freeze_time("2030-07-20 10:00:00+08:00")
+def test_after_the_last_task_the_next_one_is_offered_from_the_top(client, office):
+    t1, t2, t3 = office["tasks"]
+    client.force_login(office["staff"])
+    data = {"progress": "完成。", "percent": "50", "version": "0", "submit": "1"}
+    body = client.post(f"/tasks/{t3.pk}/report/2030-06/", data, follow=True).content.decode()
+    assert f'href="/tasks/{t1.pk}/report/2030-06/">填报下一项<' in body
+    report(t1, 6, ReportStatus.SUBMITTED)
+    body = client.get(f"/tasks/{t3.pk}/report/2030-06/").content.decode()
+    assert f'href="/tasks/{t2.pk}/report/2030-06/">填报下一项<' in body
+
+
+@freeze_time("2030-07-20 10:00:00+08:00")
 @pytest.mark.parametrize("reader", ["leader", "sup", "partner", "stranger", "head"])
 def test_whoever_may_read_a_report_opens_it_read_only(client, office, reader):
     task = office["tasks"][0]
