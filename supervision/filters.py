@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import (
@@ -20,6 +20,7 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Window,
 )
 from django.forms.utils import flatatt
 from django.utils import timezone
@@ -439,9 +440,10 @@ TaskFilter.base_filters = ShallowFilters(TaskFilter.base_filters)
 
 def filter_tasks(params, today=None):
     """The TaskFilter bound to `params` (a QueryDict) over `task_keys`: `.qs` is the
-    matching tasks, sorted, with light and listed only; the rows come from `rows_page` or
-    `all_rows`. With ?as_of=YYYY-MM the lights are those of that month, as the dashboard
-    counted them (`filterset.lights_month` is then that month, and `lights_day` the day judged)."""
+    matching tasks, sorted, with light and listed only; the rows come from `rows_page`,
+    `list_page` or `ledger_rows`. With ?as_of=YYYY-MM the lights are those of that month, as
+    the dashboard counted them (`filterset.lights_month` is then that month, and `lights_day`
+    the day judged)."""
     today = today or timezone.localdate()
     month = parse_month(params.get("as_of", "")) if params is not None else None
     filterset = TaskFilter(params, queryset=task_keys(today, month))
@@ -450,12 +452,41 @@ def filter_tasks(params, today=None):
     return filterset
 
 
+#: the filters that keep every task of the year on the list (`ids_page`)
+WHOLE_YEAR = {"year", "sort", "as_of"}
+
+
+def ids_page(filterset, number, per_page):
+    """The page `number` of the ids of a `filter_tasks` filterset, as Paginator.get_page
+    gives it. Unfiltered, as it does: the count (an index-only scan) and the page's ids (an
+    index walk that stops after the page). Filtered, in one query: the page's ids with
+    COUNT(*) OVER () beside them; PostgreSQL sorts every match for the page anyway, and
+    the paginator's own count went through them all again (issue 17)."""
+    ids = filterset.qs.values_list("pk", flat=True)
+    paginator = Paginator(ids, per_page)
+    data = filterset.form.cleaned_data if filterset.is_valid() else {}
+    if all(value in (None, "") for name, value in data.items() if name not in WHOLE_YEAR):
+        return paginator.get_page(number)
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1  # as get_page: not a number, the first page
+    start = (number - 1) * per_page
+    counted = filterset.qs.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+    rows = list(counted[start : start + per_page]) if number >= 1 else []
+    if not rows:  # below 1, past the last page or no match at all: get_page's last page
+        return paginator.get_page(number)
+    paginator.count = rows[0][1]  # a cached_property: no count query
+    return Page([pk for pk, _ in rows], number, paginator)
+
+
 def rows_page(filterset, number, per_page, today=None, indicators=False):
     """The page `number` of a `filter_tasks` filterset, in two queries plus the count: the
-    ids of the page (filter, sort and LIMIT over the lean `task_keys`), then the `task_rows`
-    of those ids. Selecting every row annotation over all matching tasks before the sort
-    and LIMIT cost ten times as much. (The task list reads plain values: `list_page`.)"""
-    page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
+    ids of the page (filter, sort and LIMIT over the lean `task_keys`, `ids_page`), then the
+    `task_rows` of those ids. Selecting every row annotation over all matching tasks before
+    the sort and LIMIT cost ten times as much. (The task list reads plain values:
+    `list_page`.)"""
+    page = ids_page(filterset, number, per_page)
     ids = list(page.object_list)
     rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).order_by()
     rows = rows.defer("text")
@@ -490,7 +521,7 @@ def list_page(filterset, number, per_page, today=None):
     but each row a dict of the LIST_ROW columns (one `.values()` query, no model
     instances: building fifty tasks with their project and department cost more than the
     SQL, issue 17)."""
-    page = Paginator(filterset.qs.values_list("pk", flat=True), per_page).get_page(number)
+    page = ids_page(filterset, number, per_page)
     ids = list(page.object_list)
     tasks = Task.objects.filter(pk__in=ids).order_by()
     rows = _as_of(tasks, today, filterset.lights_month, rows=True).values(*LIST_ROW)

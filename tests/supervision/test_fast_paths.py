@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
+from django.core.paginator import Paginator
+from django.db import connection
 from django.http import QueryDict
 from django.test.html import parse_html
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -20,7 +23,14 @@ from core.models import Department
 from core.months import month_end
 from supervision.choices import Comparison, ListingLevel, ReportStatus, TaskStatus
 from supervision.dashboard import month_figures, report_deadline
-from supervision.filters import QuickSelect, TaskFilter, filter_tasks, ledger_rows, rows_page
+from supervision.filters import (
+    QuickSelect,
+    TaskFilter,
+    filter_tasks,
+    ids_page,
+    ledger_rows,
+    rows_page,
+)
 from supervision.filters import task_rows as full_rows
 from supervision.models import (
     Indicator,
@@ -183,6 +193,24 @@ def test_list_pages_and_ledger_rows_are_those_of_the_single_query(seed):
             assert pages == before, (today, params)
             ledger = [ledger_view(t) for t in TaskFilter(query, queryset=full_rows(today)).qs]
             assert [ledger_view(row) for row in ledger_rows(filterset, today)] == ledger
+
+
+@pytest.mark.parametrize("params", ["light=red", "status=in_progress&sort=-due", "q=学校"])
+def test_a_filtered_page_counts_in_one_query_as_the_paginator_does(params):
+    """ids_page's one query (the page's ids and COUNT(*) OVER ()) gives what Paginator's
+    count and slice give, for every page number, a number past the end and a bad one."""
+    random_plan(5)
+    filterset = filter_tasks(QueryDict(params), date(YEAR + 1, 2, 1))  # late: many red
+    paginator = Paginator(filterset.qs.values_list("pk", flat=True), 3)
+    assert paginator.num_pages > 1
+    for number in [*paginator.page_range, paginator.num_pages + 5, "x", "", None, -1]:
+        expected = paginator.get_page(number)
+        with CaptureQueriesContext(connection) as captured:
+            page = ids_page(filterset, number, 3)
+        assert (page.number, list(page.object_list)) == (expected.number, list(expected))
+        assert page.paginator.count == paginator.count
+        if number in paginator.page_range:
+            assert len(captured) == 1  # no count query of its own
 
 
 @pytest.mark.parametrize("seed", [3, 4])
