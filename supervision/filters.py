@@ -481,11 +481,11 @@ def ids_page(filterset, number, per_page):
 
 
 def rows_page(filterset, number, per_page, today=None, indicators=False):
-    """The page `number` of a `filter_tasks` filterset, in two queries plus the count: the
-    ids of the page (filter, sort and LIMIT over the lean `task_keys`, `ids_page`), then the
-    `task_rows` of those ids. Selecting every row annotation over all matching tasks before
-    the sort and LIMIT cost ten times as much. (The task list reads plain values:
-    `list_page`.)"""
+    """The page `number` of a `filter_tasks` filterset, in two queries (and the count of an
+    unfiltered list): the ids of the page (filter, sort and LIMIT over the lean `task_keys`,
+    `ids_page`), then the `task_rows` of those ids. Selecting every row annotation over all
+    matching tasks before the sort and LIMIT cost ten times as much. (The task list reads
+    plain values: `list_page`.)"""
     page = ids_page(filterset, number, per_page)
     ids = list(page.object_list)
     rows = task_rows(today, filterset.lights_month).filter(pk__in=ids).order_by()
