@@ -109,6 +109,13 @@ def _aware(day, hour=10):
     return datetime.combine(day, time(hour, 0), tzinfo=TZ)
 
 
+def _done_at(day, hour=10):
+    """When something of `day` was done, but never later than now: early in a month, last
+    month's reports have gone in by today at the latest (they showed as submitted on days
+    still to come)."""
+    return min(_aware(day, hour), timezone.now())
+
+
 def _excerpt(task):
     first = task.measures.first()
     text = first.text if first else task.text
@@ -270,9 +277,9 @@ def _load_progress(task, users, now):
             percent=percent,
             status=ReportStatus.APPROVED if index < stop_after else ReportStatus.SUBMITTED,
             submitted_by=submitter,
-            submitted_at=_aware(submitted_on),
+            submitted_at=_done_at(submitted_on),
             reviewed_by=reviewer if index < stop_after else None,
-            reviewed_at=_aware(submitted_on + timedelta(days=1)) if index < stop_after else None,
+            reviewed_at=_done_at(submitted_on + timedelta(days=1)) if index < stop_after else None,
         )
         made += 1
         for indicator in indicators:
@@ -454,7 +461,7 @@ def _load_items(tasks, users, year, out):
                 next_steps="继续按节点推进。",
                 percent=round(percent * index / len(months)),
                 status=ReportStatus.APPROVED,
-                submitted_at=_aware(date(year, month + 1, 3)),
+                submitted_at=_done_at(date(year, month + 1, 3)),
             )
         task.percent, task.status = percent, TaskStatus.IN_PROGRESS
         task.save(update_fields=["percent", "status", "updated_at"])

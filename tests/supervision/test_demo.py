@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from freezegun import freeze_time
 
 from core.roles import Role
@@ -107,6 +108,19 @@ def test_demo_of_the_current_year_reports_up_to_last_month_and_shows_every_light
     listing = Listing.objects.get()
     assert listing.listed_at.date() == date(2026, 9, 3)  # in the last closed month
     assert listing.deadline == date(2026, 12, 1)
+
+
+@freeze_time("2026-12-01 01:00:00")  # 09:00 in Beijing, the first day of a month
+def test_early_in_a_month_no_report_was_submitted_or_reviewed_later_than_now():
+    call_command("load_demo", stdout=StringIO())
+    now = timezone.now()
+    reports = MonthlyReport.objects.exclude(submitted_at=None)
+    assert reports.filter(month=date(2026, 11, 1)).exists()  # last month's are in
+    assert not reports.filter(submitted_at__gt=now).exists()
+    assert not reports.filter(reviewed_at__gt=now).exists()
+    # October's went in during November as before, the late ones after the 5th
+    october = reports.filter(month=date(2026, 10, 1))
+    assert october.filter(submitted_at__date__gt=date(2026, 11, 5)).exists()
 
 
 def test_demo_of_2012_keeps_the_plans_own_year():
