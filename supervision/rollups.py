@@ -149,10 +149,6 @@ def _computed(month, tasks, today):
     return rows.order_by().values_list(*map(alias, COLUMNS))
 
 
-def _row(values):
-    return TaskMonth(**dict(zip(COLUMNS, values, strict=True)))
-
-
 def forget():
     """No month's rows are current any more (a bulk load follows): the readers go live until
     the next `rebuild` or daily job."""

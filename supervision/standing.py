@@ -20,6 +20,8 @@ from django.db.models import (
     F,
     IntegerField,
     JSONField,
+    Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -203,6 +205,10 @@ def records_of(task, today=None):
     return records([task.pk], today).get(task.pk, [])
 
 
+# The two rules below in Python: what `_sql_columns` writes in SQL for the stored rows (the
+# tests check the stored rows against these).
+
+
 def expected_percent(start, due, today):
     """序时进度: the share of the task's time elapsed by `today`, in whole percent (None
     without both dates)."""
@@ -221,40 +227,16 @@ def overdue_days(status, due, today):
 
 def refresh(task_ids, today=None):
     """Compute and store the standing of the tasks `task_ids` (ids or a queryset of ids) as
-    of `today`, BATCH tasks at a time: one SELECT computing with `live`, one for the other
-    apps' record counts, one upsert. Returns the number of rows."""
+    of `today`, BATCH tasks at a time, as the daily job does (`_refresh_set`). Returns the
+    number of rows."""
     today = today or timezone.localdate()
     if hasattr(task_ids, "values_list"):  # a queryset of tasks or of their ids
         task_ids = task_ids.values_list("pk", flat=True)
     ids = list(task_ids)
-    return sum(_refresh(ids[start : start + BATCH], today) for start in range(0, len(ids), BATCH))
-
-
-def _refresh(task_ids, today):
-    tasks = live(Task.objects.filter(pk__in=task_ids), today, listing=True, reports=True)
-    computed = [name for name in STORED if name != "light_rank"]
-    rows = tasks.order_by().values("pk", "start_date", "due_date", "status", *computed)
-    standings = [
-        TaskStanding(
-            task_id=row["pk"],
-            light_rank=RANKS[row["light"]],
-            expected_percent=expected_percent(row["start_date"], row["due_date"], today),
-            overdue_days=overdue_days(row["status"], row["due_date"], today),
-            computed_on=today,
-            **{name: row[name] for name in computed},
-        )
-        for row in rows
-    ]
-    found = task_records.summaries([s.task_id for s in standings], today)
-    for row in standings:
-        row.records = task_records.counts(found.get(row.task_id, []))
-    TaskStanding.objects.bulk_create(
-        standings,
-        update_conflicts=True,
-        unique_fields=["task"],
-        update_fields=[*STORED, "records", "expected_percent", "overdue_days", "computed_on"],
+    return sum(
+        _refresh_set(Task.objects.filter(pk__in=ids[start : start + BATCH]), today)
+        for start in range(0, len(ids), BATCH)
     )
-    return len(standings)
 
 
 def refresh_all(today=None, mark=True):
@@ -265,8 +247,8 @@ def refresh_all(today=None, mark=True):
     (unless `mark` is false: the rows are written, the pages stay live until the job).
     Returns the number of tasks."""
     today = today or timezone.localdate()
-    ids = Task.objects.order_by("pk").values_list("pk", flat=True)
-    first, last, count = ids.first(), ids.last(), Task.objects.count()
+    span = Task.objects.aggregate(first=Min("pk"), last=Max("pk"), count=Count("pk"))
+    first, last, count = span["first"], span["last"], span["count"]
     start = first
     while first is not None and start <= last:
         tasks = Task.objects.filter(pk__gte=start, pk__lt=start + BATCH_ALL)
@@ -316,7 +298,7 @@ def _refresh_set(tasks, today):
     # the rank from the selected light (`light_rank()` in the SELECT would repeat the rule)
     light = connection.ops.quote_name(alias("light"))
     whens = " ".join(f"WHEN '{value}' THEN {rank}" for value, rank in RANKS.items())
-    upsert_select(
+    count = upsert_select(
         TaskStanding,
         [rows.order_by().values_list(*map(alias, selected))],
         names,
@@ -329,3 +311,4 @@ def _refresh_set(tasks, today):
         for row in standings:
             row.records = task_records.counts(found[row.task_id])
         TaskStanding.objects.bulk_update(standings, ["records"], batch_size=BATCH)
+    return count

@@ -72,7 +72,10 @@ def stored(month):
 
 def fresh(month, today):
     tasks = Task.objects.filter(year=month.year)
-    return sorted(_key(rollups._row(values)) for values in rollups._computed(month, tasks, today))
+    rows = rollups._computed(month, tasks, today)
+    return sorted(
+        _key(TaskMonth(**dict(zip(rollups.COLUMNS, values, strict=True)))) for values in rows
+    )
 
 
 def assert_fresh(months=None):
