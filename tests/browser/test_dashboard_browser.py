@@ -5,6 +5,7 @@ import pytest
 
 from tests import demo_snapshot
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.pages import html
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,4 +30,4 @@ def test_leader_dashboard_drill_down_and_screenshot(signed_in, live_server, demo
     link.click()
     page.wait_for_url("**/tasks/?*project=*")
     assert page.locator("#task-table tbody tr").count() >= 1
-    assert title.split(". ", 1)[1] in page.content()
+    assert title.split(". ", 1)[1] in html(page)

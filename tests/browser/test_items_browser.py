@@ -11,6 +11,7 @@ from core.models import Attachment
 from supervision.choices import ClosureStatus, MilestoneStatus, ReportStatus, TaskStatus
 from supervision.models import MonthlyReport, Task, User
 from tests import demo_snapshot
+from tests.browser.pages import html
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +41,7 @@ def test_instruction_item_from_creation_to_close(signed_in, live_server, demo_da
     supervisor.fill("#id_due_date", f"{due:%Y-%m-%d}")
     supervisor.select_option("#id_rhythm", "monthly")
     supervisor.get_by_role("button", name="立项").click()
-    assert "已立项" in supervisor.content()
+    assert "已立项" in html(supervisor)
     task = Task.objects.get(title="落实小微企业贷款贴息批示")
     assert task.source == "instruction" and task.lead_department == department
 
@@ -53,13 +54,13 @@ def test_instruction_item_from_creation_to_close(signed_in, live_server, demo_da
         head.fill("#id_due_date", f"{today + timedelta(days=days):%Y-%m-%d}")
         head.fill("#id_deliverable", "文件")
         head.get_by_role("button", name="报送节点").click()
-        assert "等待督查处确认" in head.content()
+        assert "等待督查处确认" in html(head)
     assert task.milestones.filter(status=MilestoneStatus.PROPOSED).count() == 2
 
     # supervisor1 approves them
     supervisor.goto(f"{live_server.url}/tasks/{task.pk}/milestones/")
     supervisor.get_by_role("button", name="确认所选节点").click()
-    assert "已确认 2 个节点" in supervisor.content()
+    assert "已确认 2 个节点" in html(supervisor)
     assert task.milestones.filter(status=MilestoneStatus.APPROVED).count() == 2
 
     # staff1 reports the month with a PDF attached
@@ -71,25 +72,25 @@ def test_instruction_item_from_creation_to_close(signed_in, live_server, demo_da
     staff.fill("#id_percent", "40")
     staff.set_input_files("#id_files", str(pdf))
     staff.get_by_role("button", name="提交审核").click()
-    assert "已提交" in staff.content()
+    assert "已提交" in html(staff)
     report = MonthlyReport.objects.get(task=task)
     assert report.status == ReportStatus.SUBMITTED
     assert [a.original_name for a in Attachment.objects.of(report)] == ["贴息细则.pdf"]
-    assert "贴息细则.pdf" in staff.content()
+    assert "贴息细则.pdf" in html(staff)
 
     # head1 applies for 办结
     head.goto(f"{live_server.url}/tasks/{task.pk}/")
     head.click("#close-link")
     head.fill("#id_summary", "贴息细则已印发，首批资金已拨付。")
     head.get_by_role("button", name="提交办结申请").click()
-    assert "等待督查处确认" in head.content()
+    assert "等待督查处确认" in html(head)
     assert task.closures.get().status == ClosureStatus.PENDING
 
     # supervisor1 confirms: 销号
     supervisor.goto(f"{live_server.url}/tasks/{task.pk}/close/")
-    assert "贴息细则已印发" in supervisor.content()
+    assert "贴息细则已印发" in html(supervisor)
     supervisor.get_by_role("button", name="确认办结（销号）").click()
-    assert "已确认办结" in supervisor.content()
+    assert "已确认办结" in html(supervisor)
     task.refresh_from_db()
     assert task.status == TaskStatus.CLOSED
     assert task.closures.get().status == ClosureStatus.CONFIRMED

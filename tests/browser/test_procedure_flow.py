@@ -22,6 +22,7 @@ from supervision.choices import (
 )
 from supervision.models import LadderRecord, LadderRule, StateRequest, Task, User
 from tests import demo_snapshot
+from tests.browser.pages import html
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +48,7 @@ def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server,
     sup.select_option("#id_lead_department", str(food.pk))
     sup.select_option("#id_rhythm", "monthly")
     sup.get_by_role("button", name="立项").click()
-    assert "已立项" in sup.content()
+    assert "已立项" in html(sup)
     task = Task.objects.get(title="小微企业转贷应急资金（会议议定）")
     assert task.due_date.isoformat() == proposed
 
@@ -57,13 +58,13 @@ def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server,
     head.fill("#id_reason", "转贷资金属金融工作办公室职责。")
     head.select_option("#id_suggested_department", str(finance.pk))
     head.get_by_role("button", name="拒签").click()
-    assert "已拒签" in head.content()
+    assert "已拒签" in html(head)
 
     # the supervisor re-assigns it to the finance office
     sup.goto(f"{live_server.url}/tasks/{task.pk}/sign/")
     sup.select_option("#id_department", str(finance.pk))
     sup.get_by_role("button", name="改派").click()
-    assert "已改派" in sup.content()
+    assert "已改派" in html(sup)
     task.refresh_from_db()
     assert task.lead_department == finance
 
@@ -72,7 +73,7 @@ def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server,
     head1.goto(f"{live_server.url}/tasks/{task.pk}/")
     head1.click("#sign-link")
     head1.get_by_role("button", name="签收").click()
-    assert "已签收" in head1.content()
+    assert "已签收" in html(head1)
     assert task.assignments.get(department=finance).status == AssignmentStatus.SIGNED
 
     # staff1 applies for an extension, the supervisor approves it; both dates are shown
@@ -82,15 +83,15 @@ def test_assign_refuse_reassign_sign_extend_and_a_letter(signed_in, live_server,
     staff.fill("#id_new_date", new_date)
     staff.fill("#id_reason", "需等待人民银行配套政策。")
     staff.get_by_role("button", name="提交延期申请").click()
-    assert "延期申请已提交" in staff.content()
+    assert "延期申请已提交" in html(staff)
     sup.goto(f"{live_server.url}/tasks/{task.pk}/extension/")
     sup.select_option("#id_decision", "approve")
     sup.get_by_role("button", name="提交").click()
-    assert "已批准" in sup.content()
+    assert "已批准" in html(sup)
     task.refresh_from_db()
     assert task.extensions.get().status == ExtensionStatus.APPROVED
     sup.goto(f"{live_server.url}/tasks/{task.pk}/")
-    assert new_date in sup.content() and proposed in sup.inner_text("#both-dates")
+    assert new_date in html(sup) and proposed in sup.inner_text("#both-dates")
 
     # time passes: the item has been red (overdue) for the configured months, and the daily
     # ladder run issues a 督办函
@@ -140,7 +141,7 @@ def test_staff_apply_to_pause_and_the_supervisor_approves_from_the_queue(
     staff.select_option("#state-apply-form select[name=kind]", "suspended")
     staff.fill("#state-apply-form textarea[name=reason]", "上级部门调整建设方案，暂停至批复。")
     staff.get_by_role("button", name="提交申请").click()
-    assert "暂停申请已提交" in staff.content()
+    assert "暂停申请已提交" in html(staff)
     application = StateRequest.objects.get(task=task)
     assert "待督查处审批" in staff.inner_text(f"#state-request-{application.pk}")
 
@@ -151,7 +152,7 @@ def test_staff_apply_to_pause_and_the_supervisor_approves_from_the_queue(
     row = sup.locator(f"#queue-state-{application.pk}")
     assert "上级部门调整建设方案" in row.inner_text()
     row.get_by_role("button", name="审批").click()
-    assert "已批准暂停申请" in sup.content()
+    assert "已批准暂停申请" in html(sup)
     assert sup.locator(f"#queue-state-{application.pk}").count() == 0
 
     # the item is paused, and the department sees the decision on the task page

@@ -12,6 +12,7 @@ from core.reminders import scan
 from emergency.models import Drill
 from foodsafety.models import Inspection
 from supervision.models import User
+from tests.browser.pages import html
 from tests.helpers import make_office
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +43,7 @@ def test_a_drill_with_a_problem_followed_up(signed_in, live_server, office):
     page.fill("#id_evaluation", "指挥顺畅，排涝设备调度偏慢。")
     page.fill("#id_new_problems", "排涝设备调度流程不清")
     page.get_by_role("button", name="保存").click()
-    assert "应急演练已保存" in page.content()
+    assert "应急演练已保存" in html(page)
     drill = Drill.objects.get()
     problem = drill.problems.get()
     assert problem.deadline == today - timedelta(days=2) + timedelta(days=30)
@@ -60,12 +61,12 @@ def test_a_drill_with_a_problem_followed_up(signed_in, live_server, office):
     box = head.locator(f'[data-problem="{problem.pk}"]')
     box.locator("input[name=done_on]").fill(f"{today:%Y-%m-%d}")
     box.get_by_role("button", name="整改完成").click()
-    assert "这个字段是必填项" in head.content()  # the result is required
+    assert "这个字段是必填项" in html(head)  # the result is required
     box = head.locator(f'[data-problem="{problem.pk}"]')
     box.locator("input[name=done_on]").fill(f"{today:%Y-%m-%d}")
     box.locator("textarea[name=result]").fill("修订排涝设备调度规程，明确责任人。")
     box.get_by_role("button", name="整改完成").click()
-    assert "整改事项已办结" in head.content()
+    assert "整改事项已办结" in html(head)
     assert f"已整改 {today:%Y-%m-%d}" in head.locator(f'[data-problem="{problem.pk}"]').inner_text()
     problem.refresh_from_db()
     assert problem.done_on == today and problem.history.first().history_user == office["head"]
@@ -87,7 +88,7 @@ def test_an_inspection_goes_overdue_then_is_closed_with_proof(
     page.fill("#id_findings", "从业人员健康证过期")
     page.fill("#id_rectify_by", f"{today + timedelta(days=1):%Y-%m-%d}")
     page.get_by_role("button", name="保存").click()
-    assert "食品安全检查已保存" in page.content()
+    assert "食品安全检查已保存" in html(page)
     inspection = Inspection.objects.get()
     assert "整改中" in page.locator("#record-title").inner_text()
 
@@ -104,17 +105,17 @@ def test_an_inspection_goes_overdue_then_is_closed_with_proof(
     with django_capture_on_commit_callbacks(execute=True):
         scan(today)  # the morning's reminder scan chases it
     page.goto(f"{live_server.url}/notifications/")
-    assert "市南区某海鲜排档" in page.content() and "逾期" in page.content()
+    assert "市南区某海鲜排档" in html(page) and "逾期" in html(page)
 
     # closed with its proof: first without (refused), then with
     page.goto(f"{live_server.url}{inspection.get_absolute_url()}")
     page.fill("#id_rectified_on", f"{today:%Y-%m-%d}")
     page.get_by_role("button", name="确认整改完成").click()
-    assert "请填写整改佐证" in page.content()
+    assert "请填写整改佐证" in html(page)
     page.fill("#id_rectified_on", f"{today:%Y-%m-%d}")
     page.fill("#id_proof", "复查合格：健康证已补办，复查记录青食安复〔2030〕12号。")
     page.get_by_role("button", name="确认整改完成").click()
-    assert "整改已销号" in page.content()
+    assert "整改已销号" in html(page)
     assert "已整改" in page.locator("#record-title").inner_text()
     inspection.refresh_from_db()
     assert inspection.rectified_on == today and "青食安复" in inspection.proof

@@ -10,6 +10,7 @@ from services.choices import ProposalStatus
 from services.models import Proposal, WorkOrder
 from tests import demo_snapshot
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.pages import html
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,21 +63,21 @@ def test_hotline_import_kpis_and_a_proposal_through_second_handling(
     staff.get_by_role("button", name="开始办理").click()
     staff.fill("#id_reply", "已会同银行制定担保费补贴方案。")
     staff.get_by_role("button", name="提交答复").click()
-    assert "等待督查处登记代表委员评价" in staff.content()
+    assert "等待督查处登记代表委员评价" in html(staff)
 
     sup.goto(f"{live_server.url}{proposal.get_absolute_url()}")
     sup.check("input[name=opinion][value='1']")  # 不满意
     sup.get_by_role("button", name="保存评价").click()
-    assert "请填写二次办理时限" in sup.content()  # refused beside the field
+    assert "请填写二次办理时限" in html(sup)  # refused beside the field
     sup.check("input[name=opinion][value='1']")
     sup.fill("#id_new_due", f"{today + timedelta(days=45):%Y-%m-%d}")
     sup.get_by_role("button", name="保存评价").click()
-    assert "已进入二次办理" in sup.content()
+    assert "已进入二次办理" in html(sup)
     proposal.refresh_from_db()
     assert (proposal.status, proposal.rounds) == (ProposalStatus.SECOND, 2)
 
     staff.reload()
-    assert "二次办理答复" in staff.content()
+    assert "二次办理答复" in html(staff)
     staff.fill("#id_reply", "补贴已兑现，首批 12 家企业受益。")
     staff.get_by_role("button", name="提交答复").click()
 
@@ -84,7 +85,7 @@ def test_hotline_import_kpis_and_a_proposal_through_second_handling(
     sup.check("input[name=opinion][value='3']")  # 满意
     sup.check("#id_implemented")
     sup.get_by_role("button", name="保存评价").click()
-    assert "建议提案办结" in sup.content()
+    assert "建议提案办结" in html(sup)
     assert "办结" in sup.locator("#proposal-status").inner_text()
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.CLOSED and proposal.implemented
