@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.access import require
 from core.files import ACCEPT, files_by_record
+from core.related import has_rows
 from core.roles import Role
 
 from .. import reporting, standing
@@ -58,39 +59,84 @@ def task_detail(request, pk):
     return render_detail(request, pk)
 
 
+# The task's related rows the page lists. A task has few of them (most tasks have no 批示, no
+# 挂牌, no 催办…): one query says which (core.related), and the page queries only those.
+LISTED = (
+    "reports",
+    "milestones",
+    "measures",
+    "indicators",
+    "children",
+    "instructions",
+    "listings",
+    "urgings",
+    "ladder_records",
+    "state_requests",
+    "reminders",
+    "reminder_items",
+    "partner_notes",
+    "carried_into",
+)
+
+
 def render_detail(request, pk, forms=None, status=200):
     """The task page; `forms` replaces the blank forms with bound ones showing errors."""
     user = request.user
     task = get_task(user, pk, queryset=task_view())
+    present = has_rows(task, LISTED)
+
+    def rows(name, queryset):
+        """`queryset` if the task has any `name`, else no rows and no query."""
+        return queryset if present[name] else ()
+
     reports = list(
-        task.reports.select_related("submitted_by", "reviewed_by")
-        .prefetch_related("indicator_values__indicator")
-        .order_by("-month")
+        rows(
+            "reports", task.reports.select_related("submitted_by", "reviewed_by").order_by("-month")
+        )
     )
-    milestones = list(task.milestones.all())
+    milestones = list(rows("milestones", task.milestones.all()))
     slots = reporting.task_slots(task, reports)
-    state_requests = list(task.state_requests.select_related("applied_by", "decided_by")[:20])
+    state_requests = list(
+        rows("state_requests", task.state_requests.select_related("applied_by", "decided_by"))[:20]
+    )
     context = {
         "task": task,
-        "measures": task.measures.all(),
+        "measures": rows("measures", task.measures.all()),
         "milestones": milestones,
-        "indicators": task.indicators.all(),
+        "indicators": rows("indicators", task.indicators.all()),
         "reports": reports,
-        "children": standing.annotate(task.children.select_related("lead_department")),
-        "instructions": task.instructions.select_related("leader", "responded_by").prefetch_related(
-            "assigned_items"
+        "children": rows(
+            "children", standing.annotate(task.children.select_related("lead_department"))
         ),
-        "milestone_files": files_by_record(Milestone, [m.pk for m in milestones]),
+        "instructions": rows(
+            "instructions",
+            task.instructions.select_related("leader", "responded_by").prefetch_related(
+                "assigned_items"
+            ),
+        ),
+        "milestone_files": files_by_record(Milestone, [m.pk for m in milestones])
+        if milestones
+        else {},
         "counted_statuses": COUNTED_MILESTONES,
         "file_accept": ACCEPT,
-        "listings": task.listings.select_related("listed_by", "lifted_by"),
-        "urgings": task.urgings.select_related("sent_by"),
-        "ladder_records": task.ladder_records.visible_to(user).select_related("task"),
+        "listings": rows("listings", task.listings.select_related("listed_by", "lifted_by")),
+        "urgings": rows("urgings", task.urgings.select_related("sent_by")),
+        "ladder_records": rows(
+            "ladder_records", task.ladder_records.visible_to(user).select_related("task")
+        ),
         "state_requests": state_requests,
         "state_pending": any(a.status == StateRequestStatus.PENDING for a in state_requests),
-        "reminders": task.reminders.select_related("recipient").order_by("-created_at")[:50],
-        "reminder_items": task.reminder_items.select_related("recipient").order_by("-pk")[:100],
-        "partner_notes": task.partner_notes.select_related("department", "author"),
+        "reminders": rows(
+            "reminders", task.reminders.select_related("recipient").order_by("-created_at")[:50]
+        ),
+        "reminder_items": rows(
+            "reminder_items",
+            task.reminder_items.select_related("recipient").order_by("-pk")[:100],
+        ),
+        "partner_notes": rows(
+            "partner_notes", task.partner_notes.select_related("department", "author")
+        ),
+        "carried_into": rows("carried_into", task.carried_into.only("pk", "code")),
         "slots": slots,
         "report_month": _report_month(request, slots),
         **task_rights(user, task),
