@@ -653,7 +653,11 @@ def test_detail_notifications_and_history_queries_do_not_grow(
     # one of each kind of row first: the task page skips the query of an empty section
     # (core.related), so the count is the same for one row as for many
     Reminder.objects.create(
-        key="k-first", kind="manual", recipient=world["users"]["staff1"], subject="s", **pointer(task)
+        key="k-first",
+        kind="manual",
+        recipient=world["users"]["staff1"],
+        subject="s",
+        **pointer(task),
     )
     pages = [f"/tasks/{task.pk}/", "/notifications/", f"/tasks/{task.pk}/history/"]
     # warm: the first request also asks whether today's stored status is current (then cached)
