@@ -32,6 +32,7 @@ def test_a_drill_with_a_problem_followed_up(signed_in, live_server, office):
     today = timezone.localdate()
     page = signed_in("staff")
     page.goto(f"{live_server.url}/")
+    page.click("#nav-special")  # the 专项工作 menu
     page.get_by_role("link", name="应急管理").first.click()
     page.get_by_role("link", name="应急演练").first.click()
     page.click("#record-new")

@@ -3,6 +3,7 @@ fields written in Python, its choices cached until a task, project, plan or depa
 changes, the navigation's links rendered once per kind of user. Same rows, same HTML."""
 
 import random
+import re
 from datetime import date
 
 import pytest
@@ -158,3 +159,26 @@ def test_navigation_links_per_kind_of_user(client):
     )
     client.force_login(users["head"])
     assert 'id="review-count">1<' in client.get("/tasks/").content.decode()
+
+
+def test_the_less_frequent_pages_sit_in_menus(client):
+    """督办函, 约谈, 督查通报 and 绩效考核 under 督办考核; 政民互动, 应急管理 and 食品安全 under
+    专项工作: the navigation fits one line at 1366 px (the browser test measures it)."""
+    client.force_login(make_user("sup", "supervisor"))
+    html = client.get("/tasks/").content.decode()
+    menus = dict(
+        re.findall(
+            r'id="nav-(\w+)">[^<]*</a>\s*<ul class="dropdown-menu"[^>]*>(.*?)</ul>', html, re.S
+        )
+    )
+    assert set(menus) == {"accountability", "special"}
+    assert re.findall(r">([^<]+)</a>", menus["accountability"]) == [
+        "督办函",
+        "约谈",
+        "督查通报",
+        "绩效考核",
+    ]
+    assert re.findall(r">([^<]+)</a>", menus["special"]) == ["政民互动", "应急管理", "食品安全"]
+    client.force_login(make_user("staff", "staff", department=make_department("处室")))
+    html = client.get("/tasks/").content.decode()
+    assert 'id="nav-accountability"' not in html and 'id="nav-special"' in html
