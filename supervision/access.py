@@ -57,7 +57,7 @@ class Action:
     LEADER_EXTENSION = "leader_extension"  # a leader's, under 市政府挂牌
     STATE = "state"  # 暂停 / 恢复 / 终止 / 挂账结转, and deciding the applications for them
     APPLY_STATE = "apply_state"  # the lead department applies for 暂停 / 终止
-    REQUESTS = "requests"  # the supervisors' queue of applications (/supervision/requests/)
+    REQUESTS = "requests"  # the queue of applications waiting for the user (/supervision/requests/)
     LETTERS = "letters"  # the 督办函 and 约谈 pages
     ESCALATE = "escalate"  # issue a 督办函, record a 约谈 / 通报批评 / 问责
     SIGN_LETTER = "sign_letter"  # the department head signs for a 督办函
@@ -81,7 +81,7 @@ REASONS = {
     Action.LEDGER: "只有督查人员和领导可以查看督查台账。",
     Action.DASHBOARD: "只有督查人员和领导可以查看督查看板。",
     Action.IMPORT: "只有系统管理员可以导入工作计划。",
-    Action.REQUESTS: "只有督查人员可以审批暂停、终止和延期申请。",
+    Action.REQUESTS: "只有督查人员和领导可以查看待审批申请。",
     Action.REVIEWS: "只有处室负责人可以审核本处室的月报。",
 }
 
@@ -118,9 +118,10 @@ def office_actions(user, action, obj=None):
         Action.DECIDE_EXTENSION,
         Action.STATE,
         Action.ESCALATE,
-        Action.REQUESTS,
     ):
         return has_role(user, Role.SUPERVISOR)
+    if action == Action.REQUESTS:  # each sees what waits for them (views.procedure)
+        return has_role(user, Role.SUPERVISOR, Role.LEADER)
     if action == Action.LEADER_EXTENSION:
         return has_role(user, Role.LEADER)
     if action == Action.LETTERS:

@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.access import require
+from core.access import can, require
 
 from .. import procedure
-from ..access import Action, get_task, task_rights
+from ..access import Action, get_task, require_action, task_rights
 from ..choices import AssignmentStatus, ExtensionStatus, StateRequestStatus, TaskStatus
 from ..models import Assignment, Extension, StateRequest
 from ..procedure_forms import (
@@ -272,22 +272,37 @@ def task_state_decide(request, pk, request_id):
 
 @login_required
 def requests_queue(request):
-    """The supervisors' queue: 暂停 / 终止 applications and 延期申请 waiting for them."""
-    require(request.user, Action.REQUESTS, message="只有督查人员可以审批暂停、终止和延期申请。")
+    """The applications waiting for the user: a supervisor's 暂停 / 终止 applications and
+    延期申请; a leader's 延期申请 of items under 市政府挂牌 that the supervisors passed on,
+    those of the items the leader is responsible for first."""
+    user = request.user
+    require_action(user, Action.REQUESTS)
     related = ("task__lead_department", "applied_by")
-    state_requests = list(
-        StateRequest.objects.filter(status=StateRequestStatus.PENDING)
-        .select_related(*related)
-        .order_by("created_at", "pk")
-    )
-    extensions = list(
-        Extension.objects.filter(status=ExtensionStatus.PENDING)
-        .select_related(*related)
-        .order_by("created_at", "pk")
-    )
+    state_requests, extensions, leader_extensions = [], [], []
+    if can(user, Action.STATE):
+        state_requests = list(
+            StateRequest.objects.filter(status=StateRequestStatus.PENDING)
+            .select_related(*related)
+            .order_by("created_at", "pk")
+        )
+    if can(user, Action.DECIDE_EXTENSION):
+        extensions = list(
+            Extension.objects.filter(status=ExtensionStatus.PENDING)
+            .select_related(*related)
+            .order_by("created_at", "pk")
+        )
+    if can(user, Action.LEADER_EXTENSION):
+        leader_extensions = sorted(
+            Extension.objects.filter(status=ExtensionStatus.LEADER).select_related(
+                *related, "task__responsible_leader", "reviewed_by"
+            ),
+            key=lambda e: (e.task.responsible_leader_id != user.pk, e.created_at, e.pk),
+        )
     context = {
+        "supervises": can(user, Action.DECIDE_EXTENSION),
         "state_requests": state_requests,
         "extensions": extensions,
-        "waiting": len(state_requests) + len(extensions),
+        "leader_extensions": leader_extensions,
+        "waiting": len(state_requests) + len(extensions) + len(leader_extensions),
     }
     return render(request, "supervision/requests.html", context)
