@@ -127,6 +127,9 @@ def report_errors(data, *, previous_percent, submit):
     return errors
 
 
+UNREAD = object()  # save_report's `previous` when the caller has not read it
+
+
 def previous_report(task, month):
     return (
         MonthlyReport.objects.filter(task=task, month__lt=month)
@@ -146,7 +149,7 @@ class ReportPage:
     report: MonthlyReport
     previous: MonthlyReport | None
     indicators: list = field(default_factory=list)
-    values: dict = field(default_factory=dict)  # indicator pk -> value of this report
+    values: dict | None = None  # indicator pk -> value of this report; None: not read yet
 
     @classmethod
     def load(cls, task, month):
@@ -155,10 +158,17 @@ class ReportPage:
         if report:
             report.task = task  # the caller's, with its plan: saving asks for it
         report = report or new_report(task, month, previous)
-        values = {}
-        if report.pk:
-            values = {v.indicator_id: v.value for v in report.indicator_values.all()}
-        return cls(task, month, report, previous, list(task.indicators.all()), values)
+        return cls(task, month, report, previous, list(task.indicators.all()))
+
+    def indicator_values(self):
+        """{indicator pk: value} of this report, read on first use: a saved form redirects
+        without showing them."""
+        if self.values is None:
+            self.values = {}
+            if self.report.pk and self.indicators:
+                rows = self.report.indicator_values.values_list("indicator_id", "value")
+                self.values = dict(rows)
+        return self.values
 
     @classmethod
     def from_reports(cls, task, month, reports):
@@ -186,8 +196,9 @@ class ReportPage:
     def initial(self):
         initial = {name: getattr(self.report, name) for name in REPORT_FIELDS}
         initial["version"] = self.report.version
+        values = self.indicator_values()
         for indicator in self.indicators:
-            value = self.values.get(indicator.pk, indicator.actual)
+            value = values.get(indicator.pk, indicator.actual)
             initial[f"indicator_{indicator.pk}"] = "" if value is None else value.normalize()
         return initial
 
@@ -212,9 +223,20 @@ def new_report(task, month, last):
 
 
 @transaction.atomic
-def save_report(report, *, user, data, indicator_values=None, version, submit=False, uploads=()):
+def save_report(
+    report,
+    *,
+    user,
+    data,
+    indicator_values=None,
+    version,
+    submit=False,
+    uploads=(),
+    previous=UNREAD,
+):
     """Save `data` (REPORT_FIELDS) on `report` as a draft, or submit it, with the 佐证材料
-    `uploads` (checked files, core.files).
+    `uploads` (checked files, core.files). `previous`: the report before it
+    (`previous_report`), where the caller has just read it for its form.
 
     `version` is the version the user's form was opened at; a report saved by someone else
     since raises ReportConflict, data that breaks a rule raises ReportInvalid, and in either
@@ -235,7 +257,8 @@ def save_report(report, *, user, data, indicator_values=None, version, submit=Fa
     for name in REPORT_FIELDS:
         if name in data:
             setattr(report, name, data[name])
-    previous = previous_report(report.task, report.month)
+    if previous is UNREAD:
+        previous = previous_report(report.task, report.month)
     errors = report_errors(
         {name: getattr(report, name) for name in REPORT_FIELDS},
         previous_percent=previous.percent if previous else None,

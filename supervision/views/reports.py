@@ -45,6 +45,7 @@ def _save(request, page, form):
             version=form.cleaned_data["version"],
             submit=form.submitting(),
             uploads=form.cleaned_data.get("files") or (),
+            previous=page.previous,
         )
     except reporting.ReportInvalid as error:
         form.show(error)
@@ -118,7 +119,7 @@ def report_form(request, pk, month, return_form=None):
         "is_copy": editable and page.is_copy,
         "can_review": can_review and page.report.status == ReportStatus.SUBMITTED,
         "return_form": return_form or ReturnForm(),
-        "values": [(i, page.values.get(i.pk)) for i in page.indicators],
+        "values": [(i, page.indicator_values().get(i.pk)) for i in page.indicators],
         "attachments": Attachment.objects.of(page.report) if page.report.pk else [],
         "can_delete_files": editable,
         "next_task": reporting.next_open_task(page.report, user) if can_edit else None,

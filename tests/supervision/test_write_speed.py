@@ -97,3 +97,46 @@ def test_a_draft_bumps_no_plan_and_a_submission_does(bumps):
     assert bumps == []
     reporting.save_report(report, user=staff, data=data, version=report.version, submit=True)
     assert set(bumps) == {task.project.plan_id}
+
+
+@freeze_time("2030-07-10 10:00:00+08:00")
+def test_a_draft_saved_from_its_form_reads_the_previous_report_once(client):
+    """The form's page has read the previous report (for its 上月进度): the save uses it
+    instead of asking again, and a redirect after saving reads no indicator values."""
+    department = make_department("金融工作办公室")
+    staff = make_user("staff", Role.STAFF, department)
+    task = make_task(1, lead_department=department, start_date=date(2030, 1, 1))
+    indicator = Indicator.objects.create(task=task, number=1, name="指标", target=Decimal(10))
+    MonthlyReport.objects.create(
+        task=task, month=date(2030, 5, 1), progress="五月", percent=40, status="approved"
+    )
+    draft = MonthlyReport.objects.create(task=task, month=date(2030, 6, 1), progress="六月")
+    client.force_login(staff)
+    data = {
+        "version": draft.version,
+        "progress": "六月进展",
+        "problems": "",
+        "next_steps": "",
+        "percent": "30",  # below May's 40: the rule needs the previous report
+        "percent_note": "口径调整",
+        f"indicator_{indicator.pk}": "3",
+        "save": "1",
+    }
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"/tasks/{task.pk}/report/2030-06/", data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.progress, draft.percent, draft.status) == ("六月进展", 30, ReportStatus.DRAFT)
+    assert draft.indicator_values.get().value == Decimal(3)
+    sql = [q["sql"] for q in captured.captured_queries]
+    previous = [s for s in sql if '"month" <' in s and "supervision_monthlyreport" in s]
+    assert len(previous) == 1
+    # one read of the draft's value of the indicator, by the save; none by the page
+    values = [s for s in sql if s.startswith("SELECT") and "supervision_indicatorvalue" in s]
+    assert len(values) == 1
+    # and without its 进度说明 the same save is refused by the rule, with the previous at hand
+    data["percent_note"] = ""
+    data["version"] = draft.version
+    response = client.post(f"/tasks/{task.pk}/report/2030-06/", data)
+    assert response.status_code == 400
+    assert "低于上月（40%）" in response.content.decode()
