@@ -277,6 +277,7 @@ def requests_queue(request):
     those of the items the leader is responsible for first."""
     user = request.user
     require_action(user, Action.REQUESTS)
+    supervises = can(user, Action.DECIDE_EXTENSION)
     related = ("task__lead_department", "applied_by")
     state_requests, extensions, leader_extensions = [], [], []
     if can(user, Action.STATE):
@@ -285,7 +286,7 @@ def requests_queue(request):
             .select_related(*related)
             .order_by("created_at", "pk")
         )
-    if can(user, Action.DECIDE_EXTENSION):
+    if supervises:
         extensions = list(
             Extension.objects.filter(status=ExtensionStatus.PENDING)
             .select_related(*related)
@@ -299,7 +300,7 @@ def requests_queue(request):
             key=lambda e: (e.task.responsible_leader_id != user.pk, e.created_at, e.pk),
         )
     context = {
-        "supervises": can(user, Action.DECIDE_EXTENSION),
+        "supervises": supervises,
         "state_requests": state_requests,
         "extensions": extensions,
         "leader_extensions": leader_extensions,
