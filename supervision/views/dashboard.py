@@ -18,6 +18,7 @@ from .. import dashboard
 from ..access import Action, require_action
 from ..forms import ReopenForm
 from ..models import MonthClose, Plan
+from .procedure import waiting_for
 
 
 def _plan_and_month(request, plans):
@@ -83,6 +84,7 @@ def _render(request, plans, plan, month, reopen_form, status=200):
             "reopen_form": reopen_form,
             "month_label": cn_month(month),
             "cards": cards.cards_for(request.user, month),
+            "waiting": cards.counts(**waiting_for(request.user)),
             "previous": previous,
             "last_year": last_year,
             "compared": dashboard.compare_years(figures["trend"], last_year),

@@ -270,40 +270,44 @@ def task_state_decide(request, pk, request_id):
     return back or redirect("task_detail", pk=task.pk)
 
 
+def waiting_for(user):
+    """{queue: queryset} of the applications waiting for `user`: a supervisor's 暂停 / 终止
+    applications and 延期申请, a leader's 延期申请 of items under 市政府挂牌 that the
+    supervisors passed on. The queue page lists them; the dashboard counts them."""
+    queues = {}
+    if can(user, Action.STATE):
+        queues["state_requests"] = StateRequest.objects.filter(status=StateRequestStatus.PENDING)
+    if can(user, Action.DECIDE_EXTENSION):
+        queues["extensions"] = Extension.objects.filter(status=ExtensionStatus.PENDING)
+    if can(user, Action.LEADER_EXTENSION):
+        queues["leader_extensions"] = Extension.objects.filter(status=ExtensionStatus.LEADER)
+    return queues
+
+
 @login_required
 def requests_queue(request):
-    """The applications waiting for the user: a supervisor's 暂停 / 终止 applications and
-    延期申请; a leader's 延期申请 of items under 市政府挂牌 that the supervisors passed on,
-    those of the items the leader is responsible for first."""
+    """The applications waiting for the user (`waiting_for`), oldest first; a leader's, those
+    of the items the leader is responsible for first."""
     user = request.user
     require_action(user, Action.REQUESTS)
-    supervises = can(user, Action.DECIDE_EXTENSION)
     related = ("task__lead_department", "applied_by")
-    state_requests, extensions, leader_extensions = [], [], []
-    if can(user, Action.STATE):
-        state_requests = list(
-            StateRequest.objects.filter(status=StateRequestStatus.PENDING)
-            .select_related(*related)
-            .order_by("created_at", "pk")
+    shown = {"leader_extensions": ("reviewed_by",)}  # the supervisor's approval
+    queues = {
+        name: list(
+            queryset.select_related(*related, *shown.get(name, ())).order_by("created_at", "pk")
         )
-    if supervises:
-        extensions = list(
-            Extension.objects.filter(status=ExtensionStatus.PENDING)
-            .select_related(*related)
-            .order_by("created_at", "pk")
-        )
-    if can(user, Action.LEADER_EXTENSION):
-        leader_extensions = sorted(
-            Extension.objects.filter(status=ExtensionStatus.LEADER).select_related(
-                *related, "task__responsible_leader", "reviewed_by"
-            ),
-            key=lambda e: (e.task.responsible_leader_id != user.pk, e.created_at, e.pk),
+        for name, queryset in waiting_for(user).items()
+    }
+    if "leader_extensions" in queues:
+        queues["leader_extensions"] = sorted(
+            queues["leader_extensions"],
+            key=lambda e: e.task.responsible_leader_id != user.pk,  # stable: oldest first
         )
     context = {
-        "supervises": supervises,
-        "state_requests": state_requests,
-        "extensions": extensions,
-        "leader_extensions": leader_extensions,
-        "waiting": len(state_requests) + len(extensions) + len(leader_extensions),
+        "supervises": "extensions" in queues,
+        "state_requests": queues.get("state_requests", []),
+        "extensions": queues.get("extensions", []),
+        "leader_extensions": queues.get("leader_extensions", []),
+        "waiting": sum(len(rows) for rows in queues.values()),
     }
     return render(request, "supervision/requests.html", context)

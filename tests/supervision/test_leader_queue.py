@@ -112,3 +112,32 @@ def test_an_empty_queue_says_so_and_its_queries_do_not_grow(
     body = client.get(QUEUE).content.decode()
     assert body.count('id="queue-extension-') == 6
     assert count_queries(django_assert_max_num_queries, client, QUEUE, at_most=10) == few
+
+
+def notice(client):
+    """The dashboard's 待您审批 line, or None."""
+    response = client.get("/dashboard/?month=2030-02")
+    assert response.status_code == 200
+    body = response.content.decode()
+    if 'id="waiting-for-you"' not in body:
+        return None
+    return body.split('id="waiting-for-you"')[1].split("</div>")[0]
+
+
+@freeze_time(TODAY)
+def test_the_dashboard_says_what_waits_for_the_user(client, office, waiting):
+    login(client, "leader")
+    line = notice(client)
+    assert "市政府挂牌事项延期申请 <strong>2</strong> 项" in line
+    assert 'href="/supervision/requests/"' in line
+    assert "暂停" not in line  # a leader decides none
+    login(client, "sup")
+    line = notice(client)
+    assert "延期申请 <strong>1</strong> 项" in line and "市政府挂牌" not in line
+
+
+@freeze_time(TODAY)
+def test_nothing_waiting_no_notice(client, office):
+    make_task(2, year=2030, lead_department=office["dept"])
+    login(client, "leader")
+    assert notice(client) is None
