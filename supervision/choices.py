@@ -83,7 +83,7 @@ class Light(models.TextChoices):
     RED = "red", "红灯"
     YELLOW = "yellow", "黄灯"
     GREEN = "green", "绿灯"
-    GREY = "grey", "已办结"
+    GREY = "grey", "灰灯"  # 已办结, 暂停, 终止, 结转: the badge says which (light_badge)
 
 
 class BulletinStatus(models.TextChoices):

@@ -36,7 +36,7 @@ from django.utils import timezone
 from core.months import as_of, cn_month, previous_month, report_due_date
 
 from . import monthrows
-from .choices import Light, ReportStatus, Source, TaskStatus
+from .choices import STOPPED, Light, ReportStatus, Source, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
     Indicator,
@@ -208,16 +208,23 @@ def _fold(groups, key):
     return rows
 
 
+# What the light rule (lights.with_lights) never makes red: 已完成 / 已办结 are not overdue,
+# and 已办结, 暂停, 终止, 结转 are grey whatever their listing.
+NOT_OVERDUE = [*DONE, *STOPPED]
+GREY = [TaskStatus.CLOSED, *STOPPED]
+
+
 def _overdue(day):
-    return ~Q(status__in=DONE) & Q(due_date__lt=day)
+    return ~Q(status__in=NOT_OVERDUE) & Q(due_date__lt=day)
 
 
 def _listing_late_not_overdue(day):
-    """Listings active on `day` whose deadline had passed, of tasks not overdue that day."""
+    """Listings active on `day` whose deadline had passed, of tasks neither overdue that day
+    nor grey (the light rule's order)."""
     end = _end_of_day(day)
     active = Q(listed_at__lte=end) & (Q(lifted_at__isnull=True) | Q(lifted_at__gt=end))
-    overdue = ~Q(task__status__in=DONE) & Q(task__due_date__lt=day)
-    return active & Q(deadline__lt=day) & ~overdue
+    overdue = ~Q(task__status__in=NOT_OVERDUE) & Q(task__due_date__lt=day)
+    return active & Q(deadline__lt=day) & ~overdue & ~Q(task__status__in=GREY)
 
 
 def _indicator_value(month):
@@ -434,7 +441,7 @@ def month_figures(plan, month, today=None, public=False):
             "percent": t.pct,
         }
         for t in Task.objects.filter(project__plan=plan, due_date__lt=day)
-        .exclude(status__in=DONE)
+        .exclude(status__in=NOT_OVERDUE)
         .annotate(pct=percent_as_of(month))
         .select_related("lead_department")
         # the columns shown: every overdue task is sorted (at 50,000 tasks the whole rows,

@@ -509,6 +509,7 @@ LIST_ROW = [
     "due_date",
     "percent_shown",
     "light",
+    "status",  # a grey light's badge names it
     "listed",
     "listing_level",
     "listing_deadline",

@@ -136,7 +136,9 @@ def _computed(month, tasks, today):
         "reported": F("report_in"),
         "reported_late": flag(Q(report_in=True, report_late=True)),
         "reported_on_time": Exists(on_time),
-        "red": flag(dashboard._overdue(day) | Q(Exists(listing_late))),
+        "red": flag(
+            dashboard._overdue(day) | (Q(Exists(listing_late)) & ~Q(status__in=dashboard.GREY))
+        ),
         **_indicator_counts(month),
         "project_id": F("project_id"),
         "lead_department_id": F("lead_department_id"),

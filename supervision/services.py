@@ -40,8 +40,29 @@ class Conflict(Exception):
     """Someone else changed the record first; the message is for the user."""
 
 
-class NobodyToNotify(Exception):
+class CannotUrge(Exception):
+    """Why a task is not chased (催办); `message` says it in Chinese."""
+
+    message = "无法催办。"
+
+
+class NobodyToNotify(CannotUrge):
     message = "该任务尚未确定牵头单位或牵头单位没有承办人员，无法催办。"
+
+
+# 已办结, 暂停, 终止, 结转: nothing is owed, so nothing is chased (the reminders stop too)
+NOT_CHASED = {
+    TaskStatus.CLOSED: "该任务已办结，无需催办。",
+    TaskStatus.SUSPENDED: "该任务已暂停，无需催办。",
+    TaskStatus.TERMINATED: "该任务已终止，无需催办。",
+    TaskStatus.CARRIED: "该任务已挂账结转，无需催办。",
+}
+
+
+class NotChased(CannotUrge):
+    def __init__(self, task):
+        self.message = NOT_CHASED[task.status]
+        super().__init__(self.message)
 
 
 def _lock(task):
@@ -86,7 +107,10 @@ def lift_listing(listing, user, reason):
 def urge(task, *, user, message=""):
     """催办 now: an Urging and a notice (in-app and email) to the lead department's staff and
     head; (urging, created). A double-submit returns the first urging and notifies nobody
-    again. Raises NobodyToNotify when the task has nobody to chase."""
+    again. Raises NotChased for a task 已办结, 暂停, 终止 or 结转, NobodyToNotify when it
+    has nobody to chase."""
+    if task.status in NOT_CHASED:
+        raise NotChased(task)
     recipients = department_staff(task.lead_department)
     if not recipients:
         raise NobodyToNotify
@@ -120,7 +144,7 @@ def urge_many(tasks, *, user, message=""):
     for task in tasks:
         try:
             urging, created = urge(task, user=user, message=message)
-        except NobodyToNotify as error:
+        except CannotUrge as error:
             skipped.append((task, error.message))
             continue
         if created:

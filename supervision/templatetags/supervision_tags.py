@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from core.access import can as can_do
 from core.roles import roles_of
-from supervision.choices import Light, ListingLevel, Source
+from supervision.choices import STOPPED, Light, ListingLevel, Source, TaskStatus
 from supervision.filters import quick_escape
 from supervision.lights import LIGHT_CSS
 from supervision.reporting import review_queue
@@ -17,19 +17,26 @@ register = template.Library()
 
 
 @register.simple_tag
-def light_badge(value):
-    """The 红黄绿灯 badge of a light value."""
+def light_badge(value, status=None):
+    """The 红黄绿灯 badge of a light value; a grey one names the task's `status` (已办结,
+    暂停, 已终止, 已挂账结转), which is why it has no colour."""
     if not value:
         return ""
     light = Light(value)
     text_class = " text-dark" if light == Light.YELLOW else ""
+    label = light.label
+    if light == Light.GREY and status in GREY_STATUSES:
+        label = TaskStatus(status).label
     return format_html(
         '<span class="badge rounded-pill bg-{}{} light-badge" title="{}">{}</span>',
         LIGHT_CSS[light],
         text_class,
         light.label,
-        light.label,
+        label,
     )
+
+
+GREY_STATUSES = [TaskStatus.CLOSED, *STOPPED]
 
 
 NO_LEAD = mark_safe("<span class='text-warning-emphasis'>未确定</span>")
@@ -61,6 +68,7 @@ def _day(value, pattern="%Y-%m-%d"):
 
 #: the badge of each light, written once (`light_badge`)
 LIGHT_BADGES = {value: light_badge(value) for value in Light.values}
+GREY_BADGES = {status: light_badge(Light.GREY, status) for status in GREY_STATUSES}
 SOURCES = dict(Source.choices)
 EMPTY_LIST = '\n    <tr><td colspan="8" class="text-muted">没有符合条件的任务。</td></tr>\n  '
 
@@ -92,7 +100,9 @@ def task_list_rows(rows):
                 lead=NO_LEAD if lead is None else escape(lead),
                 due=_day(row["due_date"]) or "—",
                 percent=row["percent_shown"],
-                light=LIGHT_BADGES.get(row["light"], ""),
+                light=GREY_BADGES.get(row["status"], "")
+                if row["light"] == Light.GREY
+                else LIGHT_BADGES.get(row["light"], ""),
                 listing=listing,
                 report=_day(row["last_report_month"], "%Y-%m") or "—",
             )

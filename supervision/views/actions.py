@@ -79,7 +79,7 @@ def task_remind(request, pk):
         return render_detail(request, task.pk, {"remind_form": form}, status=400)
     try:
         urging, created = services.urge(task, user=user, message=form.cleaned_data["message"])
-    except services.NobodyToNotify as error:
+    except services.CannotUrge as error:
         messages.error(request, error.message)
         return redirect("task_detail", pk=task.pk)
     if created:

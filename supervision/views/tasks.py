@@ -22,6 +22,7 @@ from ..forms import (
 )
 from ..history import task_changes
 from ..models import Milestone
+from ..services import NOT_CHASED
 from .reports import remembered_month
 
 PAGE_SIZE = 50
@@ -118,6 +119,7 @@ def render_detail(request, pk, forms=None, status=200):
         if milestones
         else {},
         "counted_statuses": COUNTED_MILESTONES,
+        "not_chased": NOT_CHASED,
         "file_accept": ACCEPT,
         "listings": rows("listings", task.listings.select_related("listed_by", "lifted_by")),
         "urgings": rows("urgings", task.urgings.select_related("sent_by")),

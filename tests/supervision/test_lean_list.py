@@ -41,6 +41,7 @@ def row_of(task):
         "due_date": task.due_date,
         "percent_shown": task.percent_shown,
         "light": task.light,
+        "status": task.status,
         "listed": task.listed,
         "listing_level": task.listing_level,
         "listing_deadline": task.listing_deadline,
