@@ -85,6 +85,24 @@ def test_report_is_prefilled_from_last_month(client, world):
 
 
 @freeze_time(NOW)
+def test_the_copy_warning_follows_the_text_posted(client, world):
+    """A form that comes back with an error warns of a copy of the previous report only if
+    the 本月进展 posted is still that copy (the stored draft may be one, the text not)."""
+    task = world["finance"]
+    june = MonthlyReport.objects.filter(task=task).latest("month")
+    login(client, world, "staff1")
+    copy = report_data(save="1", progress=june.progress)
+    assert client.post(report_url(task), copy).status_code == 302  # a draft, still the copy
+    version = str(MonthlyReport.objects.get(task=task, month=date(2012, 7, 1)).version)
+    rewritten = report_data(save="1", version=version, percent="150")
+    response = client.post(report_url(task), rewritten)
+    assert response.status_code == 400 and "超出范围" in response.content.decode()
+    assert 'id="copy-warning"' not in response.content.decode()
+    unchanged = report_data(save="1", version=version, percent="150", progress=june.progress)
+    assert 'id="copy-warning"' in client.post(report_url(task), unchanged).content.decode()
+
+
+@freeze_time(NOW)
 def test_draft_submit_return_resubmit_approve(client, world):
     task = world["finance"]
     url = report_url(task)
@@ -211,7 +229,7 @@ def test_relative_indicator_reports_its_margin_over_the_reference(client, world)
     indicator.refresh_from_db()
     assert indicator.actual == Decimal("-0.5") and not indicator.is_met
     page = client.get(f"/tasks/{task.pk}/").content.decode()
-    assert "较比较对象 -0.5" in page and "未达成" in page
+    assert "较各项贷款平均增速 -0.5" in page and "未达成" in page  # names what it compares to
     indicator.actual = Decimal("1.2")
     assert indicator.is_met
     # the dashboard: below target while the margin is not positive, met once it is
