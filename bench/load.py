@@ -83,6 +83,7 @@ def prepare(env):
     from django.db.models import Max
 
     from supervision.models import MonthlyReport, Task, User
+    from supervision.services import NOT_CHASED
 
     staff = {u.username: u for u in User.objects.select_related("department")}
     tasks = {
@@ -95,6 +96,12 @@ def prepare(env):
     return {
         "tasks": tasks,
         "all_tasks": list(Task.objects.values_list("pk", flat=True)),
+        # a 催办 goes to a task that owes something (已办结, 暂停, 终止, 结转 are refused)
+        "chased_tasks": list(
+            Task.objects.exclude(status__in=NOT_CHASED)
+            .exclude(lead_department=None)
+            .values_list("pk", flat=True)
+        ),
         "month": f"{last:%Y-%m}",
         "department": {n: staff[n].department_id for n in ("staff1", "staff2", "head1")},
     }
@@ -282,7 +289,7 @@ def run_user(port, username, password, ids, window, results, remind_every=25):
     while time.monotonic() < until:
         n += 1
         if username.startswith("supervisor") and n % remind_every == 0:
-            task = random.choice(ids["all_tasks"])
+            task = random.choice(ids["chased_tasks"])
             message = f"压测催办 {secrets.token_hex(6)}"
             path = f"/tasks/{task}/remind/"
             started = time.monotonic()
