@@ -93,6 +93,8 @@ class BulletinStatus(models.TextChoices):
 
 # 暂停, 终止 and 结转 stop lights and reminders like 办结 (issue 12).
 STOPPED = [TaskStatus.SUSPENDED, TaskStatus.TERMINATED, TaskStatus.CARRIED]
+# The statuses whose light is grey (lights.with_lights), whatever their dates and listing.
+GREY_STATUSES = [TaskStatus.CLOSED, *STOPPED]
 
 
 class Urgency(models.TextChoices):

@@ -36,7 +36,7 @@ from django.utils import timezone
 from core.months import as_of, cn_month, previous_month, report_due_date
 
 from . import monthrows
-from .choices import STOPPED, Light, ReportStatus, Source, TaskStatus
+from .choices import GREY_STATUSES, STOPPED, Light, ReportStatus, Source, TaskStatus
 from .lights import DONE, EPOCH, REPORTED, DayNumber, with_lights
 from .models import (
     Indicator,
@@ -211,7 +211,6 @@ def _fold(groups, key):
 # What the light rule (lights.with_lights) never makes red: 已完成 / 已办结 are not overdue,
 # and 已办结, 暂停, 终止, 结转 are grey whatever their listing.
 NOT_OVERDUE = [*DONE, *STOPPED]
-GREY = [TaskStatus.CLOSED, *STOPPED]
 
 
 def _overdue(day):
@@ -224,7 +223,7 @@ def _listing_late_not_overdue(day):
     end = _end_of_day(day)
     active = Q(listed_at__lte=end) & (Q(lifted_at__isnull=True) | Q(lifted_at__gt=end))
     overdue = ~Q(task__status__in=NOT_OVERDUE) & Q(task__due_date__lt=day)
-    return active & Q(deadline__lt=day) & ~overdue & ~Q(task__status__in=GREY)
+    return active & Q(deadline__lt=day) & ~overdue & ~Q(task__status__in=GREY_STATUSES)
 
 
 def _indicator_value(month):

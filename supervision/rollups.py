@@ -46,7 +46,7 @@ from django.utils import timezone
 from core.upsert import alias, upsert_select
 
 from . import dashboard
-from .choices import Comparison
+from .choices import GREY_STATUSES, Comparison
 from .lights import REPORTED
 from .models import Indicator, MonthlyReport, MonthRollup, Plan, Task, TaskMonth
 from .monthrows import (
@@ -137,7 +137,7 @@ def _computed(month, tasks, today):
         "reported_late": flag(Q(report_in=True, report_late=True)),
         "reported_on_time": Exists(on_time),
         "red": flag(
-            dashboard._overdue(day) | (Q(Exists(listing_late)) & ~Q(status__in=dashboard.GREY))
+            dashboard._overdue(day) | (Q(Exists(listing_late)) & ~Q(status__in=GREY_STATUSES))
         ),
         **_indicator_counts(month),
         "project_id": F("project_id"),

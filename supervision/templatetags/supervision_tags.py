@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from core.access import can as can_do
 from core.roles import roles_of
-from supervision.choices import STOPPED, Light, ListingLevel, Source, TaskStatus
+from supervision.choices import GREY_STATUSES, Light, ListingLevel, Source, TaskStatus
 from supervision.filters import quick_escape
 from supervision.lights import LIGHT_CSS
 from supervision.reporting import review_queue
@@ -34,9 +34,6 @@ def light_badge(value, status=None):
         light.label,
         label,
     )
-
-
-GREY_STATUSES = [TaskStatus.CLOSED, *STOPPED]
 
 
 NO_LEAD = mark_safe("<span class='text-warning-emphasis'>未确定</span>")
