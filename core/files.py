@@ -139,8 +139,11 @@ def remove(attachment, user):
 
 
 def files_by_record(model, ids):
-    """{record id: [its files]} of the records `ids` of `model`, in one query."""
+    """{record id: [its files]} of the records `ids` of `model`, in one query (none for no
+    records)."""
     found = {}
+    if not ids:
+        return found
     rows = Attachment.objects.filter(
         content_type=ContentType.objects.get_for_model(model), object_id__in=ids, deleted_at=None
     ).select_related("uploaded_by")

@@ -20,11 +20,10 @@ def has_rows(instance, names):
     way round, so a caller skips a section only when this says no."""
     names = tuple(names)
     sql, generic = _statement(type(instance), names)
+    content_type = ContentType.objects.get_for_model(instance).pk if any(generic) else None
     params = []
     for is_generic in generic:
-        if is_generic:
-            params.append(ContentType.objects.get_for_model(instance).pk)
-        params.append(instance.pk)
+        params += [content_type, instance.pk] if is_generic else [instance.pk]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

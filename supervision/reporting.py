@@ -189,9 +189,12 @@ class ReportPage:
     @property
     def is_copy(self):
         """Whether the report still to submit is the unchanged copy of last month's text."""
-        progress = (self.report.progress or "").strip()
+        return self.editable and self.copies_previous(self.report.progress)
+
+    def copies_previous(self, progress):
+        """Whether `progress` (a 本月进展) is the previous report's, unchanged."""
         last = (self.previous.progress or "").strip() if self.previous else ""
-        return self.editable and bool(progress) and progress == last
+        return bool(last) and (progress or "").strip() == last
 
     def initial(self):
         initial = {name: getattr(self.report, name) for name in REPORT_FIELDS}

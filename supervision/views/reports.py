@@ -76,15 +76,6 @@ def remembered_month(request, months):
     return chosen if chosen in months else None
 
 
-def _still_copy(page, form):
-    """Whether the 本月进展 in the form is still the previous report's text: the text posted
-    when the form comes back with errors (the user may have rewritten it), else the stored."""
-    if not form.is_bound:
-        return page.is_copy
-    last = (page.previous.progress or "").strip() if page.previous else ""
-    return bool(last) and form.data.get("progress", "").strip() == last
-
-
 @login_required
 def report_form(request, pk, month, return_form=None):
     """The monthly report of a task: its department drafts and submits it, its head reviews
@@ -125,7 +116,9 @@ def report_form(request, pk, month, return_form=None):
         "form": form,
         "editable": editable,
         "can_edit": can_edit,
-        "is_copy": editable and _still_copy(page, form),
+        # a form back with errors: the text posted (the user may have rewritten it)
+        "is_copy": editable
+        and (page.copies_previous(form.data.get("progress")) if form.is_bound else page.is_copy),
         "can_review": can_review and page.report.status == ReportStatus.SUBMITTED,
         "return_form": return_form or ReturnForm(),
         "values": [(i, page.indicator_values().get(i.pk)) for i in page.indicators],

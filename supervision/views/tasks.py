@@ -115,9 +115,7 @@ def render_detail(request, pk, forms=None, status=200):
                 "assigned_items"
             ),
         ),
-        "milestone_files": files_by_record(Milestone, [m.pk for m in milestones])
-        if milestones
-        else {},
+        "milestone_files": files_by_record(Milestone, [m.pk for m in milestones]),
         "counted_statuses": COUNTED_MILESTONES,
         "not_chased": NOT_CHASED,
         "file_accept": ACCEPT,
